@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh Debian 12 machine:
+#   make run   installs what is missing, builds, and starts the server on the embedded default
+#   make test  installs what is missing, builds, and runs every test through ctest
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
+	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
+	qtkeychain-qt6-dev xvfb xauth coturn chromium nodejs npm clang libclang-rt-14-dev
+
+.PHONY: run test build deps configure clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then \
+		cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; \
+	fi
+
+configure: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+		cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+			$$( [ -n "$$CI" ] && echo -DSB_WERROR=ON ) $(CMAKE_FLAGS); \
+	fi
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/switchboard-server $(ARGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,90 @@
+#include "Application.h"
+
+#include "PeerSession.h"
+#include "Resources.h"
+#include "Tenant.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QWebSocket>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcApp, "switchboard.app", QtInfoMsg)
+}
+
+Application::Application(const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_config(config), m_api(*this)
+{
+    Resources::init();
+    for (const TenantConfig &t : std::as_const(m_config.tenants)) {
+        auto *tenant = new Tenant(t, m_config, this);
+        m_tenants.append(tenant);
+        for (const QString &h : t.hosts)
+            m_tenantByHost.insert(h, tenant);
+    }
+    m_door = std::make_unique<FrontDoor>(
+            m_config, m_api,
+            [this](const QString &host) {
+                const Tenant *t = tenantForHost(host);
+                return t ? t->config().allowedOrigins : QStringList();
+            },
+            nullptr);
+    connect(m_door.get(), &FrontDoor::webSocketAccepted, this, &Application::onWebSocket);
+    m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
+    connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
+    m_uptime.start();
+}
+
+Application::~Application()
+{
+    // Sessions end before the tenants whose rooms they belong to.
+    const auto sessions = m_sessions;
+    for (PeerSession *s : sessions)
+        delete s;
+    m_door.reset();
+}
+
+bool Application::start(QString *error)
+{
+    QHostAddress address;
+    if (m_config.listenHost == u"localhost"_s)
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(m_config.listenHost)) {
+        if (error)
+            *error = u"listen: not an IP address: %1"_s.arg(m_config.listenHost);
+        return false;
+    }
+    if (!m_door->listen(address, m_config.listenPort)) {
+        if (error)
+            *error = u"listen: %1"_s.arg(m_door->errorString());
+        return false;
+    }
+    m_sweep.start();
+    qCInfo(lcApp) << "listening on" << address.toString() << m_door->serverPort();
+    return true;
+}
+
+Tenant *Application::tenantForHost(const QString &normalisedHost) const
+{
+    return m_tenantByHost.value(normalisedHost);
+}
+
+void Application::onWebSocket(QWebSocket *socket, const UpgradeInfo &info)
+{
+    auto *session = new PeerSession(socket, tenantForHost(info.host), info, m_config, this);
+    m_sessions.insert(session);
+    connect(session, &PeerSession::finished, this, [this, session] {
+        m_sessions.remove(session);
+        session->deleteLater();
+    });
+}
+
+void Application::sweep()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto sessions = m_sessions; // a tick may close (and so remove) a session
+    for (PeerSession *s : sessions)
+        s->tick(now);
+}

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "FrontDoor.h"
+#include "HttpApi.h"
+#include "ServerConfig.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+
+class PeerSession;
+class Tenant;
+
+// Owns the tenants, the front door and the sessions, and wires them in one place.
+class Application : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Application(const ServerConfig &config, QObject *parent = nullptr);
+    ~Application() override;
+
+    // Listens on the configured address; false (with *error) when it cannot.
+    bool start(QString *error = nullptr);
+    quint16 httpPort() const { return m_door->serverPort(); }
+
+    const ServerConfig &config() const { return m_config; }
+    Tenant *tenantForHost(const QString &normalisedHost) const;
+    QList<Tenant *> tenants() const { return m_tenants; }
+    const QSet<PeerSession *> &sessions() const { return m_sessions; }
+    qint64 uptimeMs() const { return m_uptime.elapsed(); }
+    HttpApi &api() { return m_api; }
+
+private:
+    void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
+    void sweep();
+
+    ServerConfig m_config;
+    QList<Tenant *> m_tenants;
+    QHash<QString, Tenant *> m_tenantByHost;
+    HttpApi m_api;
+    std::unique_ptr<FrontDoor> m_door;
+    QSet<PeerSession *> m_sessions;
+    QTimer m_sweep;
+    QElapsedTimer m_uptime;
+};

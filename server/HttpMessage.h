@@ -1,0 +1,53 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+// A parsed HTTP/1.1 request as the front door hands it to HttpApi.
+struct HttpRequest
+{
+    QByteArray method;
+    QByteArray target; // as sent
+    QByteArray path; // target without the query, not decoded
+    QByteArray query; // raw text after '?', without it
+    QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
+    QByteArray body;
+    QHostAddress clientAddress; // after trustedProxies
+    QString host; // normalised Host (lower-case, no port, no trailing dot)
+    bool tls = false;
+
+    QByteArray header(QByteArrayView name) const // name lower-case
+    {
+        for (const auto &h : headers) {
+            if (h.first == name)
+                return h.second;
+        }
+        return {};
+    }
+    bool hasHeader(QByteArrayView name) const
+    {
+        for (const auto &h : headers) {
+            if (h.first == name)
+                return true;
+        }
+        return false;
+    }
+};
+
+struct HttpResponse
+{
+    int status = 200;
+    QByteArray contentType;
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+
+    HttpResponse &setHeader(const QByteArray &name, const QByteArray &value)
+    {
+        headers.append({ name, value });
+        return *this;
+    }
+    static QByteArray reasonPhrase(int status);
+};

@@ -1,0 +1,372 @@
+#include "PeerSession.h"
+
+#include "Crypto.h"
+#include "Frame.h"
+#include "FrameWriter.h"
+#include "NameRules.h"
+#include "Tenant.h"
+#include "TurnCredentials.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcSignal, "switchboard.signal", QtInfoMsg)
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+} // namespace
+
+PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
+                         const ServerConfig &config, QObject *parent)
+    : QObject(parent),
+      m_socket(socket),
+      m_tenant(tenant),
+      m_config(config),
+      m_client(info.client),
+      m_host(info.host),
+      m_createdMs(nowMs()),
+      m_lastSeenMs(m_createdMs),
+      m_lastPingMs(m_createdMs)
+{
+    m_socket->setParent(this);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &PeerSession::onText);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
+        m_lastSeenMs = nowMs();
+        m_gotFrame = true;
+        sendError("bad-frame"_L1);
+    });
+    connect(m_socket, &QWebSocket::pong, this, [this] { m_lastSeenMs = nowMs(); });
+    connect(m_socket, &QWebSocket::aboutToClose, this, [this] {
+        if (!m_closingByUs)
+            m_peerClosed = true;
+    });
+    connect(m_socket, &QWebSocket::disconnected, this, &PeerSession::onDisconnected);
+    if (!m_tenant) {
+        // A Host that matches no tenant is upgraded, told `forbidden`, and closed (1008).
+        sendError("forbidden"_L1);
+        closeWith(QWebSocketProtocol::CloseCodePolicyViolated, true);
+    }
+}
+
+PeerSession::~PeerSession()
+{
+    if (member())
+        endMembership("closed"_L1);
+}
+
+Room::Member *PeerSession::member() const
+{
+    if (!m_room || m_peerId.isEmpty())
+        return nullptr;
+    Room::Member *m = m_room->member(m_peerId);
+    return m && m->session == this ? m : nullptr;
+}
+
+void PeerSession::sendText(const QString &frame)
+{
+    if (m_socket->state() == QAbstractSocket::ConnectedState)
+        m_socket->sendTextMessage(frame);
+}
+
+void PeerSession::sendError(QLatin1StringView code, QStringView ref)
+{
+    sendText(FrameWriter::error(code, ref));
+}
+
+void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReason)
+{
+    if (m_closingByUs)
+        return;
+    m_closingByUs = true;
+    if (final)
+        m_endReason = leftReason;
+    else
+        m_holdOnClose = true;
+    m_socket->close(QWebSocketProtocol::CloseCode(code));
+}
+
+void PeerSession::kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason)
+{
+    sendText(FrameWriter::make("kicked"_L1, QJsonObject{ { u"reason"_s, reason } }));
+    closeWith(closeCode, !leftReason.isEmpty(), leftReason);
+}
+
+void PeerSession::tick(qint64 now)
+{
+    if (m_closingByUs || m_finished)
+        return;
+    if (!m_gotFrame && now - m_createdMs > qint64(m_config.firstFrameTimeoutSec) * 1000) {
+        closeWith(QWebSocketProtocol::CloseCodePolicyViolated, true);
+        return;
+    }
+    const qint64 keepaliveMs = qint64(m_config.keepaliveSec) * 1000;
+    if (now - m_lastSeenMs > 2 * keepaliveMs) {
+        qCDebug(lcSignal) << "keepalive timeout" << m_peerId;
+        closeWith(4002, false);
+        return;
+    }
+    if (now - m_lastPingMs >= keepaliveMs) {
+        m_lastPingMs = now;
+        m_socket->ping();
+    }
+}
+
+void PeerSession::onDisconnected()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (member()) {
+        if (!m_endReason.isEmpty())
+            endMembership(m_endReason);
+        else if (m_peerClosed && !m_holdOnClose)
+            endMembership("closed"_L1); // a close frame (tab close or reload) is final
+        else
+            holdMembership(); // lost without a close frame: held for resume
+    }
+    emit finished();
+}
+
+void PeerSession::endMembership(QLatin1StringView reason)
+{
+    Room *room = m_room;
+    const QString id = m_peerId;
+    m_room = nullptr;
+    m_peerId.clear();
+    if (room) {
+        if (m_tenant)
+            m_tenant->forgetResumeToken(id);
+        room->remove(id, reason);
+    }
+}
+
+void PeerSession::detachMember()
+{
+    m_room = nullptr;
+    m_peerId.clear();
+}
+
+void PeerSession::holdMembership()
+{
+    Room::Member *m = member();
+    Room *room = m_room;
+    detachMember();
+    m->session = nullptr;
+    const quint32 generation = ++m->holdGeneration;
+    const QString peerId = m->peerId;
+    const int graceMs = m_config.resumeGraceSec * 1000;
+    if (graceMs <= 0) {
+        if (m_tenant)
+            m_tenant->forgetResumeToken(peerId);
+        room->remove(peerId, "timeout"_L1);
+        return;
+    }
+    QPointer<Tenant> tenant = m_tenant;
+    QTimer::singleShot(graceMs, room, [room, peerId, generation, tenant] {
+        Room::Member *held = room->member(peerId);
+        if (!held || held->session || held->holdGeneration != generation)
+            return;
+        if (tenant)
+            tenant->forgetResumeToken(peerId);
+        room->remove(peerId, "timeout"_L1);
+    });
+}
+
+void PeerSession::onText(const QString &text)
+{
+    m_lastSeenMs = nowMs();
+    m_gotFrame = true;
+    if (!m_tenant || m_closingByUs)
+        return;
+    const Frame frame = Frame::parse(text);
+    if (!frame.isValid()) {
+        sendError("bad-frame"_L1, frame.typeName());
+        return;
+    }
+    switch (frame.type()) {
+    case Frame::Type::Join:
+        handleJoin(frame);
+        return;
+    case Frame::Type::Signal:
+        handleSignal(frame);
+        return;
+    case Frame::Type::Leave:
+        handleLeave();
+        return;
+    case Frame::Type::Ping:
+        sendText(u"{\"type\":\"pong\"}"_s);
+        return;
+    case Frame::Type::Identify:
+        if (!member()) {
+            sendError("not-joined"_L1, frame.typeName());
+            return;
+        }
+        // No identity provider is configured for this tenant: no token can be verified.
+        sendError("invalid-token"_L1, frame.typeName());
+        return;
+    case Frame::Type::Dial:
+    case Frame::Type::Hangup:
+    case Frame::Type::Register:
+    case Frame::Type::Answer:
+    case Frame::Type::Decline:
+    case Frame::Type::BridgeHello:
+    case Frame::Type::DialStatus:
+    case Frame::Type::Registrar:
+    case Frame::Type::Unknown:
+        sendError("bad-frame"_L1, frame.typeName());
+        return;
+    }
+}
+
+void PeerSession::handleJoin(const Frame &frame)
+{
+    const QString ref = frame.typeName();
+    if (member()) {
+        sendError("already-joined"_L1, ref);
+        return;
+    }
+    if (const auto token = frame.string("resume"_L1)) {
+        handleResume(frame, *token);
+        return;
+    }
+    QString roomId = frame.string("room"_L1).value_or(QString());
+    Room::Kind kind = Room::Kind::Conference;
+    if (roomId == u"random"_s)
+        roomId = RoomRegistry::mintId();
+    else if (!NameRules::isRoomId(roomId)) {
+        sendError("bad-frame"_L1, ref);
+        return;
+    }
+    const auto name = NameRules::normaliseDisplayName(frame.string("name"_L1).value_or(QString()));
+    if (!name) {
+        sendError("bad-frame"_L1, ref);
+        return;
+    }
+    if (frame.string("idToken"_L1)) {
+        // No identity provider is configured for this tenant: no token can be verified.
+        sendError("invalid-token"_L1, ref);
+        return;
+    }
+    QLatin1StringView peerKind = "browser"_L1;
+    if (frame.kind("bridgeTicket"_L1) == JsonScanner::Kind::Object) {
+        // bridgeTicket {time, sig}: sig = hex HMAC-SHA256(bridgeSecret, bridge-join|<host>|<room>|<time>)
+        const auto ticketText = frame.raw("bridgeTicket"_L1);
+        const Frame ticket = Frame::parse(ticketText);
+        const auto time = ticket.integer("time"_L1);
+        const auto sig = ticket.string("sig"_L1);
+        bool allowed = false;
+        for (const Cidr &c : m_tenant->config().bridgeAllowFrom)
+            allowed = allowed || c.contains(m_client);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        const QByteArray message = "bridge-join|" + m_host.toUtf8() + '|' + roomId.toUtf8() + '|'
+                + QByteArray::number(time.value_or(0));
+        if (!allowed || !time || !sig || qAbs(now - *time) > 300
+            || !Crypto::verifyHexMac(sig->toLatin1(),
+                                     Crypto::hmacSha256(m_tenant->config().bridgeSecret, message))) {
+            sendError("forbidden"_L1, ref);
+            return;
+        }
+        peerKind = "bridge"_L1;
+    }
+    Room *room = m_tenant->rooms().findOrCreate(roomId, kind);
+    if (!room || room->isFull()) {
+        sendError("room-full"_L1, ref);
+        return;
+    }
+    auto m = std::make_unique<Room::Member>();
+    m->peerId = Crypto::randomId();
+    m->name = *name;
+    m->kind = peerKind;
+    m->session = this;
+    const QString joined
+            = FrameWriter::make("peer-joined"_L1, room->describe(*m));
+    m_room = room;
+    m_peerId = m->peerId;
+    Room::Member &me = room->add(std::move(m));
+    sendWelcome(me, false);
+    room->broadcast(joined, m_peerId);
+    qCDebug(lcSignal) << "join" << m_peerId;
+}
+
+void PeerSession::handleResume(const Frame &frame, const QString &token)
+{
+    const QString ref = frame.typeName();
+    const auto entry = m_tenant->takeResumeToken(token);
+    Room *room = entry ? m_tenant->rooms().find(entry->roomId) : nullptr;
+    Room::Member *m = room ? room->member(entry->peerId) : nullptr;
+    if (!m || frame.string("room"_L1).value_or(QString()) != entry->roomId) {
+        if (m && entry)
+            m->resumeTokenHash.clear();
+        sendError("invalid-token"_L1, ref);
+        return;
+    }
+    if (PeerSession *old = m->session) {
+        // A valid resume takes over a socket that still looks alive; nobody sees a peer-left.
+        old->detachMember();
+        old->kick("replaced"_L1, 4001, {});
+    }
+    m->session = this;
+    ++m->holdGeneration; // cancels the pending grace expiry
+    m_room = room;
+    m_peerId = m->peerId;
+    sendWelcome(*m, true);
+    const QList<QString> queued = std::exchange(m->queue, {});
+    m->queueBytes = 0;
+    for (const QString &f : queued)
+        sendText(f);
+}
+
+void PeerSession::sendWelcome(Room::Member &me, bool resumed)
+{
+    QJsonArray peers;
+    for (const auto &other : m_room->members()) {
+        if (other.get() != &me)
+            peers.append(m_room->describe(*other));
+    }
+    const QString token = m_tenant->issueResumeToken(m_room->id(), me.peerId);
+    const QJsonObject body{
+        { u"peerId"_s, me.peerId },
+        { u"room"_s, m_room->id() },
+        { u"peers"_s, peers },
+        { u"iceServers"_s,
+          TurnCredentials::iceServers(m_tenant->config(), me.peerId,
+                                      QDateTime::currentSecsSinceEpoch()) },
+        { u"resumeToken"_s, token },
+        { u"keepaliveSec"_s, m_config.keepaliveSec },
+        { u"resumed"_s, resumed },
+    };
+    sendText(FrameWriter::make("welcome"_L1, body));
+}
+
+void PeerSession::handleSignal(const Frame &frame)
+{
+    Room::Member *me = member();
+    if (!me) {
+        sendError("not-joined"_L1, frame.typeName());
+        return;
+    }
+    const auto to = frame.string("to"_L1);
+    Room::Member *target = (to && *to != m_peerId) ? m_room->member(*to) : nullptr;
+    if (!target) {
+        sendError("unknown-peer"_L1, frame.typeName());
+        return;
+    }
+    if (!m_room->deliver(*target, FrameWriter::signal(m_peerId, frame.raw("data"_L1))))
+        m_room->remove(target->peerId, "timeout"_L1); // a held peer's queue overflowed
+}
+
+void PeerSession::handleLeave()
+{
+    if (!member()) {
+        sendError("not-joined"_L1, u"leave");
+        return;
+    }
+    endMembership("left"_L1);
+}

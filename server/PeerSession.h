@@ -1,0 +1,73 @@
+#pragma once
+
+#include "FrontDoor.h"
+#include "Room.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+#include <QWebSocket>
+
+class Frame;
+class Tenant;
+
+// One signaling WebSocket: parses each frame once, relays `signal` as raw bytes with `from`
+// spliced in, and keeps the socket's membership of at most one room.
+class PeerSession : public QObject
+{
+    Q_OBJECT
+public:
+    PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
+                const ServerConfig &config, QObject *parent = nullptr);
+    ~PeerSession() override;
+
+    void sendText(const QString &frame);
+    void sendError(QLatin1StringView code, QStringView ref = {});
+    // Sends `kicked {reason}` then closes with `closeCode`; the membership ends as `leftReason`
+    // (empty: the peer is held for resume, as for a lost socket).
+    void kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason);
+    // Closes with a code; `final` ends the membership at once, otherwise the peer is held.
+    void closeWith(quint16 code, bool final, QLatin1StringView leftReason = QLatin1StringView("closed"));
+
+    // Called by the Application's sweep: keepalive pings, the timeouts.
+    void tick(qint64 nowMs);
+
+    Tenant *tenant() const { return m_tenant; }
+    const QString &peerId() const { return m_peerId; }
+    Room *room() const { return m_room; }
+    const QHostAddress &clientAddress() const { return m_client; }
+
+signals:
+    void finished();
+
+private:
+    void onText(const QString &text);
+    void onDisconnected();
+    void handleJoin(const Frame &frame);
+    void handleResume(const Frame &frame, const QString &token);
+    void handleSignal(const Frame &frame);
+    void handleLeave();
+    void sendWelcome(Room::Member &me, bool resumed);
+    Room::Member *member() const;
+    void endMembership(QLatin1StringView reason);
+    void holdMembership();
+    // Detaches this socket from its member without ending it (a resume took it over).
+    void detachMember();
+
+    QWebSocket *m_socket;
+    QPointer<Tenant> m_tenant;
+    const ServerConfig &m_config;
+    QHostAddress m_client;
+    QString m_host;
+    QPointer<Room> m_room;
+    QString m_peerId;
+    qint64 m_createdMs;
+    qint64 m_lastSeenMs;
+    qint64 m_lastPingMs;
+    QLatin1StringView m_endReason; // set when we close and already know how the membership ends
+    bool m_holdOnClose = false;
+    bool m_closingByUs = false;
+    bool m_peerClosed = false;
+    bool m_gotFrame = false;
+    bool m_finished = false;
+};

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QLatin1StringView>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+class PeerSession;
+
+// One room of a tenant. Members are kept in join order; a member whose socket was lost is
+// *held* (session == nullptr) for the resume grace, and frames to it are queued.
+class Room : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Kind { Conference, Call, VirtualNumber };
+
+    struct Member
+    {
+        QString peerId;
+        QString name;
+        QLatin1StringView kind; // "browser", "bridge" or "camera"
+        QJsonObject verifiedIdentity; // empty: not verified
+        PeerSession *session = nullptr; // nullptr while held
+        QByteArray resumeTokenHash;
+        QList<QString> queue; // frames for a held member
+        qint64 queueBytes = 0;
+        quint32 holdGeneration = 0;
+    };
+
+    static constexpr int maxQueuedFrames = 64;
+    static constexpr qint64 maxQueuedBytes = 256 * 1024;
+
+    Room(const QString &id, Kind kind, int maxPeers, QObject *parent = nullptr);
+
+    const QString &id() const { return m_id; }
+    Kind kind() const { return m_kind; }
+    // What the public health summary shows: a label that cannot be joined.
+    QString publicLabel() const;
+    int size() const { return int(m_members.size()); }
+    bool isFull() const { return size() >= m_maxPeers; }
+    Member *member(QStringView peerId);
+    const std::vector<std::unique_ptr<Member>> &members() const { return m_members; }
+
+    Member &add(std::unique_ptr<Member> member);
+    // Removes the member and tells the others `peer-left {reason}`.
+    void remove(QStringView peerId, QLatin1StringView reason);
+    // Sends to every member but `except` (held ones queue).
+    void broadcast(const QString &frame, QStringView except = {});
+    // Sends to one member, queueing while it is held; false when its queue overflowed.
+    bool deliver(Member &member, const QString &frame);
+    QJsonObject describe(const Member &member) const; // {peerId, name, kind, verifiedIdentity?}
+
+signals:
+    void peerJoined(const QString &peerId);
+    void peerLeft(const QString &peerId, const QString &reason);
+    void emptied();
+
+private:
+    QString m_id;
+    Kind m_kind;
+    int m_maxPeers;
+    std::vector<std::unique_ptr<Member>> m_members;
+};

@@ -1,0 +1,114 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+// Typed configuration with every default in one place (DESIGN.md "Configuration and command
+// line"). Filled once by ServerConfig::parse() and handed to constructors; nobody reads globals.
+
+struct Limits
+{
+    qint64 maxFrameBytes = 65536;
+    qint64 maxBodyBytes = 65536;
+    qint64 maxHeadBytes = 8192;
+    int maxPeersPerRoom = 16;
+    int maxConnectionsPerIp = 64;
+    int maxRooms = 10000;
+};
+
+struct TurnConfig
+{
+    QByteArray secret;
+    QStringList urls;
+    int ttlSec = 86400;
+};
+
+struct OidcConfig
+{
+    QString issuer;
+    QString audience;
+    QString jwksUrl;
+    QString jwksFile;
+    QStringList adminGroups;
+    QStringList phoneGroups; // empty: the admin groups
+    QString groupsClaim = QStringLiteral("groups");
+    QString nameClaim = QStringLiteral("name");
+};
+
+struct CameraConfig
+{
+    QString name;
+    QString streamId;
+    QString access = QStringLiteral("anonymous");
+};
+
+struct Cidr
+{
+    QHostAddress address;
+    int prefix = 0;
+    bool contains(const QHostAddress &a) const;
+};
+
+struct TenantConfig
+{
+    QString host; // the first (canonical) host name
+    QStringList hosts; // every normalised host name that selects this tenant
+    QString publicBaseUrl;
+    QStringList allowedOrigins;
+    QByteArray adminSecret;
+    QByteArray bridgeSecret;
+    QList<Cidr> bridgeAllowFrom;
+    QList<QByteArray> officeKeys;
+    int ringTimeoutSec = 45;
+    QJsonArray iceServers;
+    std::optional<TurnConfig> turn;
+    std::optional<OidcConfig> oidc;
+    QList<CameraConfig> cameras;
+    QString go2rtcUrl;
+    bool cameraLanCandidates = false;
+};
+
+struct TlsConfig
+{
+    QString cert;
+    QString key;
+};
+
+struct ServerConfig
+{
+    QString listenHost = QStringLiteral("127.0.0.1");
+    quint16 listenPort = 8080;
+    QString adminHost = QStringLiteral("127.0.0.1");
+    quint16 adminPort = 8081;
+    QString dataDir;
+    std::optional<TlsConfig> tls;
+    Limits limits;
+    int keepaliveSec = 25;
+    int resumeGraceSec = 30;
+    int retentionDays = 90;
+    int firstFrameTimeoutSec = 10;
+    int httpIdleTimeoutSec = 30;
+    QList<Cidr> trustedProxies;
+    QList<TenantConfig> tenants;
+    // Files that hold generated secrets (embedded default): printed at start-up, never their content.
+    QStringList generatedSecretFiles;
+
+    // Parses a JSON config. On error returns nullopt and sets *error to a message naming the key.
+    static std::optional<ServerConfig> parse(const QByteArray &json, QString *error);
+    // The embedded default: one tenant for localhost/127.0.0.1 with secrets generated once with a
+    // CSPRNG and kept in dataDir (mode 0600).
+    static std::optional<ServerConfig> embeddedDefault(const QString &dataDir, QString *error);
+    static QString defaultDataDir();
+
+    // "HOST:PORT", "[v6]:PORT"
+    static bool parseHostPort(const QString &text, QString *host, quint16 *port);
+    // Lower-cased, port and trailing dot dropped, "[::1]:p" understood. Empty if malformed.
+    static QString normaliseHost(QStringView hostHeader);
+    static std::optional<Cidr> parseCidr(const QString &text);
+};

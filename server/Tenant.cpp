@@ -1,0 +1,51 @@
+#include "Tenant.h"
+
+#include "Crypto.h"
+
+Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
+    : QObject(parent),
+      m_config(config),
+      m_server(server),
+      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this)
+{
+    connect(&m_rooms, &RoomRegistry::roomCreated, this, [this](Room *room) {
+        connect(room, &Room::peerLeft, this,
+                [this](const QString &peerId) { forgetResumeToken(peerId); });
+    });
+}
+
+void Tenant::reconfigure(const TenantConfig &config)
+{
+    m_config = config;
+    m_rooms.setLimits(m_server.limits.maxRooms, m_server.limits.maxPeersPerRoom);
+}
+
+QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)
+{
+    forgetResumeToken(peerId);
+    const QString token = Crypto::randomId();
+    const QByteArray hash = Crypto::sha256(token.toLatin1());
+    m_resumeByHash.insert(hash, ResumeEntry{ roomId, peerId });
+    m_resumeByPeer.insert(peerId, hash);
+    return token;
+}
+
+std::optional<Tenant::ResumeEntry> Tenant::takeResumeToken(const QString &token)
+{
+    const auto it = m_resumeByHash.constFind(Crypto::sha256(token.toUtf8()));
+    if (it == m_resumeByHash.cend())
+        return std::nullopt;
+    ResumeEntry e = it.value();
+    m_resumeByHash.erase(it);
+    m_resumeByPeer.remove(e.peerId);
+    return e;
+}
+
+void Tenant::forgetResumeToken(const QString &peerId)
+{
+    const auto it = m_resumeByPeer.constFind(peerId);
+    if (it == m_resumeByPeer.cend())
+        return;
+    m_resumeByHash.remove(it.value());
+    m_resumeByPeer.erase(it);
+}

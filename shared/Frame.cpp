@@ -1,0 +1,172 @@
+#include "Frame.h"
+
+#include <array>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+struct TypeEntry
+{
+    QLatin1StringView name;
+    Frame::Type type;
+};
+constexpr std::array s_types{
+    TypeEntry{ "join"_L1, Frame::Type::Join },
+    TypeEntry{ "signal"_L1, Frame::Type::Signal },
+    TypeEntry{ "leave"_L1, Frame::Type::Leave },
+    TypeEntry{ "identify"_L1, Frame::Type::Identify },
+    TypeEntry{ "dial"_L1, Frame::Type::Dial },
+    TypeEntry{ "hangup"_L1, Frame::Type::Hangup },
+    TypeEntry{ "register"_L1, Frame::Type::Register },
+    TypeEntry{ "answer"_L1, Frame::Type::Answer },
+    TypeEntry{ "decline"_L1, Frame::Type::Decline },
+    TypeEntry{ "ping"_L1, Frame::Type::Ping },
+    TypeEntry{ "bridge-hello"_L1, Frame::Type::BridgeHello },
+    TypeEntry{ "dial-status"_L1, Frame::Type::DialStatus },
+    TypeEntry{ "registrar"_L1, Frame::Type::Registrar },
+};
+
+using K = JsonScanner::Kind;
+struct Rule
+{
+    QLatin1StringView key;
+    K kind;
+    bool required;
+};
+} // namespace
+
+QLatin1StringView Frame::typeName(Type type)
+{
+    for (const auto &e : s_types) {
+        if (e.type == type)
+            return e.name;
+    }
+    return "unknown"_L1;
+}
+
+const JsonScanner::Field *Frame::field(QLatin1StringView key) const
+{
+    for (const auto &f : m_fields) {
+        if (f.key == key)
+            return &f;
+    }
+    return nullptr;
+}
+
+QStringView Frame::raw(QLatin1StringView key) const
+{
+    const auto *f = field(key);
+    return f ? f->raw : QStringView();
+}
+
+JsonScanner::Kind Frame::kind(QLatin1StringView key) const
+{
+    const auto *f = field(key);
+    return f ? f->kind : K::Null;
+}
+
+std::optional<QString> Frame::string(QLatin1StringView key) const
+{
+    const auto *f = field(key);
+    if (!f || f->kind != K::String)
+        return std::nullopt;
+    return JsonScanner::decodeString(f->raw);
+}
+
+std::optional<qint64> Frame::integer(QLatin1StringView key) const
+{
+    const auto *f = field(key);
+    if (!f || f->kind != K::Number)
+        return std::nullopt;
+    bool ok = false;
+    const qint64 v = f->raw.toLongLong(&ok);
+    return ok ? std::optional<qint64>(v) : std::nullopt;
+}
+
+bool Frame::validateShape()
+{
+    static const Rule join[] = { { "room"_L1, K::String, true },     { "name"_L1, K::String, true },
+                                 { "dial"_L1, K::String, false },    { "trunk"_L1, K::String, false },
+                                 { "idToken"_L1, K::String, false }, { "resume"_L1, K::String, false },
+                                 { "bridgeTicket"_L1, K::Object, false } };
+    static const Rule signal[] = { { "to"_L1, K::String, true }, { "data"_L1, K::Object, true } };
+    static const Rule identify[] = { { "idToken"_L1, K::String, true } };
+    static const Rule dial[] = { { "number"_L1, K::String, true }, { "trunk"_L1, K::String, false } };
+    static const Rule callId[] = { { "callId"_L1, K::String, true } };
+    static const Rule reg[] = { { "extension"_L1, K::String, true },
+                                { "officeKey"_L1, K::String, false },
+                                { "idToken"_L1, K::String, false } };
+    static const Rule hello[] = { { "time"_L1, K::Number, true }, { "sig"_L1, K::String, true } };
+    static const Rule dialStatus[] = { { "callId"_L1, K::String, true },
+                                       { "state"_L1, K::String, true },
+                                       { "reason"_L1, K::String, false } };
+    static const Rule registrar[] = { { "entries"_L1, K::Array, true } };
+
+    const auto check = [this](const auto &rules) {
+        for (const Rule &r : rules) {
+            const auto *f = field(r.key);
+            if (!f) {
+                if (r.required)
+                    return false;
+                continue;
+            }
+            if (f->kind != r.kind) {
+                // An explicit null for an optional field counts as absent.
+                if (!r.required && f->kind == K::Null)
+                    continue;
+                return false;
+            }
+        }
+        return true;
+    };
+
+    switch (m_type) {
+    case Type::Unknown:
+        return false;
+    case Type::Join:
+        return check(join);
+    case Type::Signal:
+        return check(signal);
+    case Type::Identify:
+        return check(identify);
+    case Type::Dial:
+        return check(dial);
+    case Type::Hangup:
+    case Type::Answer:
+    case Type::Decline:
+        return check(callId);
+    case Type::Register:
+        return check(reg) && (has("officeKey"_L1) || has("idToken"_L1));
+    case Type::BridgeHello:
+        return check(hello) && integer("time"_L1).has_value();
+    case Type::DialStatus:
+        return check(dialStatus);
+    case Type::Registrar:
+        return check(registrar);
+    case Type::Leave:
+    case Type::Ping:
+        return true;
+    }
+    return false;
+}
+
+Frame Frame::parse(QStringView text)
+{
+    Frame f;
+    if (JsonScanner::scanObject(text, f.m_fields) != JsonScanner::Result::Ok) {
+        f.m_fields.clear();
+        return f;
+    }
+    const auto *typeField = f.field("type"_L1);
+    if (!typeField || typeField->kind != K::String)
+        return f;
+    f.m_typeName = JsonScanner::decodeString(typeField->raw).value_or(QString());
+    for (const auto &e : s_types) {
+        if (f.m_typeName == e.name) {
+            f.m_type = e.type;
+            break;
+        }
+    }
+    f.m_valid = f.validateShape();
+    return f;
+}

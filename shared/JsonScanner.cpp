@@ -1,0 +1,281 @@
+#include "JsonScanner.h"
+
+using namespace Qt::StringLiterals;
+
+void JsonScanner::skipWs()
+{
+    while (m_pos < m_text.size()) {
+        const char16_t c = m_text[m_pos].unicode();
+        if (c != u' ' && c != u'\t' && c != u'\n' && c != u'\r')
+            return;
+        ++m_pos;
+    }
+}
+
+bool JsonScanner::literal(QStringView word)
+{
+    if (m_text.sliced(m_pos).startsWith(word)) {
+        m_pos += word.size();
+        return true;
+    }
+    return false;
+}
+
+bool JsonScanner::string()
+{
+    // m_text[m_pos] is the opening quote.
+    ++m_pos;
+    while (m_pos < m_text.size()) {
+        const char16_t c = m_text[m_pos].unicode();
+        if (c == u'"') {
+            ++m_pos;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c == u'\\') {
+            ++m_pos;
+            if (m_pos >= m_text.size())
+                return false;
+            const char16_t e = m_text[m_pos].unicode();
+            if (e == u'u') {
+                if (m_pos + 4 >= m_text.size())
+                    return false;
+                for (int i = 1; i <= 4; ++i) {
+                    const char16_t h = m_text[m_pos + i].unicode();
+                    const bool hex = (h >= u'0' && h <= u'9') || (h >= u'a' && h <= u'f')
+                            || (h >= u'A' && h <= u'F');
+                    if (!hex)
+                        return false;
+                }
+                m_pos += 5;
+                continue;
+            }
+            if (e != u'"' && e != u'\\' && e != u'/' && e != u'b' && e != u'f' && e != u'n'
+                && e != u'r' && e != u't')
+                return false;
+        }
+        ++m_pos;
+    }
+    return false;
+}
+
+bool JsonScanner::number()
+{
+    const auto digit = [this] {
+        return m_pos < m_text.size() && m_text[m_pos] >= u'0' && m_text[m_pos] <= u'9';
+    };
+    if (m_pos < m_text.size() && m_text[m_pos] == u'-')
+        ++m_pos;
+    if (!digit())
+        return false;
+    if (m_text[m_pos] == u'0') {
+        ++m_pos;
+    } else {
+        while (digit())
+            ++m_pos;
+    }
+    if (m_pos < m_text.size() && m_text[m_pos] == u'.') {
+        ++m_pos;
+        if (!digit())
+            return false;
+        while (digit())
+            ++m_pos;
+    }
+    if (m_pos < m_text.size() && (m_text[m_pos] == u'e' || m_text[m_pos] == u'E')) {
+        ++m_pos;
+        if (m_pos < m_text.size() && (m_text[m_pos] == u'+' || m_text[m_pos] == u'-'))
+            ++m_pos;
+        if (!digit())
+            return false;
+        while (digit())
+            ++m_pos;
+    }
+    return true;
+}
+
+bool JsonScanner::value(int depth, Kind *kind)
+{
+    if (depth > maxDepth) {
+        m_tooDeep = true;
+        return false;
+    }
+    skipWs();
+    if (m_pos >= m_text.size())
+        return false;
+    const char16_t c = m_text[m_pos].unicode();
+    switch (c) {
+    case u'"':
+        *kind = Kind::String;
+        return string();
+    case u't':
+        *kind = Kind::True;
+        return literal(u"true");
+    case u'f':
+        *kind = Kind::False;
+        return literal(u"false");
+    case u'n':
+        *kind = Kind::Null;
+        return literal(u"null");
+    case u'{':
+    case u'[': {
+        const bool isObject = c == u'{';
+        *kind = isObject ? Kind::Object : Kind::Array;
+        const char16_t close = isObject ? u'}' : u']';
+        ++m_pos;
+        skipWs();
+        if (m_pos < m_text.size() && m_text[m_pos] == close) {
+            ++m_pos;
+            return true;
+        }
+        for (;;) {
+            if (isObject) {
+                skipWs();
+                if (m_pos >= m_text.size() || m_text[m_pos] != u'"' || !string())
+                    return false;
+                skipWs();
+                if (m_pos >= m_text.size() || m_text[m_pos] != u':')
+                    return false;
+                ++m_pos;
+            }
+            Kind inner;
+            if (!value(depth + 1, &inner))
+                return false;
+            skipWs();
+            if (m_pos >= m_text.size())
+                return false;
+            if (m_text[m_pos] == u',') {
+                ++m_pos;
+                continue;
+            }
+            if (m_text[m_pos] == close) {
+                ++m_pos;
+                return true;
+            }
+            return false;
+        }
+    }
+    default:
+        *kind = Kind::Number;
+        return number();
+    }
+}
+
+JsonScanner::Result JsonScanner::scanObject(QStringView text, Fields &fields)
+{
+    fields.clear();
+    JsonScanner s(text);
+    s.skipWs();
+    if (s.m_pos >= text.size())
+        return Result::NotJson;
+    if (text[s.m_pos] != u'{') {
+        Kind k;
+        const bool ok = s.value(0, &k);
+        s.skipWs();
+        return ok && s.m_pos == text.size() ? Result::NotObject : Result::NotJson;
+    }
+    ++s.m_pos;
+    s.skipWs();
+    if (s.m_pos < text.size() && text[s.m_pos] == u'}') {
+        ++s.m_pos;
+    } else {
+        for (;;) {
+            s.skipWs();
+            if (s.m_pos >= text.size() || text[s.m_pos] != u'"')
+                return Result::NotJson;
+            const qsizetype keyStart = s.m_pos;
+            if (!s.string())
+                return Result::NotJson;
+            const QStringView key = text.sliced(keyStart + 1, s.m_pos - keyStart - 2);
+            s.skipWs();
+            if (s.m_pos >= text.size() || text[s.m_pos] != u':')
+                return Result::NotJson;
+            ++s.m_pos;
+            s.skipWs();
+            const qsizetype valueStart = s.m_pos;
+            Kind kind;
+            if (!s.value(1, &kind))
+                return s.m_tooDeep ? Result::TooDeep : Result::NotJson;
+            fields.append({ key, text.sliced(valueStart, s.m_pos - valueStart), kind });
+            s.skipWs();
+            if (s.m_pos >= text.size())
+                return Result::NotJson;
+            if (text[s.m_pos] == u',') {
+                ++s.m_pos;
+                continue;
+            }
+            if (text[s.m_pos] == u'}') {
+                ++s.m_pos;
+                break;
+            }
+            return Result::NotJson;
+        }
+    }
+    s.skipWs();
+    if (s.m_pos != text.size())
+        return Result::NotJson;
+    // Keys with escapes are compared decoded, so "a" and "\u0061" count as the same key.
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        const bool escI = fields[i].key.contains(u'\\');
+        for (qsizetype j = 0; j < i; ++j) {
+            const bool escJ = fields[j].key.contains(u'\\');
+            bool same;
+            if (!escI && !escJ) {
+                same = fields[i].key == fields[j].key;
+            } else {
+                const auto a = decodeString(text.sliced(fields[i].key.data() - text.data() - 1,
+                                                        fields[i].key.size() + 2));
+                const auto b = decodeString(text.sliced(fields[j].key.data() - text.data() - 1,
+                                                        fields[j].key.size() + 2));
+                same = a && b && *a == *b;
+            }
+            if (same)
+                return Result::DuplicateKey;
+        }
+    }
+    return Result::Ok;
+}
+
+std::optional<QString> JsonScanner::decodeString(QStringView raw)
+{
+    if (raw.size() < 2 || raw.front() != u'"' || raw.back() != u'"')
+        return std::nullopt;
+    const QStringView body = raw.sliced(1, raw.size() - 2);
+    if (!body.contains(u'\\'))
+        return body.toString();
+    QString out;
+    out.reserve(body.size());
+    for (qsizetype i = 0; i < body.size(); ++i) {
+        const QChar c = body[i];
+        if (c != u'\\') {
+            out.append(c);
+            continue;
+        }
+        if (++i >= body.size())
+            return std::nullopt;
+        switch (body[i].unicode()) {
+        case u'"': out.append(u'"'); break;
+        case u'\\': out.append(u'\\'); break;
+        case u'/': out.append(u'/'); break;
+        case u'b': out.append(u'\b'); break;
+        case u'f': out.append(u'\f'); break;
+        case u'n': out.append(u'\n'); break;
+        case u'r': out.append(u'\r'); break;
+        case u't': out.append(u'\t'); break;
+        case u'u': {
+            if (i + 4 >= body.size())
+                return std::nullopt;
+            bool ok = false;
+            const ushort code = body.sliced(i + 1, 4).toUShort(&ok, 16);
+            if (!ok)
+                return std::nullopt;
+            out.append(QChar(code));
+            i += 4;
+            break;
+        }
+        default:
+            return std::nullopt;
+        }
+    }
+    return out;
+}
