@@ -34,6 +34,16 @@ public:
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
 
+    // Stops accepting, sends `kicked shutdown` + close 1001 to every socket, and emits
+    // stopped() once they are gone (or after `graceMs`).
+    void shutdown(int graceMs = 4000);
+    // Applies a reloaded configuration (tenants, secrets, limits) without dropping connections.
+    // Listen addresses are kept; they change only with a restart.
+    void reload(const ServerConfig &config);
+
+signals:
+    void stopped();
+
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
     void sweep();
@@ -46,4 +56,5 @@ private:
     QSet<PeerSession *> m_sessions;
     QTimer m_sweep;
     QElapsedTimer m_uptime;
+    bool m_stopping = false;
 };
