@@ -322,6 +322,32 @@ async function launchChromium() {
   return ctx;
 }
 
+// ---------------------------------------------------------------- signed requests (DESIGN.md)
+
+const hmacHex = (secret, text) => crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(text).digest('hex');
+
+/** An admin request signed with X-Admin-Time / X-Admin-Sig over `<METHOD> <query>|<host>|<time>|<body>`. */
+function adminRequest(base, secret, method, query, bodyObject) {
+  const body = bodyObject ? JSON.stringify(bodyObject) : '';
+  const time = String(Math.floor(Date.now() / 1000));
+  const sig = hmacHex(secret, `${method} ${query}|127.0.0.1|${time}|${body}`);
+  return fetch(`${base}/signal.ashx?${query}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Admin-Time': time, 'X-Admin-Sig': sig },
+    body: body || undefined,
+  });
+}
+
+/** A bridge webhook signed with X-Sig over `<flag>|<host>|<body>`. */
+function webhook(base, secret, flag, bodyObject) {
+  const body = JSON.stringify({ time: Math.floor(Date.now() / 1000), ...bodyObject });
+  return fetch(`${base}/signal.ashx?${flag}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Sig': hmacHex(secret, `${flag}|127.0.0.1|${body}`) },
+    body,
+  });
+}
+
 // ---------------------------------------------------------------- page helpers
 
 const pageProblems = []; // CSP violations and uncaught exceptions, on any page
@@ -407,12 +433,12 @@ async function main() {
   await runCase('static pages: redirect, MIME types, CSP', async () => {
     const root = await fetch(`${base}/`, { redirect: 'manual' });
     assert(root.status === 302 && root.headers.get('location') === '/status.html', `GET / answered ${root.status} ${root.headers.get('location')}`);
-    for (const [file, mime] of [
-      ['room.html', 'text/html'], ['room.js', 'text/javascript'], ['style.css', 'text/css'],
-      ['status.html', 'text/html'], ['virtual-numbers-overview.html', 'text/html'], ['office.html', 'text/html'],
-      ['conference.js', 'text/javascript'], ['peer.js', 'text/javascript'], ['signaling.js', 'text/javascript'],
-      ['office.js', 'text/javascript'], ['ringtone.js', 'text/javascript'], ['favicon.svg', 'image/svg+xml'],
-    ]) {
+    // Every file in resources/web must be in web.qrc and served with its MIME type.
+    const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+    const files = fs.readdirSync(path.resolve(HERE, '..', '..', 'resources', 'web'));
+    assert(files.length >= 10, `only ${files.length} files in resources/web`);
+    for (const file of files) {
+      const mime = MIME[path.extname(file)] || 'application/octet-stream';
       const r = await fetch(`${base}/${file}`);
       assert(r.status === 200, `${file}: HTTP ${r.status}`);
       assert((r.headers.get('content-type') || '').startsWith(mime), `${file}: content-type ${r.headers.get('content-type')}`);
@@ -468,16 +494,20 @@ async function main() {
       await waitFor(`${p} to show Carol's tile`, async () => (await tileIdsOf(pages[p])).includes(ids.c));
     }
     await waitForMedia(pages.a, ids.c, 'Alice receives Carol', 5);
-    const closedAt = Date.now();
+    const closing = Date.now();
     await pages.c.close();
+    const closedAt = Date.now(); // the tab is gone (its socket sent close 1001)
+    let ms = 0;
     for (const p of ['a', 'b']) {
-      await waitFor(`${p} to drop Carol's tile`, async () => !(await tileIdsOf(pages[p])).includes(ids.c), 5_000, 50);
+      await waitFor(`${p} to drop Carol's tile`, async () => !(await tileIdsOf(pages[p])).includes(ids.c), 10_000, 50);
       const left = (await eventsOf(pages[p])).find((e) => e.event === 'peer-left' && e.peerId === ids.c);
       assert(left && left.reason === 'closed', `${p} saw peer-left ${JSON.stringify(left)}, expected reason closed`);
+      ms = Math.max(ms, left.at - closedAt); // the page's own clock: the same machine's
     }
-    const ms = Date.now() - closedAt;
-    assert(ms < 5_000, `tiles dropped after ${ms} ms`);
-    return `dropped in ${ms} ms`;
+    // No keepalive (25 s) or grace (30 s) is involved: a close is a leave at once. The bound
+    // leaves room for a heavily loaded CI machine.
+    assert(ms < 5_000, `tiles dropped ${ms} ms after the tab closed`);
+    return `dropped ${ms} ms after the tab closed (closing took ${closedAt - closing} ms)`;
   });
 
   await runCase('(c) a socket drops without a close frame; the page resumes, nobody sees peer-left', async () => {
@@ -539,7 +569,13 @@ async function main() {
     }
     await status.screenshot({ path: path.join(args.out, 'status.png'), fullPage: true });
 
-    // virtual-numbers-overview.html
+    // virtual-numbers-overview.html: plant an anonymous number (when the admin API is on this
+    // build) so that the directory has a row to show, and a `text` that must never be shown.
+    const secretText = `never-shown-${crypto.randomBytes(4).toString('hex')}`;
+    const planted = await adminRequest(base, secrets.admin, 'POST', 'virtualnumbers', {
+      number: '2999', name: 'E2E front desk', mode: 'tts', visibility: 'anonymous', text: secretText,
+    });
+    notes.push(`planting a number: HTTP ${planted.status}`);
     const overview = await fetch(`${base}/signal.ashx?vnum-overview=1`);
     const dir = await openPage(`${base}/virtual-numbers-overview.html`, 'directory');
     await waitFor('the directory to load', () => dir.evaluate(() => document.body.dataset.loaded));
@@ -552,6 +588,11 @@ async function main() {
         assert(href === new URL(row.dialUrl, base).href, `Call link ${href} for ${row.number}, expected ${row.dialUrl}`);
       }
       if (rows.length === 0) assert(/No public numbers/.test(await dir.locator('#numbers').textContent()), 'empty directory text');
+      if (planted.status === 201) {
+        assert(rows.some((r) => r.number === '2999'), 'the planted number is not in vnum-overview');
+        assert(await dir.locator('tr.vnum-row[data-number="2999"]').isVisible(), 'the planted number is not shown');
+      }
+      assert(!(await dir.content()).includes(secretText), 'the directory shows a virtual number\'s text');
       notes.push(`directory: ${rows.length} number(s)`);
     } else {
       const text = await waitFor('the directory to explain the failure', async () => {
@@ -567,6 +608,47 @@ async function main() {
     return notes.join('; ');
   });
 
+  await runCase('(d) status and directory pages render every field of the documented shapes', async () => {
+    // The server's answers are replaced (in the browser only) by samples of DESIGN.md's shapes,
+    // so every field's rendering is checked even on a build whose store has no such data.
+    const summary = {
+      build: '0.1.0 e2e', tenant: '127.0.0.1',
+      rooms: [{ id: 'vnum-2000-…', peers: 2 }, { id: 'room-…', peers: 3 }],
+      trunks: [{ id: 'sipgate', registered: true, lastSeenSec: 12 }, { id: 'backup', registered: false, lastSeenSec: 7200 }],
+      vnumCallsLast24h: 47,
+    };
+    const vnums = { virtualNumbers: [
+      { number: '2000', name: 'Front desk', mode: 'gemini-live', dialUrl: `${base}/room.html?room=random&dial=2000&cam=off`, visibility: 'anonymous', available: true },
+      { number: '2001', name: 'Opening hours', mode: 'tts', dialUrl: 'javascript:alert(1)', visibility: 'anonymous', available: false },
+    ] };
+    const page = await context.newPage();
+    await page.route('**/signal.ashx?healthsummary=1', (r) => r.fulfill({ json: summary }));
+    await page.route('**/signal.ashx?vnum-overview=1', (r) => r.fulfill({ json: vnums }));
+    await page.goto(`${base}/status.html`);
+    await waitFor('status.html to render the sample', () => page.evaluate(() => document.body.dataset.loaded === 'true'));
+    assert((await page.locator('#rooms tr.room-row').count()) === 2, 'two room rows');
+    assert((await page.locator('#room-count').textContent()) === '2', 'room count');
+    assert((await page.locator('#peer-count').textContent()) === '5', 'participant count');
+    assert((await page.locator('#vnum-calls').textContent()) === '47', 'calls in 24 h');
+    assert((await page.locator('#build').textContent()) === '0.1.0 e2e', 'build');
+    const trunks = await page.locator('#trunks tr.trunk-row').allTextContents();
+    assert(trunks.length === 2 && /sipgate.*registered.*12 s ago/.test(trunks[0]) && /backup.*not registered.*2 h ago/.test(trunks[1]),
+      `trunk rows ${JSON.stringify(trunks)}`);
+    await page.screenshot({ path: path.join(args.out, 'status-sample.png'), fullPage: true });
+    await page.goto(`${base}/virtual-numbers-overview.html`);
+    await waitFor('the directory to render the sample', () => page.evaluate(() => document.body.dataset.loaded === 'true'));
+    const rows = page.locator('tr.vnum-row');
+    assert((await rows.count()) === 2, 'two directory rows');
+    assert(/Front desk.*AI receptionist.*available/.test(await rows.nth(0).textContent()), 'first row');
+    assert((await rows.nth(0).locator('a').getAttribute('href')) === vnums.virtualNumbers[0].dialUrl, 'Call link is dialUrl');
+    assert(/unavailable/.test(await rows.nth(1).textContent()), 'unavailable row');
+    const unsafe = await rows.nth(1).locator('a').getAttribute('href');
+    assert(unsafe === '/room.html?room=random&dial=2001&cam=off', `a javascript: dialUrl became ${unsafe}`);
+    assert(await rows.nth(1).locator('a.disabled').count() === 1, 'an unavailable number\'s Call is disabled');
+    await page.screenshot({ path: path.join(args.out, 'virtual-numbers-sample.png'), fullPage: true });
+    await page.close();
+  });
+
   await runCase('office page registers with the office key', async () => {
     const office = await openPage(`${base}/office.html`, 'office');
     await office.fill('#reg-key', secrets.office);
@@ -578,8 +660,20 @@ async function main() {
     });
     await office.screenshot({ path: path.join(args.out, 'office.png'), fullPage: true });
     if (/extension \*/.test(state)) {
+      // Ring it through the bridge webhook: the page must show the ring, then clear it on decline.
+      const callId = `e2e-${crypto.randomBytes(6).toString('hex')}`;
+      const rang = await webhook(base, secrets.bridge, 'office-ring', { callId, from: '+15550100', fromName: 'E2E caller', to: '*' });
+      assert(rang.status === 200, `office-ring answered ${rang.status}`);
+      const { delivered } = await rang.json();
+      assert(delivered >= 1, `office-ring delivered to ${delivered} phones`);
+      const card = office.locator(`.ring-card[data-call-id="${callId}"]`);
+      await card.waitFor({ state: 'visible', timeout: 10_000 });
+      assert(/E2E caller/.test(await card.textContent()), 'the ring card does not name the caller');
+      await office.screenshot({ path: path.join(args.out, 'office-ringing.png'), fullPage: true });
+      await card.locator('button', { hasText: 'Decline' }).click();
+      await card.waitFor({ state: 'detached', timeout: 10_000 });
       await office.close();
-      return 'registered as *';
+      return 'registered as *, rang and declined';
     }
     // Until `register` lands on this build the server refuses it; the page must say so.
     const text = await office.locator('#office-notice').textContent();
