@@ -190,6 +190,7 @@ export class PeerLink {
       // For a relay candidate: which TURN server allocated it, and the relayed address.
       result.localCandidateUrl = local && local.url ? local.url : null;
       result.localCandidateAddress = local ? `${local.address || local.ip}:${local.port}` : null;
+      result.remoteCandidateAddress = remote ? `${remote.address || remote.ip}:${remote.port}` : null;
       result.remoteCandidateType = remote ? remote.candidateType : null;
     }
     return result;

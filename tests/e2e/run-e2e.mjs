@@ -477,6 +477,7 @@ async function main() {
       const port = Number(String(s.localCandidateAddress).split(':').pop());
       assert(/^127\.0\.0\.1:/.test(s.localCandidateAddress) && port >= 40000 && port <= 59999,
         `${who}'s relayed address ${s.localCandidateAddress} is not on coturn's loopback range`);
+      assert(/^127\.0\.0\.1:/.test(String(s.remoteCandidateAddress)), `${who}'s remote candidate ${s.remoteCandidateAddress} is not on loopback`);
     }
     await pages.a.screenshot({ path: path.join(args.out, 'room.png') });
     if (args.updateDocs) {
@@ -647,6 +648,45 @@ async function main() {
     assert(await rows.nth(1).locator('a.disabled').count() === 1, 'an unavailable number\'s Call is disabled');
     await page.screenshot({ path: path.join(args.out, 'virtual-numbers-sample.png'), fullPage: true });
     await page.close();
+  });
+
+  await runCase('(e) room page: name prompt, mute, camera, refused join, leave', async () => {
+    assert(ids.a, 'needs (a)');
+    // Without a name the page asks for one, then joins.
+    const eve = await openPage(`${base}/room.html?room=${room}&relay=1`, 'eve');
+    await eve.locator('#join-view').waitFor({ state: 'visible' });
+    assert(!(await eve.evaluate(() => window.switchboard.peerId)), 'joined before a name was given');
+    assert((await eve.inputValue('#join-room')) === room, 'room field prefilled from the URL');
+    await eve.fill('#join-name', 'Eve');
+    await eve.click('#join-form button[type=submit]');
+    ids.e = await joined(eve, 'Eve');
+    await waitFor('Alice to show Eve', async () => (await tileIdsOf(pages.a)).includes(ids.e));
+    assert(/Eve/.test(await pages.a.locator(`.tile[data-peer-id="${ids.e}"] .label`).textContent()), 'Eve\'s label');
+    // Mute and camera act on the local tracks.
+    await eve.click('#btn-mute');
+    await eve.click('#btn-camera');
+    const tracks = await eve.evaluate(() => {
+      const s = window.switchboard.state.localStream;
+      return { audio: s.getAudioTracks().map((t) => t.enabled), video: s.getVideoTracks().map((t) => t.enabled) };
+    });
+    assert(tracks.audio.length === 1 && !tracks.audio[0] && tracks.video.length === 1 && !tracks.video[0], `tracks ${JSON.stringify(tracks)}`);
+    assert((await eve.locator('#btn-mute').textContent()) === 'Unmute', 'mute button label');
+    // Leave is final at once for the others, with reason left.
+    await eve.click('#btn-leave');
+    await eve.locator('#left-view').waitFor({ state: 'visible' });
+    await waitFor('Alice to drop Eve', async () => !(await tileIdsOf(pages.a)).includes(ids.e), 10_000, 100);
+    const left = (await eventsOf(pages.a)).find((e) => e.event === 'peer-left' && e.peerId === ids.e);
+    assert(left && left.reason === 'left', `Alice saw ${JSON.stringify(left)}, expected reason left`);
+    await eve.close();
+    // A name the server refuses (over 64 code points): the page says it could not join.
+    const long = await openPage(`${base}/room.html?room=${room}&name=${'x'.repeat(70)}&relay=1`, 'long-name');
+    await long.locator('#left-view').waitFor({ state: 'visible' });
+    assert(/Could not join/.test(await long.locator('#left-title').textContent()), 'refused join title');
+    const text = await long.locator('#left-text').textContent();
+    assert(text.length > 10, `refused join text "${text}"`);
+    const errors = await long.evaluate(() => window.switchboard.events.filter((e) => e.event === 'error'));
+    assert(errors.length === 1 && errors[0].code === 'bad-frame' && errors[0].ref === 'join', `errors ${JSON.stringify(errors)}`);
+    await long.close();
   });
 
   await runCase('office page registers with the office key', async () => {
