@@ -385,10 +385,14 @@ async function waitForMedia(page, fromPeerId, what, minFrames = 10) {
 async function assertMediaGrows(page, fromPeerId, what) {
   const before = (await statsOf(page))[fromPeerId];
   assert(before, `${what}: no link to ${fromPeerId}`);
+  let last = null;
   const after = await waitFor(`${what}: inbound video to grow`, async () => {
     const s = (await statsOf(page))[fromPeerId];
+    last = s;
     return s && s.bytesReceived > before.bytesReceived + 1000 && s.framesDecoded > before.framesDecoded + 5 ? s : null;
-  }, 20_000, 500);
+  }, 30_000, 500).catch((e) => {
+    throw new Error(`${e.message}; before ${JSON.stringify(before)}, last ${JSON.stringify(last)}`);
+  });
   assert(after.localCandidateType === 'relay', `${what}: selected local candidate is ${after.localCandidateType}, expected relay`);
   return after;
 }
@@ -449,6 +453,27 @@ async function main() {
         assert(!/<style|\sstyle=/i.test(body), `${file}: inline style`);
       }
     }
+  });
+
+  await runCase('every error code and close code has its message and action', async () => {
+    // errors.js has no DOM dependency: check its tables against DESIGN.md's lists directly.
+    const errors = await import(path.resolve(HERE, '..', '..', 'resources', 'web', 'errors.js'));
+    const codes = ['bad-frame', 'not-joined', 'already-joined', 'unknown-peer', 'room-full', 'unknown-number',
+      'forbidden', 'rate-limited', 'invalid-token', 'bridge-unavailable', 'unknown-call', 'unknown-camera', 'camera-unavailable'];
+    const fallback = errors.errorText('no-such-code');
+    const texts = new Set();
+    for (const code of codes) {
+      const text = errors.errorText(code);
+      assert(text && text !== fallback, `no message for ${code}`);
+      texts.add(text);
+    }
+    assert(texts.size === codes.length, 'two codes share a message');
+    const expected = { 1001: 'reconnect', 1006: 'reconnect', 1007: 'stop', 1008: 'stop', 1009: 'stop', 4000: 'stop',
+      4001: 'stop', 4002: 'reconnect', 4003: 'reconnect', 4008: 'wait' };
+    for (const [code, action] of Object.entries(expected)) {
+      assert(errors.closeAction(Number(code)) === action, `close ${code}: ${errors.closeAction(Number(code))}, expected ${action}`);
+    }
+    for (const reason of ['admin', 'replaced', 'shutdown']) assert(errors.kickText(reason) !== errors.kickText('x'), `kicked ${reason}`);
   });
 
   await runCase('(a) two pages join a room and receive each other\'s video through TURN', async () => {
