@@ -202,11 +202,13 @@ function onError(frame) {
     const text = frame.code === 'forbidden' ? 'The office key was not accepted.' : errorText(frame.code);
     notice($('office-notice'), text, 'error');
     setPhoneState('not registered', 'bad');
+    log(`register refused: ${frame.code}`);
     state.registered = false;
-    if (frame.code === 'forbidden' || frame.code === 'invalid-token') {
-      state.conn.stop();
-      $('register-form').classList.remove('hidden');
-    }
+    if (frame.code === 'rate-limited') return; // the next automatic try may pass
+    // Retrying the same key would fail the same way: let the user correct it.
+    state.conn.stop();
+    $('register-form').classList.remove('hidden');
+    $('unregister-card').classList.add('hidden');
     return;
   }
   if (frame.ref === 'answer' && state.answering) {

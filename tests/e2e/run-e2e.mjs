@@ -743,8 +743,10 @@ async function main() {
     // Until `register` lands on this build the server refuses it; the page must say so.
     const text = await office.locator('#office-notice').textContent();
     const visible = await office.locator('#office-notice').isVisible();
+    const formBack = await office.locator('#register-form').isVisible();
     await office.close();
     assert(visible && text.length > 0, 'a refused register left no message');
+    assert(formBack, 'after a refused register the form is not shown again');
     return `register refused on this build: "${text}"`;
   });
 
