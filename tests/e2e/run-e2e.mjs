@@ -452,6 +452,11 @@ async function main() {
         assert(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(body), `${file}: inline script`);
         assert(!/<style|\sstyle=/i.test(body), `${file}: inline style`);
       }
+      // ETag revalidation: an unchanged file answers 304 without a body.
+      const etag = r.headers.get('etag');
+      assert(etag, `${file}: no ETag`);
+      const again = await fetch(`${base}/${file}`, { headers: { 'If-None-Match': etag } });
+      assert(again.status === 304, `${file}: If-None-Match answered ${again.status}`);
     }
   });
 
