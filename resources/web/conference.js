@@ -205,6 +205,7 @@ export class Conference {
     const code = frame.code;
     if (code === 'invalid-token' && frame.ref === 'join' && this.resuming) {
       // The grace is over (or the token was spent): join afresh as a new peer.
+      this.log({ event: 'resume-refused' });
       this.resuming = false;
       storeResume(null);
       this.resetLinks();

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SUITE_TIMEOUT_MS = 240_000;
+const SUITE_TIMEOUT_MS = 270_000;
+const RESUME_GRACE_SEC = 6;
 const CHROMIUM = process.env.SB_E2E_CHROMIUM || '/usr/bin/chromium';
 const TURNSERVER = process.env.SB_E2E_TURNSERVER || '/usr/bin/turnserver';
 
@@ -225,6 +226,8 @@ async function startServer(turnPort, secrets) {
     listen: '127.0.0.1:0',
     adminListen: '127.0.0.1:0',
     dataDir,
+    // Short enough for case (f) to outlast it, long enough for case (c) to resume within it.
+    resumeGraceSec: RESUME_GRACE_SEC,
     tenants: [
       {
         hosts: ['127.0.0.1', 'localhost'],
@@ -256,7 +259,12 @@ async function startServer(turnPort, secrets) {
  */
 async function startCutProxy(targetPort) {
   const pairs = new Set();
+  let refuseUntil = 0;
   const server = net.createServer((client) => {
+    if (Date.now() < refuseUntil) {
+      client.resetAndDestroy ? client.resetAndDestroy() : client.destroy();
+      return;
+    }
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
     const pair = { client, upstream };
     pairs.add(pair);
@@ -284,6 +292,10 @@ async function startCutProxy(targetPort) {
       }
       pairs.clear();
       return n;
+    },
+    /** Refuses new connections for `ms` (the network stays down). */
+    refuseFor(ms) {
+      refuseUntil = Date.now() + ms;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -566,6 +578,33 @@ async function main() {
     const later = (await eventsOf(pages.a)).slice(eventsBefore);
     assert(!later.some((e) => e.event === 'peer-joined' && e.peerId === ids.d), 'Alice saw Dave join again');
     return `${cut} connection(s) cut, resumed as the same peer`;
+  });
+
+  await runCase('(f) a drop that outlasts the grace: peer-left timeout, then the page joins afresh', async () => {
+    assert(ids.a && ids.d, 'needs (c)');
+    const t0 = Date.now();
+    proxy.refuseFor((RESUME_GRACE_SEC + 3) * 1000);
+    assert(proxy.cut() > 0, 'no connection went through the proxy');
+    // The others see Dave leave only when the grace is over, with reason timeout.
+    const left = await waitFor('Alice to see Dave time out', async () =>
+      (await eventsOf(pages.a)).find((e) => e.event === 'peer-left' && e.peerId === ids.d), (RESUME_GRACE_SEC + 10) * 1000, 200);
+    assert(left.reason === 'timeout', `peer-left reason ${left.reason}, expected timeout`);
+    assert(left.at - t0 >= (RESUME_GRACE_SEC - 1) * 1000, `Dave was dropped after ${left.at - t0} ms, before the ${RESUME_GRACE_SEC} s grace`);
+    // Dave's page comes back with a spent token, is refused, and joins as a new peer.
+    const fresh = await waitFor('Dave to join afresh', async () => {
+      const events = await eventsOf(pages.d);
+      const refused = events.some((e) => e.event === 'resume-refused');
+      const welcome = events.filter((e) => e.event === 'welcome').pop();
+      return refused && welcome && welcome.peerId !== ids.d ? welcome : null;
+    }, 30_000, 200);
+    const newId = fresh.peerId;
+    await waitFor('Alice to show the new Dave', async () => (await tileIdsOf(pages.a)).includes(newId));
+    assert(!(await tileIdsOf(pages.a)).includes(ids.d), 'Alice still shows the old Dave');
+    assert(!(await tileIdsOf(pages.d)).includes(ids.d), 'Dave shows himself as a peer');
+    await waitForMedia(pages.a, newId, 'Alice receives the new Dave', 5);
+    await waitForMedia(pages.d, ids.a, 'the new Dave receives Alice', 5);
+    ids.d = newId;
+    return `timeout after ${((left.at - t0) / 1000).toFixed(1)} s, rejoined as a new peer`;
   });
 
   await runCase('(d) status and directory pages render the server\'s data', async () => {
