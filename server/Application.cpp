@@ -3,6 +3,7 @@
 #include "PeerSession.h"
 #include "Resources.h"
 #include "Tenant.h"
+#include "Webhooks.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -24,6 +25,7 @@ Application::Application(const ServerConfig &config, QObject *parent)
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);
     }
+    Webhooks::install(m_api);
     m_door = std::make_unique<FrontDoor>(
             m_config, m_api,
             [this](const QString &host) {

@@ -2,11 +2,16 @@
 
 #include "Crypto.h"
 
+#include <QDateTime>
+
 Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
     : QObject(parent),
       m_config(config),
       m_server(server),
-      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this)
+      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this),
+      m_bridge(*this, this),
+      m_rings(*this, this),
+      m_dialer(*this, this)
 {
     connect(&m_rooms, &RoomRegistry::roomCreated, this, [this](Room *room) {
         connect(room, &Room::peerLeft, this,
@@ -48,4 +53,19 @@ void Tenant::forgetResumeToken(const QString &peerId)
         return;
     m_resumeByHash.remove(it.value());
     m_resumeByPeer.erase(it);
+}
+
+std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
+{
+    Q_UNUSED(idToken);
+    return std::nullopt;
+}
+
+void Tenant::setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime)
+{
+    if (reportTime < m_trunksTime)
+        return;
+    m_trunksTime = reportTime;
+    m_trunks = trunks;
+    m_trunksSeenMs = QDateTime::currentMSecsSinceEpoch();
 }

@@ -1,12 +1,18 @@
 #pragma once
 
+#include "BridgeLink.h"
+#include "Dialer.h"
+#include "RingDispatcher.h"
 #include "RoomRegistry.h"
 #include "ServerConfig.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 
 #include <optional>
+
+class Store;
 
 // One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
 // the bridge link and trunks). The Application owns the tenants.
@@ -20,6 +26,34 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    BridgeLink &bridge() { return m_bridge; }
+    RingDispatcher &rings() { return m_rings; }
+    Dialer &dialer() { return m_dialer; }
+    bool bridgeConnected() const { return m_bridge.isConnected(); }
+    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
+    Store *store() const { return m_store; }
+    void setStore(Store *store) { m_store = store; }
+
+    struct TrunkState
+    {
+        QString id;
+        QString host; // private: never in a public answer
+        bool registered = false;
+    };
+    // The latest `trunk-status` report; one with an older `time` than the last is ignored.
+    void setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime);
+    const QList<TrunkState> &trunks() const { return m_trunks; }
+    qint64 trunksSeenMs() const { return m_trunksSeenMs; }
+
+    struct VerifiedToken
+    {
+        QJsonObject identity; // {name, issuer}
+        bool phoneRights = false;
+        bool adminRights = false;
+    };
+    // The one hook for ID tokens (register, and later join/identify): nullopt when the token
+    // fails verification. No identity provider is wired yet, so every token fails.
+    std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
 
     struct ResumeEntry
     {
@@ -37,6 +71,13 @@ private:
     TenantConfig m_config;
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
+    BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
+    RingDispatcher m_rings;
+    Dialer m_dialer;
+    Store *m_store = nullptr;
+    QList<TrunkState> m_trunks;
+    qint64 m_trunksTime = 0;
+    qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
 };
