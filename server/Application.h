@@ -3,6 +3,7 @@
 #include "FrontDoor.h"
 #include "HttpApi.h"
 #include "ServerConfig.h"
+#include "store/Store.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -33,6 +34,9 @@ public:
     const QSet<PeerSession *> &sessions() const { return m_sessions; }
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
+    Store &store() { return m_store; }
+    // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
+    void pruneLogs();
 
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
@@ -46,4 +50,6 @@ private:
     QSet<PeerSession *> m_sessions;
     QTimer m_sweep;
     QElapsedTimer m_uptime;
+    Store m_store;
+    QTimer m_prune;
 };

@@ -14,9 +14,9 @@ Room::Room(const QString &id, Kind kind, int maxPeers, QObject *parent)
 QString Room::publicLabel() const
 {
     if (m_kind == Kind::VirtualNumber) {
-        // vnum-<number>-<random>: keep the number, hide the random part.
-        const qsizetype cut = m_id.lastIndexOf(u'-');
-        return m_id.left(cut + 1) + u"…"_s;
+        // vnum-<number>-<22 base64url>: keep the number, hide the random part (which may itself
+        // contain '-', so cut by its length).
+        return m_id.left(m_id.size() - 22) + u"…"_s;
     }
     return u"room-…"_s;
 }

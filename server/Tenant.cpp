@@ -25,6 +25,12 @@ void Tenant::reconfigure(const TenantConfig &config)
     m_rooms.setLimits(m_server.limits.maxRooms, m_server.limits.maxPeersPerRoom);
 }
 
+std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
+{
+    Q_UNUSED(idToken);
+    return std::nullopt;
+}
+
 QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)
 {
     forgetResumeToken(peerId);
@@ -53,12 +59,6 @@ void Tenant::forgetResumeToken(const QString &peerId)
         return;
     m_resumeByHash.remove(it.value());
     m_resumeByPeer.erase(it);
-}
-
-std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
-{
-    Q_UNUSED(idToken);
-    return std::nullopt;
 }
 
 void Tenant::setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime)
