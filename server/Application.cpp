@@ -1,6 +1,7 @@
 #include "Application.h"
 
 #include "PeerSession.h"
+#include "PublicFlags.h"
 #include "Resources.h"
 #include "Tenant.h"
 #include "Webhooks.h"
@@ -39,6 +40,8 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
     m_uptime.start();
+    m_publicFlags = std::make_unique<PublicFlags>(*this);
+    m_publicFlags->registerRoutes(m_api);
     m_prune.setInterval(std::chrono::hours(24));
     connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
 }

@@ -14,6 +14,7 @@
 #include <memory>
 
 class PeerSession;
+class PublicFlags;
 class Tenant;
 
 // Owns the tenants, the front door and the sessions, and wires them in one place.
@@ -35,6 +36,7 @@ public:
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
     Store &store() { return m_store; }
+    PublicFlags &publicFlags() { return *m_publicFlags; }
     // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
     void pruneLogs();
 
@@ -52,4 +54,5 @@ private:
     QElapsedTimer m_uptime;
     Store m_store;
     QTimer m_prune;
+    std::unique_ptr<PublicFlags> m_publicFlags;
 };

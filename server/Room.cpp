@@ -14,9 +14,10 @@ Room::Room(const QString &id, Kind kind, int maxPeers, QObject *parent)
 QString Room::publicLabel() const
 {
     if (m_kind == Kind::VirtualNumber) {
-        // vnum-<number>-<22 base64url>: keep the number, hide the random part (which may itself
-        // contain '-', so cut by its length).
-        return m_id.left(m_id.size() - 22) + u"…"_s;
+        // vnum-<number>-<random>: keep the number, hide the random part (which may itself
+        // hold '-', so cut at the first '-' after the number, not the last).
+        const qsizetype cut = m_id.indexOf(u'-', 5);
+        return m_id.left(cut + 1) + u"…"_s;
     }
     return u"room-…"_s;
 }
