@@ -35,6 +35,8 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
     m_uptime.start();
+    m_api.setAuthorizer(HttpApi::Access::Admin,
+                        [this](HttpApi::Context &ctx) { m_adminAuth.authorize(ctx); });
 }
 
 Application::~Application()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AdminAuth.h"
 #include "FrontDoor.h"
 #include "HttpApi.h"
 #include "ServerConfig.h"
@@ -46,4 +47,5 @@ private:
     QSet<PeerSession *> m_sessions;
     QTimer m_sweep;
     QElapsedTimer m_uptime;
+    AdminAuth m_adminAuth;
 };

@@ -1,6 +1,7 @@
 #include "Tenant.h"
 
 #include "Crypto.h"
+#include "OidcVerifier.h"
 
 Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
     : QObject(parent),
@@ -12,11 +13,15 @@ Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *
         connect(room, &Room::peerLeft, this,
                 [this](const QString &peerId) { forgetResumeToken(peerId); });
     });
+    if (m_config.oidc)
+        m_oidc = new OidcVerifier(*m_config.oidc, this);
 }
 
 void Tenant::reconfigure(const TenantConfig &config)
 {
     m_config = config;
+    delete m_oidc; // a changed issuer or key source starts from a fresh key set
+    m_oidc = m_config.oidc ? new OidcVerifier(*m_config.oidc, this) : nullptr;
     m_rooms.setLimits(m_server.limits.maxRooms, m_server.limits.maxPeersPerRoom);
 }
 

@@ -8,6 +8,8 @@
 
 #include <optional>
 
+class OidcVerifier;
+
 // One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
 // the bridge link and trunks). The Application owns the tenants.
 class Tenant : public QObject
@@ -20,6 +22,8 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
+    OidcVerifier *oidc() const { return m_oidc; }
 
     struct ResumeEntry
     {
@@ -37,6 +41,7 @@ private:
     TenantConfig m_config;
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
+    OidcVerifier *m_oidc = nullptr;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
 };
