@@ -1,5 +1,6 @@
 #include "Application.h"
 
+#include "AdminApi.h"
 #include "PeerSession.h"
 #include "Resources.h"
 #include "Tenant.h"
@@ -37,6 +38,8 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_uptime.start();
     m_api.setAuthorizer(HttpApi::Access::Admin,
                         [this](HttpApi::Context &ctx) { m_adminAuth.authorize(ctx); });
+    m_adminApi = new AdminApi(*this, m_store, this);
+    m_adminApi->registerRoutes(m_api);
 }
 
 Application::~Application()
@@ -58,6 +61,10 @@ bool Application::start(QString *error)
             *error = u"listen: not an IP address: %1"_s.arg(m_config.listenHost);
         return false;
     }
+    const QString dbPath = m_config.dataDir.isEmpty() ? u":memory:"_s
+                                                       : m_config.dataDir + u"/switchboard.sqlite"_s;
+    if (!m_store.isOpen() && !m_store.open(dbPath, error))
+        return false;
     if (!m_door->listen(address, m_config.listenPort)) {
         if (error)
             *error = u"listen: %1"_s.arg(m_door->errorString());

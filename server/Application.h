@@ -4,6 +4,7 @@
 #include "FrontDoor.h"
 #include "HttpApi.h"
 #include "ServerConfig.h"
+#include "store/Store.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -13,6 +14,7 @@
 
 #include <memory>
 
+class AdminApi;
 class PeerSession;
 class Tenant;
 
@@ -34,6 +36,8 @@ public:
     const QSet<PeerSession *> &sessions() const { return m_sessions; }
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
+    Store &store() { return m_store; }
+    AdminApi &adminApi() { return *m_adminApi; }
 
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
@@ -48,4 +52,6 @@ private:
     QTimer m_sweep;
     QElapsedTimer m_uptime;
     AdminAuth m_adminAuth;
+    Store m_store;
+    AdminApi *m_adminApi = nullptr;
 };

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "HttpApi.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+
+#include <functional>
+
+class Application;
+class Store;
+class Tenant;
+
+// The admin flags of /signal.ashx (DESIGN.md "Admin requests"): ?stats, ?diallog, ?cdrlog,
+// ?registrar, ?aliases, ?whitelist, ?virtualnumbers, ?kick and ?apidoc. Registers its routes
+// with HttpApi as Access::Admin, so AdminAuth has passed before any handler runs. Every action
+// is logged under switchboard.admin with the actor.
+class AdminApi : public QObject
+{
+    Q_OBJECT
+public:
+    // Telephony state lives with the tenant's ring dispatcher and bridge link; these hooks let
+    // ?stats and ?registrar read it without this class knowing those types.
+    struct Hooks
+    {
+        std::function<int(Tenant &)> officePhones;
+        std::function<int(Tenant &)> ringsInFlight;
+        std::function<bool(Tenant &)> bridgeConnected;
+        std::function<QJsonArray(Tenant &)> registrar; // [{extension, contact, userAgent}]
+        // Kicks a registered office phone that is not in a room; false when there is none.
+        std::function<bool(Tenant &, const QString &peerId, const QString &message)> kickPhone;
+    };
+
+    AdminApi(Application &app, Store &store, QObject *parent = nullptr);
+
+    void registerRoutes(HttpApi &api);
+    void setHooks(Hooks hooks) { m_hooks = std::move(hooks); }
+
+    static QString rfc3339(const QDateTime &t); // UTC with milliseconds; "" when invalid
+
+private:
+    HttpResponse stats(HttpApi::Context &ctx);
+    HttpResponse dialLog(HttpApi::Context &ctx);
+    HttpResponse cdrLog(HttpApi::Context &ctx);
+    HttpResponse registrar(HttpApi::Context &ctx);
+    HttpResponse aliases(HttpApi::Context &ctx);
+    HttpResponse whitelist(HttpApi::Context &ctx);
+    HttpResponse virtualNumbers(HttpApi::Context &ctx);
+    HttpResponse kick(HttpApi::Context &ctx);
+    HttpResponse apiDoc(HttpApi::Context &ctx);
+    void countTenant(Tenant *tenant);
+
+    struct Counters
+    {
+        qint64 roomsCreated = 0;
+        qint64 peersJoined = 0;
+        qint64 adminRequests = 0;
+    };
+
+    Application &m_app;
+    Store &m_store;
+    HttpApi *m_api = nullptr;
+    Hooks m_hooks;
+    QHash<const Tenant *, Counters> m_counters;
+    QDateTime m_startedAt;
+};
