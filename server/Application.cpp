@@ -6,6 +6,7 @@
 #include "Tenant.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QLoggingCategory>
 #include <QWebSocket>
 
@@ -63,6 +64,8 @@ bool Application::start(QString *error)
     }
     const QString dbPath = m_config.dataDir.isEmpty() ? u":memory:"_s
                                                        : m_config.dataDir + u"/switchboard.sqlite"_s;
+    if (!m_config.dataDir.isEmpty())
+        QDir().mkpath(m_config.dataDir);
     if (!m_store.isOpen() && !m_store.open(dbPath, error))
         return false;
     if (!m_door->listen(address, m_config.listenPort)) {
