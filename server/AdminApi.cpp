@@ -309,7 +309,7 @@ HttpResponse AdminApi::stats(HttpApi::Context &ctx)
         { u"sockets"_s, sockets },
         { u"officePhones"_s, m_hooks.officePhones ? m_hooks.officePhones(t) : 0 },
         { u"ringsInFlight"_s, m_hooks.ringsInFlight ? m_hooks.ringsInFlight(t) : 0 },
-        { u"bridgeConnected"_s, m_hooks.bridgeConnected ? m_hooks.bridgeConnected(t) : false },
+        { u"bridgeConnected"_s, t.bridgeConnected() },
         { u"counters"_s,
           QJsonObject{ { u"roomsCreated"_s, c.roomsCreated },
                        { u"peersJoined"_s, c.peersJoined },

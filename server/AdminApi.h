@@ -28,7 +28,6 @@ public:
     {
         std::function<int(Tenant &)> officePhones;
         std::function<int(Tenant &)> ringsInFlight;
-        std::function<bool(Tenant &)> bridgeConnected;
         std::function<QJsonArray(Tenant &)> registrar; // [{extension, contact, userAgent}]
         // Kicks a registered office phone that is not in a room; false when there is none.
         std::function<bool(Tenant &, const QString &peerId, const QString &message)> kickPhone;

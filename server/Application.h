@@ -38,6 +38,8 @@ public:
     HttpApi &api() { return m_api; }
     Store &store() { return m_store; }
     AdminApi &adminApi() { return *m_adminApi; }
+    // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
+    void pruneLogs();
 
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
@@ -52,6 +54,7 @@ private:
     QTimer m_sweep;
     QElapsedTimer m_uptime;
     AdminAuth m_adminAuth;
-    Store m_store;
     AdminApi *m_adminApi = nullptr;
+    Store m_store;
+    QTimer m_prune;
 };

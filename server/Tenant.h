@@ -24,6 +24,20 @@ public:
     RoomRegistry &rooms() { return m_rooms; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
+    // True while a bridge session is connected (set by the bridge link of the telephony issue).
+    bool bridgeConnected() const { return m_bridgeConnected; }
+    void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
+
+    struct TrunkState
+    {
+        QString id;
+        QString host; // private: never in a public answer
+        bool registered = false;
+    };
+    // The latest `trunk-status` report; one with an older `time` than the last is ignored.
+    void setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime);
+    const QList<TrunkState> &trunks() const { return m_trunks; }
+    qint64 trunksSeenMs() const { return m_trunksSeenMs; }
 
     struct ResumeEntry
     {
@@ -42,6 +56,10 @@ private:
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
     OidcVerifier *m_oidc = nullptr;
+    bool m_bridgeConnected = false;
+    QList<TrunkState> m_trunks;
+    qint64 m_trunksTime = 0;
+    qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
 };

@@ -137,6 +137,7 @@ private slots:
     void refusesBadFiles_data();
     void refusesBadFiles();
     void reopenKeepsData();
+    void inMemory();
     void uniqueConnections();
     void crashMidTransaction_data();
     void crashMidTransaction();
@@ -662,6 +663,20 @@ void tst_Store::reopenKeepsData()
     const auto a = store.alias(kA, u"+4930999"_s);
     QVERIFY(a);
     QCOMPARE(a->name, u"Kept"_s);
+}
+
+void tst_Store::inMemory()
+{
+    // ":memory:" works (no WAL there), and each Store has its own database.
+    Store one;
+    Store two;
+    QString error;
+    QVERIFY2(one.open(u":memory:"_s, &error), qPrintable(error));
+    QVERIFY2(two.open(u":memory:"_s, &error), qPrintable(error));
+    QCOMPARE(one.schemaVersion(), Store::currentSchemaVersion());
+    QCOMPARE(one.createVirtualNumber(kA, vnum(u"2000"_s, u"x"_s)), Store::Result::Ok);
+    QVERIFY(one.isWhitelisted(kA, u"2000"_s));
+    QVERIFY(!two.virtualNumber(kA, u"2000"_s));
 }
 
 void tst_Store::uniqueConnections()
