@@ -307,8 +307,8 @@ HttpResponse AdminApi::stats(HttpApi::Context &ctx)
         { u"rooms"_s, t.rooms().count() },
         { u"peers"_s, t.rooms().peerCount() },
         { u"sockets"_s, sockets },
-        { u"officePhones"_s, m_hooks.officePhones ? m_hooks.officePhones(t) : 0 },
-        { u"ringsInFlight"_s, m_hooks.ringsInFlight ? m_hooks.ringsInFlight(t) : 0 },
+        { u"officePhones"_s, t.rings().phoneCount() },
+        { u"ringsInFlight"_s, t.rings().ringsInFlight() },
         { u"bridgeConnected"_s, t.bridgeConnected() },
         { u"counters"_s,
           QJsonObject{ { u"roomsCreated"_s, c.roomsCreated },
@@ -369,8 +369,12 @@ HttpResponse AdminApi::cdrLog(HttpApi::Context &ctx)
 HttpResponse AdminApi::registrar(HttpApi::Context &ctx)
 {
     qCInfo(lcAdmin).noquote() << ctx.actor << "read the registrar of" << ctx.tenant.config().host;
-    return HttpApi::json(QJsonObject{
-            { u"registrar"_s, m_hooks.registrar ? m_hooks.registrar(ctx.tenant) : QJsonArray() } });
+    const BridgeLink &bridge = ctx.tenant.bridge();
+    QJsonObject body{ { u"registrar"_s, bridge.registrar() } };
+    if (bridge.registrarSeenMs() > 0)
+        body.insert(u"reportedAt"_s,
+                    rfc3339(QDateTime::fromMSecsSinceEpoch(bridge.registrarSeenMs(), Qt::UTC)));
+    return HttpApi::json(body);
 }
 
 HttpResponse AdminApi::aliases(HttpApi::Context &ctx)
@@ -500,9 +504,13 @@ HttpResponse AdminApi::kick(HttpApi::Context &ctx)
             room->remove(peerId, "kicked"_L1); // held for resume: there is no socket to tell
         return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
     }
-    if (m_hooks.kickPhone && m_hooks.kickPhone(tenant, peerId, message)) {
+    // An office phone that is registered but in no room.
+    for (PeerSession *s : m_app.sessions()) {
+        if (s->tenant() != &tenant || tenant.rings().phonePeerId(s) != peerId)
+            continue;
         qCInfo(lcAdmin).noquote() << ctx.actor << "kicks office phone" << peerId << "of"
                                   << tenant.config().host;
+        s->kick("admin"_L1, 4000, "kicked"_L1, message);
         return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
     }
     throw ApiError{ ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s };

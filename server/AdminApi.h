@@ -8,8 +8,6 @@
 #include <QJsonObject>
 #include <QObject>
 
-#include <functional>
-
 class Application;
 class Store;
 class Tenant;
@@ -22,21 +20,9 @@ class AdminApi : public QObject
 {
     Q_OBJECT
 public:
-    // Telephony state lives with the tenant's ring dispatcher and bridge link; these hooks let
-    // ?stats and ?registrar read it without this class knowing those types.
-    struct Hooks
-    {
-        std::function<int(Tenant &)> officePhones;
-        std::function<int(Tenant &)> ringsInFlight;
-        std::function<QJsonArray(Tenant &)> registrar; // [{extension, contact, userAgent}]
-        // Kicks a registered office phone that is not in a room; false when there is none.
-        std::function<bool(Tenant &, const QString &peerId, const QString &message)> kickPhone;
-    };
-
     AdminApi(Application &app, Store &store, QObject *parent = nullptr);
 
     void registerRoutes(HttpApi &api);
-    void setHooks(Hooks hooks) { m_hooks = std::move(hooks); }
 
     static QString rfc3339(const QDateTime &t); // UTC with milliseconds; "" when invalid
 
@@ -62,7 +48,6 @@ private:
     Application &m_app;
     Store &m_store;
     HttpApi *m_api = nullptr;
-    Hooks m_hooks;
     QHash<const Tenant *, Counters> m_counters;
     QDateTime m_startedAt;
 };

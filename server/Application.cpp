@@ -4,6 +4,7 @@
 #include "PeerSession.h"
 #include "Resources.h"
 #include "Tenant.h"
+#include "Webhooks.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -23,9 +24,11 @@ Application::Application(const ServerConfig &config, QObject *parent)
     for (const TenantConfig &t : std::as_const(m_config.tenants)) {
         auto *tenant = new Tenant(t, m_config, this);
         m_tenants.append(tenant);
+        tenant->setStore(&m_store);
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);
     }
+    Webhooks::install(m_api);
     m_door = std::make_unique<FrontDoor>(
             m_config, m_api,
             [this](const QString &host) {

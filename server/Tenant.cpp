@@ -9,7 +9,10 @@ Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *
     : QObject(parent),
       m_config(config),
       m_server(server),
-      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this)
+      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this),
+      m_bridge(*this, this),
+      m_rings(*this, this),
+      m_dialer(*this, this)
 {
     connect(&m_rooms, &RoomRegistry::roomCreated, this, [this](Room *room) {
         connect(room, &Room::peerLeft, this,
@@ -55,6 +58,17 @@ void Tenant::forgetResumeToken(const QString &peerId)
         return;
     m_resumeByHash.remove(it.value());
     m_resumeByPeer.erase(it);
+}
+
+std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
+{
+    if (!m_oidc)
+        return std::nullopt; // no identity provider: no token can be verified
+    const auto identity = m_oidc->verify(idToken.toUtf8());
+    if (!identity)
+        return std::nullopt;
+    return VerifiedToken{ identity->verifiedIdentity(), m_oidc->hasPhoneRights(*identity),
+                          m_oidc->hasAdminRights(*identity) };
 }
 
 void Tenant::setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime)

@@ -1,14 +1,19 @@
 #pragma once
 
+#include "BridgeLink.h"
+#include "Dialer.h"
+#include "RingDispatcher.h"
 #include "RoomRegistry.h"
 #include "ServerConfig.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 
 #include <optional>
 
 class OidcVerifier;
+class Store;
 
 // One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
 // the bridge link and trunks). The Application owns the tenants.
@@ -24,9 +29,13 @@ public:
     RoomRegistry &rooms() { return m_rooms; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
-    // True while a bridge session is connected (set by the bridge link of the telephony issue).
-    bool bridgeConnected() const { return m_bridgeConnected; }
-    void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
+    BridgeLink &bridge() { return m_bridge; }
+    RingDispatcher &rings() { return m_rings; }
+    Dialer &dialer() { return m_dialer; }
+    bool bridgeConnected() const { return m_bridge.isConnected(); }
+    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
+    Store *store() const { return m_store; }
+    void setStore(Store *store) { m_store = store; }
 
     struct TrunkState
     {
@@ -38,6 +47,16 @@ public:
     void setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime);
     const QList<TrunkState> &trunks() const { return m_trunks; }
     qint64 trunksSeenMs() const { return m_trunksSeenMs; }
+
+    struct VerifiedToken
+    {
+        QJsonObject identity; // {name, issuer}
+        bool phoneRights = false;
+        bool adminRights = false;
+    };
+    // The one hook for ID tokens (register; join/identify use the same verifier): nullopt when
+    // the token fails verification or the tenant has no `oidc` configuration.
+    std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
 
     struct ResumeEntry
     {
@@ -56,7 +75,10 @@ private:
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
     OidcVerifier *m_oidc = nullptr;
-    bool m_bridgeConnected = false;
+    BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
+    RingDispatcher m_rings;
+    Dialer m_dialer;
+    Store *m_store = nullptr;
     QList<TrunkState> m_trunks;
     qint64 m_trunksTime = 0;
     qint64 m_trunksSeenMs = 0;

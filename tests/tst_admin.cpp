@@ -171,6 +171,7 @@ private slots:
     void logsPaging();
     void kick();
     void statsAndApidoc();
+    void telephonyState();
     void privateValuesStayPrivate_data();
     void privateValuesStayPrivate();
 
@@ -203,6 +204,7 @@ void tst_Admin::initTestCase()
           QJsonArray{
                   QJsonObject{ { u"hosts"_s, QJsonArray{ u"a.test"_s, u"127.0.0.1"_s } },
                                { u"adminSecret"_s, QString::fromLatin1(secretA) },
+                               { u"officeKeys"_s, QJsonArray{ u"office-key-a"_s } },
                                { u"bridgeSecret"_s, u"bridge-secret-of-a"_s },
                                { u"oidc"_s,
                                  QJsonObject{ { u"issuer"_s, m_issuer.issuer() },
@@ -720,6 +722,47 @@ void tst_Admin::statsAndApidoc()
                                  u"whitelist"_s, u"virtualnumbers"_s, u"kick"_s, u"apidoc"_s })
         QVERIFY2(adminFlags.contains(flag), qPrintable(flag));
     QCOMPARE(admin("GET", "registrar=1").json().value("registrar"_L1).toArray(), QJsonArray());
+}
+
+void tst_Admin::telephonyState()
+{
+    // A bridge session reports its registrar; an office phone registers; ?stats, ?registrar and
+    // ?kick see them.
+    WsClient bridge(port());
+    QVERIFY(bridge.connected());
+    const qint64 t = QDateTime::currentSecsSinceEpoch();
+    const QByteArray sig = Crypto::hmacSha256("bridge-secret-of-a", QByteArray("bridge-hello|127.0.0.1|" + QByteArray::number(t))).toHex();
+    bridge.send({ { u"type"_s, u"bridge-hello"_s }, { u"time"_s, t }, { u"sig"_s, QString::fromLatin1(sig) } });
+    QVERIFY(!bridge.next(u"bridge-welcome"_s).isEmpty());
+    const QJsonArray entries{ QJsonObject{ { u"extension"_s, u"201"_s },
+                                           { u"contact"_s, u"sip:201@10.1.2.3:5060"_s },
+                                           { u"userAgent"_s, u"Desk phone"_s } } };
+    bridge.send({ { u"type"_s, u"registrar"_s }, { u"entries"_s, entries } });
+    QTRY_COMPARE(admin("GET", "registrar=1").json().value("registrar"_L1).toArray(), entries);
+    const QRegularExpression rfc3339(uR"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)"_s);
+    QVERIFY(rfc3339.match(admin("GET", "registrar=1").json().value("reportedAt"_L1).toString()).hasMatch());
+    QCOMPARE(admin("GET", "registrar=1", {}, hostB).json().value("registrar"_L1).toArray(), QJsonArray());
+
+    WsClient phone(port());
+    QVERIFY(phone.connected());
+    phone.send({ { u"type"_s, u"register"_s }, { u"extension"_s, u"201"_s }, { u"officeKey"_s, u"office-key-a"_s } });
+    const QString phoneId = phone.next(u"registered"_s).value("peerId"_L1).toString();
+    QVERIFY(!phoneId.isEmpty());
+
+    QJsonObject s = admin("GET", "stats=1").json();
+    QCOMPARE(s.value("bridgeConnected"_L1).toBool(), true);
+    QCOMPARE(s.value("officePhones"_L1).toInt(), 1);
+    QCOMPARE(s.value("ringsInFlight"_L1).toInt(), 0);
+    QCOMPARE(admin("GET", "stats=1", {}, hostB).json().value("officePhones"_L1).toInt(), 0);
+
+    // A phone in no room is kicked too.
+    QSignalSpy closed(&phone.socket(), &QWebSocket::disconnected);
+    QCOMPARE(admin("POST", "kick=1", compact({ { u"peerId"_s, phoneId } }), hostB).status, 404);
+    QCOMPARE(admin("POST", "kick=1", compact({ { u"peerId"_s, phoneId } })).status, 200);
+    QCOMPARE(phone.next(u"kicked"_s).value("reason"_L1).toString(), u"admin"_s);
+    QVERIFY(closed.size() > 0 || closed.wait(5000));
+    QCOMPARE(int(phone.socket().closeCode()), 4000);
+    QTRY_COMPARE(admin("GET", "stats=1").json().value("officePhones"_L1).toInt(), 0);
 }
 
 void tst_Admin::privateValuesStayPrivate_data()

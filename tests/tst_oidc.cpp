@@ -83,6 +83,7 @@ private slots:
     void groups();
     void joinWithIdToken();
     void identify();
+    void registerWithIdToken();
 
 private:
     OidcConfig config() const;
@@ -441,7 +442,9 @@ std::unique_ptr<Application> startApp(const QString &dataDir, quint16 jwksPort, 
                   { u"oidc"_s,
                     QJsonObject{ { u"issuer"_s, issuer },
                                  { u"audience"_s, u"switchboard"_s },
-                                 { u"jwksUrl"_s, u"http://127.0.0.1:%1/jwks"_s.arg(jwksPort) } } } } } } };
+                                 { u"jwksUrl"_s, u"http://127.0.0.1:%1/jwks"_s.arg(jwksPort) },
+                                 { u"adminGroups"_s, QJsonArray{ u"sb-admins"_s } },
+                                 { u"phoneGroups"_s, QJsonArray{ u"staff"_s } } } } } } } };
     auto config = ServerConfig::parse(QJsonDocument(cfg).toJson(), error);
     if (!config)
         return {};
@@ -544,6 +547,44 @@ void tst_Oidc::identify()
         QCOMPARE(updated.value("peerId"_L1).toString(), aId);
         QCOMPARE(updated.value("name"_L1).toString(), u"Grace Hopper"_s);
         QCOMPARE(updated.value("verifiedIdentity"_L1).toObject(), expected);
+    }
+}
+
+void tst_Oidc::registerWithIdToken()
+{
+    QString error;
+    auto app = startApp(m_dir.path(), m_jwksPort, m_issuer.issuer(), &error);
+    QVERIFY2(app, qPrintable(error));
+    QTRY_VERIFY(app->tenants().first()->oidc()->keyCount() > 0);
+    auto tokenFor = [this](const QStringList &groups) {
+        return QString::fromLatin1(m_issuer.token(u"ec-1"_s, m_issuer.claims(u"Phone User"_s, groups)));
+    };
+    struct Case
+    {
+        QString token;
+        QString expect; // "registered" or an error code
+    };
+    QJsonObject expired = m_issuer.claims(u"Phone User"_s, { u"staff"_s });
+    expired.insert(u"exp"_s, QDateTime::currentSecsSinceEpoch() - 3600);
+    const QList<Case> cases{
+        { tokenFor({ u"staff"_s }), u"registered"_s }, // phoneGroups
+        { tokenFor({ u"sb-admins"_s }), u"forbidden"_s }, // admins are not phones when phoneGroups is set
+        { tokenFor({}), u"forbidden"_s }, // valid token without phone rights
+        { QString::fromLatin1(m_issuer.token(u"rsa-1"_s, expired)), u"invalid-token"_s },
+        { QString::fromLatin1(m_issuer.token(u"rsa-1"_s, m_issuer.claims(), u"HS256"_s)), u"invalid-token"_s },
+        { u"garbage"_s, u"invalid-token"_s },
+    };
+    for (const Case &c : cases) {
+        Client phone(app->httpPort());
+        QVERIFY(phone.connected());
+        phone.send({ { u"type"_s, u"register"_s }, { u"extension"_s, u"*"_s }, { u"idToken"_s, c.token } });
+        if (c.expect == u"registered"_s) {
+            QVERIFY(!phone.next(u"registered"_s).value("peerId"_L1).toString().isEmpty());
+        } else {
+            const QJsonObject err = phone.next(u"error"_s);
+            QCOMPARE(err.value("code"_L1).toString(), c.expect);
+            QCOMPARE(err.value("ref"_L1).toString(), u"register"_s);
+        }
     }
 }
 
