@@ -94,6 +94,7 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
                                                     { u"keepaliveSec"_s,
                                                       m_tenant.server().keepaliveSec } }));
     qCInfo(lcBridge) << "bridge session up for tenant" << config.host;
+    m_tenant.setBridgeConnected(true);
     emit connectedChanged(true);
 }
 
@@ -102,6 +103,7 @@ void BridgeLink::sessionGone(PeerSession *session)
     if (m_session != session)
         return;
     m_session = nullptr;
+    m_tenant.setBridgeConnected(false);
     qCInfo(lcBridge) << "bridge session gone for tenant" << m_tenant.config().host;
     emit connectedChanged(false);
 }

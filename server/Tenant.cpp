@@ -30,6 +30,17 @@ void Tenant::reconfigure(const TenantConfig &config)
     m_rooms.setLimits(m_server.limits.maxRooms, m_server.limits.maxPeersPerRoom);
 }
 
+std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
+{
+    if (!m_oidc)
+        return std::nullopt; // no identity provider: no token can be verified
+    const auto identity = m_oidc->verify(idToken.toUtf8());
+    if (!identity)
+        return std::nullopt;
+    return VerifiedToken{ identity->verifiedIdentity(), m_oidc->hasPhoneRights(*identity),
+                          m_oidc->hasAdminRights(*identity) };
+}
+
 QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)
 {
     forgetResumeToken(peerId);
@@ -58,17 +69,6 @@ void Tenant::forgetResumeToken(const QString &peerId)
         return;
     m_resumeByHash.remove(it.value());
     m_resumeByPeer.erase(it);
-}
-
-std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
-{
-    if (!m_oidc)
-        return std::nullopt; // no identity provider: no token can be verified
-    const auto identity = m_oidc->verify(idToken.toUtf8());
-    if (!identity)
-        return std::nullopt;
-    return VerifiedToken{ identity->verifiedIdentity(), m_oidc->hasPhoneRights(*identity),
-                          m_oidc->hasAdminRights(*identity) };
 }
 
 void Tenant::setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime)

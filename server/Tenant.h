@@ -29,13 +29,9 @@ public:
     RoomRegistry &rooms() { return m_rooms; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
-    BridgeLink &bridge() { return m_bridge; }
-    RingDispatcher &rings() { return m_rings; }
-    Dialer &dialer() { return m_dialer; }
-    bool bridgeConnected() const { return m_bridge.isConnected(); }
-    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
-    Store *store() const { return m_store; }
-    void setStore(Store *store) { m_store = store; }
+    // True while a bridge session is connected (set by the bridge link of the telephony issue).
+    bool bridgeConnected() const { return m_bridgeConnected; }
+    void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
 
     struct TrunkState
     {
@@ -47,16 +43,6 @@ public:
     void setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime);
     const QList<TrunkState> &trunks() const { return m_trunks; }
     qint64 trunksSeenMs() const { return m_trunksSeenMs; }
-
-    struct VerifiedToken
-    {
-        QJsonObject identity; // {name, issuer}
-        bool phoneRights = false;
-        bool adminRights = false;
-    };
-    // The one hook for ID tokens (register; join/identify use the same verifier): nullopt when
-    // the token fails verification or the tenant has no `oidc` configuration.
-    std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
 
     struct ResumeEntry
     {
@@ -70,18 +56,37 @@ public:
     void forgetResumeToken(const QString &peerId);
     int resumeTokenCount() const { return int(m_resumeByHash.size()); }
 
+    // Telephony (DESIGN.md "Office phones, the SIP bridge, rings and dials").
+    BridgeLink &bridge() { return m_bridge; }
+    RingDispatcher &rings() { return m_rings; }
+    Dialer &dialer() { return m_dialer; }
+    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
+    Store *store() const { return m_store; }
+    void setStore(Store *store) { m_store = store; }
+
+    struct VerifiedToken
+    {
+        QJsonObject identity; // {name, issuer}
+        bool phoneRights = false;
+        bool adminRights = false;
+    };
+    // The one hook for ID tokens (register; join/identify use the same verifier): nullopt when
+    // the token fails verification or the tenant has no `oidc` configuration.
+    std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
+
 private:
     TenantConfig m_config;
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
     OidcVerifier *m_oidc = nullptr;
-    BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
-    RingDispatcher m_rings;
-    Dialer m_dialer;
-    Store *m_store = nullptr;
+    bool m_bridgeConnected = false;
     QList<TrunkState> m_trunks;
     qint64 m_trunksTime = 0;
     qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
+    Store *m_store = nullptr;
+    BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
+    RingDispatcher m_rings;
+    Dialer m_dialer;
 };

@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -139,11 +140,16 @@ public:
     // Takes the first frame of this type; an empty object when none came in time.
     QJsonObject take(const QString &type, int timeoutMs = waitMs)
     {
+        return takeAny({ type }, timeoutMs);
+    }
+    // Takes the first frame of any of these types.
+    QJsonObject takeAny(const QStringList &types, int timeoutMs = waitMs)
+    {
         QJsonObject found;
         [[maybe_unused]] const bool came = QTest::qWaitFor(
                 [&] {
                     for (qsizetype i = 0; i < m_frames.size(); ++i) {
-                        if (m_frames[i].value(u"type"_s).toString() == type) {
+                        if (types.contains(m_frames[i].value(u"type"_s).toString())) {
                             found = m_frames.takeAt(i);
                             return true;
                         }
@@ -186,13 +192,26 @@ public:
         send(f);
         return take(u"welcome"_s);
     }
-    QJsonObject bridgeHello(const QByteArray &host, QByteArrayView secret, qint64 time = now())
+    // Each hello signature is accepted once, and a signature covers only the second: tests that
+    // open several sessions within one second step back a second each time (inside the window).
+    static qint64 freshHelloTime()
+    {
+        static QSet<qint64> s_used;
+        qint64 t = now();
+        while (s_used.contains(t))
+            --t;
+        s_used.insert(t);
+        return t;
+    }
+    QJsonObject bridgeHello(const QByteArray &host, QByteArrayView secret,
+                            qint64 time = freshHelloTime())
     {
         const QByteArray sig = hexMac(secret, "bridge-hello|" + host + '|' + QByteArray::number(time));
         send({ { u"type"_s, u"bridge-hello"_s },
                { u"time"_s, time },
                { u"sig"_s, QString::fromLatin1(sig) } });
-        return take(u"bridge-welcome"_s);
+        // The answer: bridge-welcome, or the error that refused the hello.
+        return takeAny({ u"bridge-welcome"_s, u"error"_s });
     }
 
     // Joins as the bridge's peer of a call room (kind `bridge`).

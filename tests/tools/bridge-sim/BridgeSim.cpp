@@ -30,6 +30,7 @@ BridgeSim::BridgeSim(const Options &options, QObject *parent) : QObject(parent),
     });
     connect(&m_session, &QWebSocket::textMessageReceived, this, &BridgeSim::onSessionText);
     connect(&m_session, &QWebSocket::disconnected, this, [this] {
+        m_welcomed = false;
         print(u"session closed %1"_s.arg(int(m_session.closeCode())));
         if (m_session.closeCode() == 4001 || m_session.closeCode() == 1008) {
             print(u"not reconnecting (replaced or refused)"_s);
@@ -105,6 +106,11 @@ void BridgeSim::openSession()
 
 void BridgeSim::sendSession(const QJsonObject &frame)
 {
+    // Until the server's bridge-welcome, reports wait (the hello itself goes out at once).
+    if (!m_welcomed && frame.value(u"type"_s) != u"bridge-hello"_s) {
+        m_pending.append(compact(frame));
+        return;
+    }
     m_session.sendTextMessage(compact(frame));
 }
 
@@ -123,7 +129,11 @@ void BridgeSim::onSessionText(const QString &text)
     const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
     const QString type = f.value(u"type"_s).toString();
     const QString callId = f.value(u"callId"_s).toString();
-    if (type == u"dial-request"_s) {
+    if (type == u"bridge-welcome"_s) {
+        m_welcomed = true;
+        for (const QString &frame : std::exchange(m_pending, {}))
+            m_session.sendTextMessage(frame);
+    } else if (type == u"dial-request"_s) {
         dialStatus(callId, u"ringing"_s);
         QTimer::singleShot(m_options.answerAfterMs, this, [this, callId, f] {
             if (m_options.dialResult == u"answered"_s) {

@@ -5,6 +5,7 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QSocketNotifier>
+#include <QStringList>
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
@@ -63,4 +64,6 @@ private:
     QTimer m_reconnect;
     QHash<QString, QWebSocket *> m_roomSockets; // callId → socket in the call's room
     int m_ringCount = 0;
+    bool m_welcomed = false;
+    QStringList m_pending; // session frames waiting for bridge-welcome
 };
