@@ -232,10 +232,10 @@ AdminApi::AdminApi(Application &app, Store &store, QObject *parent)
     : QObject(parent), m_app(app), m_store(store), m_startedAt(QDateTime::currentDateTimeUtc())
 {
     for (Tenant *t : app.tenants())
-        countTenant(t);
+        watchTenant(t);
 }
 
-void AdminApi::countTenant(Tenant *tenant)
+void AdminApi::watchTenant(Tenant *tenant)
 {
     m_counters.insert(tenant, {});
     connect(&tenant->rooms(), &RoomRegistry::roomCreated, this, [this, tenant](Room *room) {

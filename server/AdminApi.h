@@ -25,6 +25,8 @@ public:
     void registerRoutes(HttpApi &api);
 
     static QString rfc3339(const QDateTime &t); // UTC with milliseconds; "" when invalid
+    // Counts a tenant's rooms and joins for ?stats (tenants added by a reload too).
+    void watchTenant(Tenant *tenant);
 
 private:
     HttpResponse stats(HttpApi::Context &ctx);
@@ -36,7 +38,6 @@ private:
     HttpResponse virtualNumbers(HttpApi::Context &ctx);
     HttpResponse kick(HttpApi::Context &ctx);
     HttpResponse apiDoc(HttpApi::Context &ctx);
-    void countTenant(Tenant *tenant);
 
     struct Counters
     {

@@ -154,6 +154,8 @@ void Application::reload(const ServerConfig &config)
         } else {
             tenant = new Tenant(t, m_config, this);
             m_tenants.append(tenant);
+            tenant->setStore(&m_store);
+            m_adminApi->watchTenant(tenant);
         }
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);
