@@ -3,6 +3,7 @@
 #include "ApiError.h"
 #include "FrontDoor.h"
 #include "HttpApi.h"
+#include "RequestHead.h"
 #include "ServerConfig.h"
 
 #include <QTcpSocket>
@@ -101,56 +102,14 @@ bool HttpConnection::processOne()
                          .toResponse());
             return false;
         }
-        const QByteArray head = peeked.left(end);
-        const QList<QByteArray> lines = head.split('\n');
-        HttpRequest req;
-        const QList<QByteArray> requestLine = lines.first().trimmed().split(' ');
-        const ApiError badRequest{ ApiErrorKind::BadRequest, u"The request is malformed."_s };
-        if (requestLine.size() != 3 || !requestLine[2].startsWith("HTTP/1.")) {
-            fail(badRequest.toResponse());
+        auto parsed = RequestHead::parse(peeked.left(end));
+        if (!parsed) {
+            fail(ApiError{ ApiErrorKind::BadRequest, u"The request is malformed."_s }.toResponse());
             return false;
         }
-        const bool http10 = requestLine[2] == "HTTP/1.0";
-        req.method = requestLine[0];
-        req.target = requestLine[1];
-        int hostCount = 0;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines[i].endsWith('\r') ? lines[i].chopped(1) : lines[i];
-            const qsizetype colon = line.indexOf(':');
-            if (colon <= 0 || line.front() == ' ' || line.front() == '\t') {
-                fail(badRequest.toResponse());
-                return false;
-            }
-            const QByteArray name = line.left(colon).trimmed().toLower();
-            if (name == "host")
-                ++hostCount;
-            req.headers.append({ name, line.mid(colon + 1).trimmed() });
-        }
-        QByteArray target = req.target;
+        HttpRequest req = std::move(parsed->request);
+        const bool http10 = parsed->http10;
         const QByteArray hostHeader = req.header("host");
-        if (hostCount > 1) {
-            fail(badRequest.toResponse());
-            return false;
-        }
-        if (target.startsWith("http://") || target.startsWith("https://")) {
-            // Absolute form: its authority must be the Host header.
-            const qsizetype authStart = target.indexOf("//") + 2;
-            qsizetype pathStart = target.indexOf('/', authStart);
-            if (pathStart < 0)
-                pathStart = target.size();
-            const QByteArray authority = target.mid(authStart, pathStart - authStart);
-            if (authority.compare(hostHeader, Qt::CaseInsensitive) != 0) {
-                fail(badRequest.toResponse());
-                return false;
-            }
-            target = target.mid(pathStart);
-            if (target.isEmpty())
-                target = "/";
-        }
-        const qsizetype q = target.indexOf('?');
-        req.path = q < 0 ? target : target.left(q);
-        req.query = q < 0 ? QByteArray() : target.mid(q + 1);
-        req.host = ServerConfig::normaliseHost(QString::fromLatin1(hostHeader));
         req.tls = m_door.config().tls.has_value();
         req.clientAddress = m_door.effectiveClient(m_socket->peerAddress(), req.header("x-forwarded-for"));
 
@@ -183,7 +142,7 @@ bool HttpConnection::processOne()
             bool ok = false;
             length = req.header("content-length").toLongLong(&ok);
             if (!ok || length < 0) {
-                fail(badRequest.toResponse());
+                fail(ApiError{ ApiErrorKind::BadRequest, u"The request is malformed."_s }.toResponse());
                 return false;
             }
         }

@@ -604,6 +604,15 @@ void tst_Store::migration()
 
     // WAL is in force.
     QVERIFY(QFileInfo::exists(path + u"-wal"_s));
+    // A file the store created is the owner's only (it holds caller numbers).
+    if (fixture == u"none"_s) {
+        const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+        for (const QString &f : QStringList{ path, path + u"-wal"_s, path + u"-shm"_s }) {
+            const auto perms = QFileInfo(f).permissions()
+                    & ~(QFileDevice::ReadUser | QFileDevice::WriteUser | QFileDevice::ExeUser);
+            QCOMPARE(perms, ownerOnly);
+        }
+    }
 }
 
 void tst_Store::refusesBadFiles_data()

@@ -1,6 +1,7 @@
 #include "Store.h"
 
 #include <QAtomicInteger>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlDatabase>
@@ -177,6 +178,14 @@ bool Store::open(const QString &path, QString *error)
     };
     if (!QSqlDatabase::isDriverAvailable(u"QSQLITE"_s))
         return fail(u"the Qt SQLite driver (QSQLITE) is not available"_s);
+    // The file holds caller numbers: create it owner-only (SQLite gives -wal and -shm the same
+    // mode). An existing file keeps the mode its operator chose.
+    if (path != u":memory:"_s && !QFileInfo::exists(path)) {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+            || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner))
+            return fail(u"%1: cannot create the file: %2"_s.arg(path, file.errorString()));
+    }
     QString openError;
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, d->connectionName);
