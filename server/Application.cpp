@@ -1,5 +1,7 @@
 #include "Application.h"
 
+#include "AdminApi.h"
+#include "OidcVerifier.h"
 #include "PeerSession.h"
 #include "PublicFlags.h"
 #include "Resources.h"
@@ -40,8 +42,16 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
     m_uptime.start();
+    m_api.setAuthorizer(HttpApi::Access::Admin,
+                        [this](HttpApi::Context &ctx) { m_adminAuth.authorize(ctx); });
+    m_adminApi = new AdminApi(*this, m_store, this);
+    m_adminApi->registerRoutes(m_api);
     m_publicFlags = std::make_unique<PublicFlags>(*this);
     m_publicFlags->registerRoutes(m_api);
+    // Any valid ID token of the tenant's issuer (admin or not) also sees `internal` numbers.
+    m_publicFlags->setInternalVnumAccess([](const HttpRequest &request, Tenant &tenant) {
+        return AdminAuth::bearerIdentity(request, tenant).has_value();
+    });
     m_prune.setInterval(std::chrono::hours(24));
     connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
 }
@@ -144,6 +154,8 @@ void Application::reload(const ServerConfig &config)
         } else {
             tenant = new Tenant(t, m_config, this);
             m_tenants.append(tenant);
+            tenant->setStore(&m_store);
+            m_adminApi->watchTenant(tenant);
         }
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AdminAuth.h"
 #include "FrontDoor.h"
 #include "HttpApi.h"
 #include "ServerConfig.h"
@@ -13,6 +14,7 @@
 
 #include <memory>
 
+class AdminApi;
 class PeerSession;
 class PublicFlags;
 class Tenant;
@@ -36,6 +38,7 @@ public:
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
     Store &store() { return m_store; }
+    AdminApi &adminApi() { return *m_adminApi; }
     PublicFlags &publicFlags() { return *m_publicFlags; }
     // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
     void pruneLogs();
@@ -62,6 +65,8 @@ private:
     QSet<PeerSession *> m_sessions;
     QTimer m_sweep;
     QElapsedTimer m_uptime;
+    AdminAuth m_adminAuth;
+    AdminApi *m_adminApi = nullptr;
     bool m_stopping = false;
     Store m_store;
     QTimer m_prune;

@@ -4,6 +4,7 @@
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
+#include "OidcVerifier.h"
 #include "Tenant.h"
 #include "TurnCredentials.h"
 
@@ -149,9 +150,13 @@ void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReas
     });
 }
 
-void PeerSession::kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason)
+void PeerSession::kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason,
+                       const QString &message)
 {
-    sendText(FrameWriter::make("kicked"_L1, QJsonObject{ { u"reason"_s, reason } }));
+    QJsonObject body{ { u"reason"_s, reason } };
+    if (!message.isEmpty())
+        body.insert(u"message"_s, message);
+    sendText(FrameWriter::make("kicked"_L1, body));
     closeWith(closeCode, !leftReason.isEmpty(), leftReason);
 }
 
@@ -272,8 +277,7 @@ void PeerSession::onText(const QString &text)
             sendError("not-joined"_L1, frame.typeName());
             return;
         }
-        // No identity provider is configured for this tenant: no token can be verified.
-        sendError("invalid-token"_L1, frame.typeName());
+        handleIdentify(frame);
         return;
     case Frame::Type::Dial:
         m_tenant->dialer().dial(*this, frame.string("number"_L1).value_or(QString()),
@@ -333,10 +337,14 @@ void PeerSession::handleJoin(const Frame &frame)
         sendError("bad-frame"_L1, ref);
         return;
     }
-    if (frame.string("idToken"_L1)) {
-        // No identity provider is configured for this tenant: no token can be verified.
-        sendError("invalid-token"_L1, ref);
-        return;
+    std::optional<OidcIdentity> identity;
+    if (const auto idToken = frame.string("idToken"_L1)) {
+        // A token that fails verification stops the join; the client may join without it.
+        identity = verifyIdToken(*idToken);
+        if (!identity) {
+            sendError("invalid-token"_L1, ref);
+            return;
+        }
     }
     QLatin1StringView peerKind = "browser"_L1;
     if (frame.kind("bridgeTicket"_L1) == JsonScanner::Kind::Object) {
@@ -367,7 +375,9 @@ void PeerSession::handleJoin(const Frame &frame)
     auto m = std::make_unique<Room::Member>();
     const QString phoneId = m_tenant->rings().phonePeerId(this); // a phone keeps its peerId
     m->peerId = phoneId.isEmpty() ? Crypto::randomId() : phoneId;
-    m->name = *name;
+    m->name = identity ? identity->name : *name;
+    if (identity)
+        m->verifiedIdentity = identity->verifiedIdentity();
     m->kind = peerKind;
     m->session = this;
     const QString joined
@@ -456,4 +466,34 @@ void PeerSession::handleLeave()
         return;
     }
     endMembership("left"_L1);
+}
+
+std::optional<OidcIdentity> PeerSession::verifyIdToken(const QString &token)
+{
+    OidcVerifier *verifier = m_tenant ? m_tenant->oidc() : nullptr;
+    if (!verifier)
+        return std::nullopt; // no identity provider: no token can be verified
+    return verifier->verify(token.toUtf8());
+}
+
+void PeerSession::handleIdentify(const Frame &frame)
+{
+    Room::Member *me = member();
+    if (!me) {
+        sendError("not-joined"_L1, frame.typeName());
+        return;
+    }
+    const auto identity = verifyIdToken(frame.string("idToken"_L1).value_or(QString()));
+    if (!identity) {
+        sendError("invalid-token"_L1, frame.typeName());
+        return;
+    }
+    me->name = identity->name;
+    me->verifiedIdentity = identity->verifiedIdentity();
+    // Everyone in the room, the sender included, learns the verified name.
+    m_room->broadcast(FrameWriter::make("peer-updated"_L1,
+                                        QJsonObject{ { u"peerId"_s, me->peerId },
+                                                     { u"name"_s, me->name },
+                                                     { u"verifiedIdentity"_s,
+                                                       me->verifiedIdentity } }));
 }

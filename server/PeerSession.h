@@ -9,7 +9,10 @@
 #include <QPointer>
 #include <QWebSocket>
 
+#include <optional>
+
 class Frame;
+struct OidcIdentity;
 class Tenant;
 
 // One signaling WebSocket: parses each frame once, relays `signal` as raw bytes with `from`
@@ -26,7 +29,9 @@ public:
     void sendError(QLatin1StringView code, QStringView ref = {});
     // Sends `kicked {reason}` then closes with `closeCode`; the membership ends as `leftReason`
     // (empty: the peer is held for resume, as for a lost socket).
-    void kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason);
+    // `message`, when given, is sent as `kicked.message` (an admin's reason).
+    void kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason,
+              const QString &message = {});
     // Closes with a code; `final` ends the membership at once, otherwise the peer is held.
     void closeWith(quint16 code, bool final, QLatin1StringView leftReason = QLatin1StringView("closed"));
 
@@ -49,6 +54,8 @@ private:
     void handleResume(const Frame &frame, const QString &token);
     void handleSignal(const Frame &frame);
     void handleLeave();
+    void handleIdentify(const Frame &frame);
+    std::optional<OidcIdentity> verifyIdToken(const QString &token);
     void sendWelcome(Room::Member &me, bool resumed);
     Room::Member *member() const;
     void endMembership(QLatin1StringView reason);

@@ -1,6 +1,7 @@
 #include "Tenant.h"
 
 #include "Crypto.h"
+#include "OidcVerifier.h"
 
 #include <QDateTime>
 
@@ -17,18 +18,27 @@ Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *
         connect(room, &Room::peerLeft, this,
                 [this](const QString &peerId) { forgetResumeToken(peerId); });
     });
+    if (m_config.oidc)
+        m_oidc = new OidcVerifier(*m_config.oidc, this);
 }
 
 void Tenant::reconfigure(const TenantConfig &config)
 {
     m_config = config;
+    delete m_oidc; // a changed issuer or key source starts from a fresh key set
+    m_oidc = m_config.oidc ? new OidcVerifier(*m_config.oidc, this) : nullptr;
     m_rooms.setLimits(m_server.limits.maxRooms, m_server.limits.maxPeersPerRoom);
 }
 
 std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
 {
-    Q_UNUSED(idToken);
-    return std::nullopt;
+    if (!m_oidc)
+        return std::nullopt; // no identity provider: no token can be verified
+    const auto identity = m_oidc->verify(idToken.toUtf8());
+    if (!identity)
+        return std::nullopt;
+    return VerifiedToken{ identity->verifiedIdentity(), m_oidc->hasPhoneRights(*identity),
+                          m_oidc->hasAdminRights(*identity) };
 }
 
 QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)

@@ -12,6 +12,7 @@
 
 #include <optional>
 
+class OidcVerifier;
 class Store;
 
 // One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
@@ -26,6 +27,8 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
+    OidcVerifier *oidc() const { return m_oidc; }
     // True while a bridge session is connected (set by the bridge link of the telephony issue).
     bool bridgeConnected() const { return m_bridgeConnected; }
     void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
@@ -67,14 +70,15 @@ public:
         bool phoneRights = false;
         bool adminRights = false;
     };
-    // The one hook for ID tokens (register, and later join/identify): nullopt when the token
-    // fails verification. No identity provider is wired yet, so every token fails.
+    // The one hook for ID tokens (register; join/identify use the same verifier): nullopt when
+    // the token fails verification or the tenant has no `oidc` configuration.
     std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
 
 private:
     TenantConfig m_config;
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
+    OidcVerifier *m_oidc = nullptr;
     bool m_bridgeConnected = false;
     QList<TrunkState> m_trunks;
     qint64 m_trunksTime = 0;
