@@ -7,6 +7,10 @@
 
 #include <cstdio>
 
+#ifdef Q_OS_UNIX
+#include <sys/resource.h>
+#endif
+
 using namespace Qt::StringLiterals;
 
 static int fail(const QString &message)
@@ -19,6 +23,13 @@ int main(int argc, char *argv[])
 {
     // The glib dispatcher's wake-up cost grows with idle sockets (QT64-NOTES.md).
     qputenv("QT_NO_GLIB", "1");
+#ifdef Q_OS_UNIX
+    // Each idle peer holds a descriptor: raise the soft open-files limit to the hard one.
+    if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP));
