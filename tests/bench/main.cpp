@@ -88,6 +88,7 @@ struct Results
     std::uint64_t errors = 0;
     std::string firstError;
     std::uint64_t unexpectedCloses = 0;
+    std::uint64_t relayedTotal = 0; // every relayed frame received, warm-up and drain included
 };
 
 std::string hexHmacSha256(const std::string &key, const std::string &message)
@@ -566,6 +567,7 @@ Results Bench::run()
     if (!m_peerjs && m_o.phones > 0)
         ring();
     m_closing = true;
+    m_r.relayedTotal = m_received;
     return m_r;
 }
 
@@ -652,7 +654,8 @@ void writeJson(const Options &o, const Results &r)
                     "\"lastMaxMs\": %.3f},\n",
                  r.ringRan ? "true" : "false", r.ringStatus.c_str(), r.phonesRegistered, r.ringsDone, r.ringsComplete,
                  r.deliveredReported, r.ringP50, r.ringP99, r.ringLastP50, r.ringLastMax);
-    std::fprintf(f, "  \"errors\": %llu, \"serverCloses\": %llu\n}\n", static_cast<unsigned long long>(r.errors),
+    std::fprintf(f, "  \"relayedTotal\": %llu, \"errors\": %llu, \"serverCloses\": %llu\n}\n",
+                 static_cast<unsigned long long>(r.relayedTotal), static_cast<unsigned long long>(r.errors),
                  static_cast<unsigned long long>(r.unexpectedCloses));
     if (f != stdout)
         std::fclose(f);

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Profiles Switchboard's relay path (BENCHMARKS.md "Profile").
+# 1. Instructions per relayed frame with callgrind, which counts instructions exactly (hardware
+#    counters are often missing in VMs, and times on a shared machine are noisy): two runs that
+#    differ only in length; (Ir_long - Ir_short) / (frames_long - frames_short) cancels start-up,
+#    joins and shutdown. The long run's callgrind file is kept for callgrind_annotate.
+# 2. If perf works, a sampled call graph (perf record -g) of a native, pinned run.
+#   PAIRS=10 WINDOW=4 PAYLOAD=600 IDLE=0 BUILD=build OUT=build/bench/profile
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+OUT=${OUT:-$BUILD/bench/profile}
+PAIRS=${PAIRS:-10}; WINDOW=${WINDOW:-4}; PAYLOAD=${PAYLOAD:-600}; IDLE=${IDLE:-0}
+mkdir -p "$OUT"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+start_server() { # $1 = name, rest = command prefix
+    name=$1; shift
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    rm -rf "$OUT/$name.data"; mkdir -p "$OUT/$name.data"
+    cat >"$OUT/$name.json" <<JSON
+{ "listen": "127.0.0.1:$PORT", "adminListen": "127.0.0.1:0", "dataDir": "$OUT/$name.data",
+  "limits": { "maxConnectionsPerIp": 1000000, "maxRooms": 10000000 },
+  "tenants": [ { "host": "localhost", "adminSecret": "bench-admin-secret",
+                 "bridgeSecret": "bench-bridge-secret", "officeKeys": ["bench-office-key"] } ] }
+JSON
+    "$@" "$BUILD/bin/switchboard-server" --config "$OUT/$name.json" >"$OUT/$name.log" 2>&1 &
+    PID=$!
+    i=0
+    until grep -q "listening on http" "$OUT/$name.log" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 600 ] || { cat "$OUT/$name.log" >&2; exit 2; }
+        sleep 0.1
+    done
+}
+
+bench() { # $1 = name, $2 = seconds
+    timeout 300 "$BUILD/bin/switchboard-bench" --port "$PORT" --server-pid "$PID" --pairs "$PAIRS" \
+        --window "$WINDOW" --payload "$PAYLOAD" --seconds "$2" --warmup 1 --idle "$IDLE" \
+        --json "$OUT/$1.bench.json" --max-seconds 280 >"$OUT/$1.bench.txt" 2>&1
+}
+
+if command -v valgrind >/dev/null; then
+    for run in short:2 long:6; do
+        name=${run%%:*}; secs=${run#*:}
+        start_server "cg-$name" valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.$name.out"
+        bench "cg-$name" "$secs"
+        kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+    done
+    python3 - "$OUT" <<'PY'
+import json, re, sys
+out = sys.argv[1]
+def ir(name):
+    for line in open(f"{out}/callgrind.{name}.out"):
+        if line.startswith("summary:") or line.startswith("totals:"):
+            return int(line.split()[1])
+    raise SystemExit("no totals in callgrind output")
+def frames(name):
+    return json.load(open(f"{out}/cg-cg-{name}.bench.json"))["relayedTotal"]
+d_ir, d_f = ir("long") - ir("short"), frames("long") - frames("short")
+print(f"callgrind: {d_ir} instructions over {d_f} more relayed frames = {d_ir / d_f:.0f} instructions per relayed frame")
+PY
+    callgrind_annotate --inclusive=no "$OUT/callgrind.long.out" 2>/dev/null | sed -n '1,60p' >"$OUT/callgrind-top.txt" || true
+    echo "top of callgrind_annotate (self cost, long run): $OUT/callgrind-top.txt"
+fi
+
+if perf record -o /dev/null true >/dev/null 2>&1; then
+    start_server perf taskset -c 0
+    bench perf 6 &
+    BENCH=$!
+    sleep 3
+    perf record -F 4000 -g -p "$PID" -o "$OUT/perf.data" -- sleep 3 >/dev/null 2>&1 || true
+    wait $BENCH || true
+    kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+    perf report -i "$OUT/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+        | grep -E '^ +[0-9.]+%' | head -40 >"$OUT/perf-top.txt" || true
+    echo "perf (sampled, self time): $OUT/perf-top.txt"
+fi
