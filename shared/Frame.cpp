@@ -90,7 +90,7 @@ std::optional<QStringView> Frame::stringView(QLatin1StringView key, QString &scr
     if (!f || f->kind != K::String || f->raw.size() < 2)
         return std::nullopt;
     const QStringView body = f->raw.sliced(1, f->raw.size() - 2);
-    if (!body.contains(u'\\'))
+    if (!body.contains(QChar(u'\\')))
         return body;
     auto decoded = JsonScanner::decodeString(f->raw);
     if (!decoded)
@@ -188,7 +188,7 @@ Frame Frame::parse(QStringView text)
         return f;
     // Known types are matched on the raw text and share one QString each: no allocation per frame.
     const QStringView rawType = typeField->raw.sliced(1, typeField->raw.size() - 2);
-    if (!rawType.contains(u'\\')) {
+    if (!rawType.contains(QChar(u'\\'))) {
         for (std::size_t i = 0; i < s_types.size(); ++i) {
             if (rawType == s_types[i].name) {
                 f.m_type = s_types[i].type;

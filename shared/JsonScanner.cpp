@@ -251,13 +251,15 @@ JsonScanner::Result JsonScanner::scanObject(QStringView text, Fields &fields)
     s.skipWs();
     if (s.m_pos != text.size())
         return Result::NotJson;
-    // Keys with escapes are compared decoded, so "a" and "\u0061" count as the same key.
+    // Keys with escapes are compared decoded, so "a" and "\u0061" count as the same key. Look for
+    // escapes once per key, not once per pair (this runs for every relayed frame).
+    bool escapedKeys = false;
+    for (const Field &f : std::as_const(fields))
+        escapedKeys = escapedKeys || f.key.contains(QChar(u'\\'));
     for (qsizetype i = 0; i < fields.size(); ++i) {
-        const bool escI = fields[i].key.contains(u'\\');
         for (qsizetype j = 0; j < i; ++j) {
-            const bool escJ = fields[j].key.contains(u'\\');
             bool same;
-            if (!escI && !escJ) {
+            if (!escapedKeys) {
                 same = fields[i].key == fields[j].key;
             } else {
                 const auto a = decodeString(text.sliced(fields[i].key.data() - text.data() - 1,
@@ -278,7 +280,7 @@ std::optional<QString> JsonScanner::decodeString(QStringView raw)
     if (raw.size() < 2 || raw.front() != u'"' || raw.back() != u'"')
         return std::nullopt;
     const QStringView body = raw.sliced(1, raw.size() - 2);
-    if (!body.contains(u'\\'))
+    if (!body.contains(QChar(u'\\')))
         return body.toString();
     QString out;
     out.reserve(body.size());

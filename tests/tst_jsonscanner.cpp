@@ -15,6 +15,8 @@ private slots:
     void stringAtEveryOffset();
     void stringView_data();
     void stringView();
+    void duplicateKeys_data();
+    void duplicateKeys();
 };
 
 void tst_JsonScanner::stringAtEveryOffset_data()
@@ -80,6 +82,26 @@ void tst_JsonScanner::stringView()
         QCOMPARE(*v == to, true);
         QCOMPARE(f.string("to"_L1).value_or(u"?"_s), to); // the allocating accessor agrees
     }
+}
+
+void tst_JsonScanner::duplicateKeys_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("duplicate");
+    QTest::addRow("distinct") << u"{\"a\":1,\"b\":2,\"c\":3}"_s << false;
+    QTest::addRow("plain repeat") << u"{\"a\":1,\"b\":2,\"a\":3}"_s << true;
+    QTest::addRow("escaped repeat") << u"{\"a\":1,\"\\u0061\":2}"_s << true;
+    QTest::addRow("escaped distinct") << u"{\"a\":1,\"\\u0062\":2}"_s << false;
+    QTest::addRow("escaped then plain") << u"{\"x\\n\":1,\"b\":2,\"b\":3}"_s << true;
+}
+
+void tst_JsonScanner::duplicateKeys()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, duplicate);
+    JsonScanner::Fields fields;
+    const auto result = JsonScanner::scanObject(text, fields);
+    QCOMPARE(result, duplicate ? JsonScanner::Result::DuplicateKey : JsonScanner::Result::Ok);
 }
 
 QTEST_APPLESS_MAIN(tst_JsonScanner)

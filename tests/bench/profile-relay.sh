@@ -58,9 +58,25 @@ def frames(name):
     return json.load(open(f"{out}/cg-cg-{name}.bench.json"))["relayedTotal"]
 d_ir, d_f = ir("long") - ir("short"), frames("long") - frames("short")
 print(f"callgrind: {d_ir} instructions over {d_f} more relayed frames = {d_ir / d_f:.0f} instructions per relayed frame")
+# Per function: the same difference of self costs, i.e. what one more relayed frame costs where.
+import subprocess
+def per_function(name):
+    text = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=100",
+                           f"{out}/callgrind.{name}.out"], capture_output=True, text=True).stdout
+    costs = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$", line)
+        if m and "PROGRAM TOTALS" not in line:
+            fn = re.sub(r"^\S*?:", "", m.group(2), count=1) if not m.group(2).startswith("???") else m.group(2)[4:]
+            costs[fn] = costs.get(fn, 0) + int(m.group(1).replace(",", ""))
+    return costs
+lo, sh = per_function("long"), per_function("short")
+diff = sorted(((lo.get(k, 0) - sh.get(k, 0)) / d_f, k) for k in lo)
+with open(f"{out}/callgrind-per-frame.txt", "w") as f:
+    for cost, fn in reversed(diff[-40:]):
+        f.write(f"{cost:8.0f}  {fn[:150]}\n")
 PY
-    callgrind_annotate --inclusive=no "$OUT/callgrind.long.out" 2>/dev/null | sed -n '1,60p' >"$OUT/callgrind-top.txt" || true
-    echo "top of callgrind_annotate (self cost, long run): $OUT/callgrind-top.txt"
+    echo "instructions per relayed frame by function: $OUT/callgrind-per-frame.txt"
 fi
 
 if perf record -o /dev/null true >/dev/null 2>&1; then
