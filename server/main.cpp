@@ -1,4 +1,5 @@
 #include "Application.h"
+#include "EpollEventDispatcher.h"
 #include "ServerConfig.h"
 
 #include <QCommandLineParser>
@@ -29,6 +30,10 @@ int main(int argc, char *argv[])
         files.rlim_cur = files.rlim_max;
         setrlimit(RLIMIT_NOFILE, &files);
     }
+#endif
+#ifdef Q_OS_LINUX
+    // poll() walks every socket on each wake-up; epoll costs what is ready (BENCHMARKS.md).
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
 #endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
