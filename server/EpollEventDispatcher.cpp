@@ -5,14 +5,12 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
-
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <climits>
 #include <ctime>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace {
 Q_LOGGING_CATEGORY(lcLoop, "switchboard.loop", QtInfoMsg)
@@ -21,20 +19,17 @@ constexpr int maxEvents = 256;
 
 // epoll data: the fd and a generation, so that an event for a socket that was closed and whose
 // fd number was reused during the same round is not delivered to the new socket's notifier.
-quint64 pack(int fd, quint32 generation)
-{
-    return (quint64(generation) << 32) | quint32(fd);
-}
+quint64 pack(int fd, quint32 generation) { return (quint64(generation) << 32) | quint32(fd); }
 } // namespace
 
 EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
-    : QAbstractEventDispatcher(parent),
-      m_epoll(epoll_create1(EPOLL_CLOEXEC)),
-      m_wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
+    : QAbstractEventDispatcher(parent)
+    , m_epoll(epoll_create1(EPOLL_CLOEXEC))
+    , m_wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
 {
     if (m_epoll < 0 || m_wakeFd < 0)
         qFatal("EpollEventDispatcher: epoll_create1/eventfd failed (errno %d)", errno);
-    epoll_event ev{};
+    epoll_event ev {};
     ev.events = EPOLLIN;
     ev.data.u64 = pack(m_wakeFd, 0);
     epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeFd, &ev);
@@ -48,7 +43,7 @@ EpollEventDispatcher::~EpollEventDispatcher()
 
 qint64 EpollEventDispatcher::nowMs()
 {
-    timespec ts{};
+    timespec ts {};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return qint64(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
@@ -58,16 +53,22 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     const int fd = int(notifier->socket());
     auto it = m_watches.find(fd);
     if (it == m_watches.end()) {
-        it = m_watches.insert(fd, Watch{});
+        it = m_watches.insert(fd, Watch {});
         it->generation = ++m_generation;
     } else if (!it->read && !it->write && !it->exception) {
         it->generation = ++m_generation; // a new socket on a reused fd number
     }
     QSocketNotifier **slot = nullptr;
     switch (notifier->type()) {
-    case QSocketNotifier::Read: slot = &it->read; break;
-    case QSocketNotifier::Write: slot = &it->write; break;
-    case QSocketNotifier::Exception: slot = &it->exception; break;
+    case QSocketNotifier::Read:
+        slot = &it->read;
+        break;
+    case QSocketNotifier::Write:
+        slot = &it->write;
+        break;
+    case QSocketNotifier::Exception:
+        slot = &it->exception;
+        break;
     }
     if (*slot && *slot != notifier)
         qCWarning(lcLoop) << "several socket notifiers of one type for fd" << fd;
@@ -99,8 +100,8 @@ void EpollEventDispatcher::applyInterest()
         if (it == m_watches.end())
             continue;
         const quint32 want = (it->read ? quint32(EPOLLIN | EPOLLRDHUP) : 0u)
-                | (it->write ? quint32(EPOLLOUT) : 0u) | (it->exception ? quint32(EPOLLPRI) : 0u);
-        epoll_event ev{};
+            | (it->write ? quint32(EPOLLOUT) : 0u) | (it->exception ? quint32(EPOLLPRI) : 0u);
+        epoll_event ev {};
         ev.events = want;
         ev.data.u64 = pack(fd, it->generation);
         if (want == 0) {
@@ -132,7 +133,8 @@ void EpollEventDispatcher::applyInterest()
 void EpollEventDispatcher::dispatchSocket(int fd, quint32 generation, quint32 events)
 {
     // Each handler may close sockets and (un)register notifiers: look the watch up every time.
-    const auto notifierFor = [this, fd, generation](QSocketNotifier *Watch::*slot) -> QSocketNotifier * {
+    const auto notifierFor
+        = [this, fd, generation](QSocketNotifier *Watch::*slot) -> QSocketNotifier * {
         const auto it = m_watches.constFind(fd);
         return it != m_watches.cend() && it->generation == generation ? (*it).*slot : nullptr;
     };
@@ -151,8 +153,8 @@ void EpollEventDispatcher::dispatchSocket(int fd, quint32 generation, quint32 ev
     }
 }
 
-void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
-                                         QObject *object)
+void EpollEventDispatcher::registerTimer(
+    int timerId, qint64 interval, Qt::TimerType timerType, QObject *object)
 {
     Timer t;
     t.interval = qMax<qint64>(0, interval);
@@ -188,7 +190,8 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
     return any;
 }
 
-QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(QObject *object) const
+QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(
+    QObject *object) const
 {
     QList<TimerInfo> list;
     for (auto it = m_timers.cbegin(); it != m_timers.cend(); ++it) {

@@ -7,7 +7,6 @@
 #include <QAbstractEventDispatcher>
 #include <QAtomicInt>
 #include <QHash>
-
 #include <set>
 #include <utility>
 
@@ -18,8 +17,7 @@ class QSocketNotifier;
 // peers that walk dominated the relay (BENCHMARKS.md: server CPU per relayed frame rose ~10x).
 // Here a wake-up costs what is ready, not what is open. Timers are kept ordered by deadline.
 // Install it with QCoreApplication::setEventDispatcher() before the application object.
-class EpollEventDispatcher : public QAbstractEventDispatcher
-{
+class EpollEventDispatcher : public QAbstractEventDispatcher {
     Q_OBJECT
 public:
     explicit EpollEventDispatcher(QObject *parent = nullptr);
@@ -28,7 +26,8 @@ public:
     bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
     void registerSocketNotifier(QSocketNotifier *notifier) override;
     void unregisterSocketNotifier(QSocketNotifier *notifier) override;
-    void registerTimer(int timerId, qint64 interval, Qt::TimerType timerType, QObject *object) override;
+    void registerTimer(
+        int timerId, qint64 interval, Qt::TimerType timerType, QObject *object) override;
     bool unregisterTimer(int timerId) override;
     bool unregisterTimers(QObject *object) override;
     QList<TimerInfo> registeredTimers(QObject *object) const override;
@@ -37,8 +36,7 @@ public:
     void interrupt() override;
 
 private:
-    struct Watch
-    {
+    struct Watch {
         QSocketNotifier *read = nullptr;
         QSocketNotifier *write = nullptr;
         QSocketNotifier *exception = nullptr;
@@ -47,8 +45,7 @@ private:
         quint32 kernelGeneration = 0;
         bool inKernel = false;
     };
-    struct Timer
-    {
+    struct Timer {
         qint64 interval = 0;
         qint64 deadline = 0; // ms, steady clock
         Qt::TimerType type = Qt::CoarseTimer;

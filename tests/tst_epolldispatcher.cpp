@@ -12,7 +12,6 @@
 #include <QTest>
 #include <QTimer>
 #include <QWebSocket>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,8 +19,7 @@ using namespace Qt::StringLiterals;
 
 // The server's epoll event dispatcher, installed for this whole test process (see main below):
 // timers, socket notifiers, posted events and a full signaling exchange run on it.
-class tst_EpollDispatcher : public QObject
-{
+class tst_EpollDispatcher : public QObject {
     Q_OBJECT
 private slots:
     void isInstalled();
@@ -104,7 +102,8 @@ void tst_EpollDispatcher::zeroTimerDoesNotStarve()
 void tst_EpollDispatcher::postedEventsAndDeleteLater()
 {
     bool invoked = false;
-    QMetaObject::invokeMethod(this, [&] { invoked = true; }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [&] { invoked = true; }, Qt::QueuedConnection);
     QTRY_VERIFY(invoked);
     auto *victim = new QObject;
     QSignalSpy destroyed(victim, &QObject::destroyed);

@@ -7,8 +7,7 @@ using namespace Qt::StringLiterals;
 
 // The string scan looks at 8 UTF-16 units at a time (the relay's hot loop): these rows put the
 // character that ends or breaks a string at every offset around those blocks.
-class tst_JsonScanner : public QObject
-{
+class tst_JsonScanner : public QObject {
     Q_OBJECT
 private slots:
     void stringAtEveryOffset_data();
@@ -27,15 +26,21 @@ void tst_JsonScanner::stringAtEveryOffset_data()
 
     for (int n = 0; n <= 33; ++n) {
         const QString plain(n, u'x');
-        QTest::addRow("plain %d", n) << u"{\"k\":\""_s + plain + u"\"}"_s << true << u"\""_s + plain + u"\""_s;
+        QTest::addRow("plain %d", n)
+            << u"{\"k\":\""_s + plain + u"\"}"_s << true << u"\""_s + plain + u"\""_s;
         const QString esc = plain + u"\\\"y"_s;
-        QTest::addRow("escaped quote after %d", n) << u"{\"k\":\""_s + esc + u"\"}"_s << true << u"\""_s + esc + u"\""_s;
+        QTest::addRow("escaped quote after %d", n)
+            << u"{\"k\":\""_s + esc + u"\"}"_s << true << u"\""_s + esc + u"\""_s;
         const QString uni = plain + u"\\u00e9\u20ac\uffff"_s;
-        QTest::addRow("non-ASCII after %d", n) << u"{\"k\":\""_s + uni + u"\"}"_s << true << u"\""_s + uni + u"\""_s;
-        QTest::addRow("control char after %d", n) << u"{\"k\":\""_s + plain + QChar(0x1f) + u"\"}"_s << false << QString();
-        QTest::addRow("tab after %d", n) << u"{\"k\":\""_s + plain + u"\t\"}"_s << false << QString();
+        QTest::addRow("non-ASCII after %d", n)
+            << u"{\"k\":\""_s + uni + u"\"}"_s << true << u"\""_s + uni + u"\""_s;
+        QTest::addRow("control char after %d", n)
+            << u"{\"k\":\""_s + plain + QChar(0x1f) + u"\"}"_s << false << QString();
+        QTest::addRow("tab after %d", n)
+            << u"{\"k\":\""_s + plain + u"\t\"}"_s << false << QString();
         QTest::addRow("unterminated after %d", n) << u"{\"k\":\""_s + plain << false << QString();
-        QTest::addRow("bad escape after %d", n) << u"{\"k\":\""_s + plain + u"\\x\"}"_s << false << QString();
+        QTest::addRow("bad escape after %d", n)
+            << u"{\"k\":\""_s + plain + u"\\x\"}"_s << false << QString();
     }
     QTest::addRow("0x20 is allowed") << u"{\"k\":\"  \"}"_s << true << u"\"  \""_s;
 }
@@ -60,10 +65,14 @@ void tst_JsonScanner::stringView_data()
     QTest::addColumn<bool>("present");
     QTest::addColumn<QString>("to");
 
-    QTest::addRow("plain") << u"{\"type\":\"signal\",\"to\":\"abc_-9\",\"data\":{}}"_s << true << u"abc_-9"_s;
-    QTest::addRow("escaped") << u"{\"type\":\"signal\",\"to\":\"a\\u0062c\",\"data\":{}}"_s << true << u"abc"_s;
-    QTest::addRow("empty") << u"{\"type\":\"signal\",\"to\":\"\",\"data\":{}}"_s << true << QString();
-    QTest::addRow("not a string") << u"{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"to\":5}"_s << false << QString();
+    QTest::addRow("plain") << u"{\"type\":\"signal\",\"to\":\"abc_-9\",\"data\":{}}"_s << true
+                           << u"abc_-9"_s;
+    QTest::addRow("escaped") << u"{\"type\":\"signal\",\"to\":\"a\\u0062c\",\"data\":{}}"_s << true
+                             << u"abc"_s;
+    QTest::addRow("empty") << u"{\"type\":\"signal\",\"to\":\"\",\"data\":{}}"_s << true
+                           << QString();
+    QTest::addRow("not a string") << u"{\"type\":\"join\",\"room\":\"r\",\"name\":\"n\",\"to\":5}"_s
+                                  << false << QString();
     QTest::addRow("absent") << u"{\"type\":\"ping\"}"_s << false << QString();
 }
 

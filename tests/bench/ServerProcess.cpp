@@ -1,28 +1,24 @@
 #include "ServerProcess.h"
 
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 volatile pid_t ServerProcess::s_child = 0;
 
-ServerProcess::~ServerProcess()
-{
-    stop();
-}
+ServerProcess::~ServerProcess() { stop(); }
 
 bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string &officeKey,
-                          const std::string &bridgeSecret, std::string *error)
+    const std::string &bridgeSecret, std::string *error)
 {
     char tmpl[] = "/tmp/switchboard-bench-XXXXXX";
     if (!mkdtemp(tmpl)) {
@@ -62,7 +58,8 @@ bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string 
         dup2(out[1], STDOUT_FILENO);
         ::close(out[0]);
         ::close(out[1]);
-        execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char *>(nullptr));
+        execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
+            static_cast<char *>(nullptr));
         std::perror("exec");
         _exit(127);
     }
@@ -75,7 +72,7 @@ bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string 
     std::string text;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
-        pollfd p{ out[0], POLLIN, 0 };
+        pollfd p { out[0], POLLIN, 0 };
         if (::poll(&p, 1, 200) <= 0)
             continue;
         char buf[512];
@@ -130,10 +127,7 @@ void ServerProcess::stop()
     }
 }
 
-bool ServerProcess::alive() const
-{
-    return m_pid > 0 && ::kill(m_pid, 0) == 0;
-}
+bool ServerProcess::alive() const { return m_pid > 0 && ::kill(m_pid, 0) == 0; }
 
 std::int64_t ServerProcess::cpuMicros() const
 {

@@ -7,8 +7,7 @@
 // The measured server: either started by the benchmark (`--spawn`, with a bench config in a
 // temporary directory and its CPU pinned) or an existing one named by `--server-pid`.
 // Reads CPU time and RSS from /proc/<pid>.
-class ServerProcess
-{
+class ServerProcess {
 public:
     ServerProcess() = default;
     ~ServerProcess();
@@ -18,7 +17,7 @@ public:
     // Starts `binary --config <tmp>/config.json` on 127.0.0.1 port 0, pinned to `cpu` (-1: not
     // pinned), and waits for its "listening" line. Returns false with `error` set.
     bool spawn(const std::string &binary, int cpu, const std::string &officeKey,
-               const std::string &bridgeSecret, std::string *error);
+        const std::string &bridgeSecret, std::string *error);
     void attach(pid_t pid) { m_pid = pid; }
     void stop();
 

@@ -1,16 +1,15 @@
 #include "WsLoop.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdexcept>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 constexpr std::size_t readChunk = 256 * 1024;
@@ -40,13 +39,15 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix)
 
 std::int64_t WsLoop::nowNs()
 {
-    timespec ts{};
+    timespec ts {};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 WsLoop::WsLoop(std::string host, std::uint16_t port)
-    : m_host(std::move(host)), m_port(port), m_epoll(epoll_create1(EPOLL_CLOEXEC))
+    : m_host(std::move(host))
+    , m_port(port)
+    , m_epoll(epoll_create1(EPOLL_CLOEXEC))
 {
     if (m_epoll < 0)
         throw std::runtime_error("epoll_create1 failed");
@@ -71,8 +72,8 @@ int WsLoop::openWebSocket(const std::string &path, const std::string &hostHeader
         c->maskState = 1;
     // The key is not checked by servers for security here; it only has to be 16 bytes base64.
     c->request = "GET " + path + " HTTP/1.1\r\nHost: " + hostHeader
-            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     Conn &ref = *c;
     m_conns.push_back(std::move(c));
     startConnect(ref);
@@ -101,7 +102,7 @@ void WsLoop::startConnect(Conn &c)
     }
     const int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr{};
+    sockaddr_in addr {};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(m_port);
     if (inet_pton(AF_INET, m_host.c_str(), &addr.sin_addr) != 1) {
@@ -113,7 +114,7 @@ void WsLoop::startConnect(Conn &c)
         drop(c);
         return;
     }
-    epoll_event ev{};
+    epoll_event ev {};
     ev.events = EPOLLIN | EPOLLOUT;
     ev.data.u32 = std::uint32_t(c.id);
     c.wantOut = true;
@@ -126,7 +127,7 @@ void WsLoop::setWantOut(Conn &c, bool on)
     if (c.wantOut == on || c.fd < 0)
         return;
     c.wantOut = on;
-    epoll_event ev{};
+    epoll_event ev {};
     ev.events = EPOLLIN | (on ? EPOLLOUT : 0u);
     ev.data.u32 = std::uint32_t(c.id);
     epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
@@ -230,7 +231,8 @@ void WsLoop::writeOut(Conn &c)
     if (c.fd < 0)
         return;
     while (c.outPos < c.out.size()) {
-        const ssize_t n = ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos, MSG_NOSIGNAL);
+        const ssize_t n
+            = ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos, MSG_NOSIGNAL);
         if (n > 0) {
             c.outPos += std::size_t(n);
             continue;
@@ -396,8 +398,8 @@ void WsLoop::parseHttp(Conn &c)
     std::size_t lineStart = head.find("\r\n");
     while (lineStart != std::string_view::npos && lineStart < head.size()) {
         const std::size_t lineEnd = head.find("\r\n", lineStart + 2);
-        const std::string_view line
-                = head.substr(lineStart + 2, (lineEnd == std::string_view::npos ? head.size() : lineEnd) - lineStart - 2);
+        const std::string_view line = head.substr(lineStart + 2,
+            (lineEnd == std::string_view::npos ? head.size() : lineEnd) - lineStart - 2);
         if (startsWithNoCase(line, "content-length:"))
             length = std::size_t(std::atol(std::string(line.substr(15)).c_str()));
         lineStart = lineEnd;

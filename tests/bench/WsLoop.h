@@ -11,13 +11,11 @@
 // of the WebSocket handshake, masked text frames out, unmasked frames in (RFC 6455), and plain
 // HTTP/1.1 requests. One thread, no Qt, so that the generator costs far less per frame than the
 // server it measures. Writes are batched: they are flushed once per poll round.
-class WsLoop
-{
+class WsLoop {
 public:
     enum class State : std::uint8_t { Connecting, Upgrading, Open, Closed };
 
-    struct Conn
-    {
+    struct Conn {
         int fd = -1;
         int id = 0;
         State state = State::Connecting;

@@ -4,24 +4,22 @@
 #include "ServerProcess.h"
 #include "WsLoop.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <signal.h>
 #include <string>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
 
-struct Options
-{
+struct Options {
     std::string target = "switchboard"; // or "peerjs"
     std::string host = "127.0.0.1";
     std::string hostHeader = "localhost";
@@ -48,8 +46,7 @@ struct Options
 
 enum Role { RoleRelay = 1, RoleIdle, RoleStorm, RolePhone };
 
-struct Latencies
-{
+struct Latencies {
     std::vector<std::uint32_t> us;
     double pct(double p)
     {
@@ -61,8 +58,7 @@ struct Latencies
     }
 };
 
-struct RelayResult
-{
+struct RelayResult {
     bool ran = false;
     std::uint64_t frames = 0;
     double seconds = 0;
@@ -72,8 +68,7 @@ struct RelayResult
     double cpuShare = -1; // server CPU seconds per wall second
 };
 
-struct Results
-{
+struct Results {
     RelayResult relay, relayIdle;
     int idleWanted = 0, idleJoined = 0;
     double rssPerIdleKiB = -1;
@@ -95,8 +90,8 @@ std::string hexHmacSha256(const std::string &key, const std::string &message)
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char *>(message.data()),
-         message.size(), mac, &len);
+    HMAC(EVP_sha256(), key.data(), int(key.size()),
+        reinterpret_cast<const unsigned char *>(message.data()), message.size(), mac, &len);
     static const char digits[] = "0123456789abcdef";
     std::string hex;
     for (unsigned int i = 0; i < len; ++i) {
@@ -114,14 +109,17 @@ std::string fieldString(std::string_view text, std::string_view key)
         return {};
     const std::size_t start = at + needle.size();
     const std::size_t end = text.find('"', start);
-    return end == std::string_view::npos ? std::string() : std::string(text.substr(start, end - start));
+    return end == std::string_view::npos ? std::string()
+                                         : std::string(text.substr(start, end - start));
 }
 
-class Bench
-{
+class Bench {
 public:
     Bench(const Options &o, ServerProcess &server)
-        : m_o(o), m_server(server), m_loop(o.host, std::uint16_t(o.port)), m_peerjs(o.target == "peerjs")
+        : m_o(o)
+        , m_server(server)
+        , m_loop(o.host, std::uint16_t(o.port))
+        , m_peerjs(o.target == "peerjs")
     {
         m_loop.onOpen = [this](WsLoop::Conn &c) { onOpen(c); };
         m_loop.onText = [this](WsLoop::Conn &c, std::string_view t) { onText(c, t); };
@@ -129,7 +127,8 @@ public:
             if (!m_closing && c.role != 0)
                 ++m_r.unexpectedCloses;
         };
-        m_loop.onHttp = [this](WsLoop::Conn &, int status, std::string_view body) { onHttp(status, body); };
+        m_loop.onHttp
+            = [this](WsLoop::Conn &, int status, std::string_view body) { onHttp(status, body); };
     }
 
     Results run();
@@ -189,7 +188,8 @@ int Bench::openConn(int role)
 {
     int id;
     if (m_peerjs) {
-        const std::string peerId = "bench" + std::to_string(getpid()) + "x" + std::to_string(m_connSeq++);
+        const std::string peerId
+            = "bench" + std::to_string(getpid()) + "x" + std::to_string(m_connSeq++);
         id = m_loop.openWebSocket("/peerjs?key=peerjs&id=" + peerId + "&token=t", m_o.hostHeader);
         m_loop.conn(id)->stamp = 0;
         m_loop.conn(id)->peerId = peerId;
@@ -245,7 +245,8 @@ bool Bench::openJoined(int count, int role, const std::string &roomPrefix, std::
 void Bench::sendJoin(WsLoop::Conn &c)
 {
     m_joinSentNs[std::size_t(c.id)] = WsLoop::nowNs();
-    m_loop.sendText(c, "{\"type\":\"join\",\"room\":\"" + m_room[std::size_t(c.id)] + "\",\"name\":\"bench\"}");
+    m_loop.sendText(
+        c, "{\"type\":\"join\",\"room\":\"" + m_room[std::size_t(c.id)] + "\",\"name\":\"bench\"}");
 }
 
 void Bench::onOpen(WsLoop::Conn &c)
@@ -253,8 +254,9 @@ void Bench::onOpen(WsLoop::Conn &c)
     if (m_peerjs)
         return; // the server sends OPEN: that is the "joined" moment
     if (c.role == RolePhone) {
-        m_loop.sendText(c, "{\"type\":\"register\",\"extension\":\"" + std::to_string(200 + c.id % 700)
-                                   + "\",\"officeKey\":\"" + m_o.officeKey + "\"}");
+        m_loop.sendText(c,
+            "{\"type\":\"register\",\"extension\":\"" + std::to_string(200 + c.id % 700)
+                + "\",\"officeKey\":\"" + m_o.officeKey + "\"}");
         return;
     }
     if (c.role == RoleStorm)
@@ -281,13 +283,15 @@ void Bench::onText(WsLoop::Conn &c, std::string_view text)
         ++m_received;
         if (m_measuring) {
             ++m_windowFrames;
-            m_lat.us.push_back(std::uint32_t(std::min<std::int64_t>((now - sent) / 1000, 0xffffffffLL)));
+            m_lat.us.push_back(
+                std::uint32_t(std::min<std::int64_t>((now - sent) / 1000, 0xffffffffLL)));
         }
         if (m_relayActive)
             sendSignal(c);
         return;
     }
-    const std::string_view typeHead = m_peerjs ? std::string_view("{\"type\":\"OPEN\"") : std::string_view("{\"type\":\"welcome\"");
+    const std::string_view typeHead = m_peerjs ? std::string_view("{\"type\":\"OPEN\"")
+                                               : std::string_view("{\"type\":\"welcome\"");
     if (text.substr(0, typeHead.size()) == typeHead) {
         if (!m_peerjs)
             c.peerId = fieldString(text, "peerId");
@@ -295,7 +299,8 @@ void Bench::onText(WsLoop::Conn &c, std::string_view text)
             m_joined[std::size_t(c.id)] = 1;
             ++m_joinedCount;
             if (c.role == RoleStorm) {
-                m_joinLat.us.push_back(std::uint32_t((WsLoop::nowNs() - m_joinSentNs[std::size_t(c.id)]) / 1000));
+                m_joinLat.us.push_back(
+                    std::uint32_t((WsLoop::nowNs() - m_joinSentNs[std::size_t(c.id)]) / 1000));
             }
         }
         return;
@@ -321,7 +326,8 @@ void Bench::onText(WsLoop::Conn &c, std::string_view text)
             m_phoneState[std::size_t(c.id)] = 2;
             ++m_phoneAnswers;
             if (m_r.ringStatus == "skipped")
-                m_r.ringStatus = "unsupported (register answered error " + fieldString(text, "code") + ")";
+                m_r.ringStatus
+                    = "unsupported (register answered error " + fieldString(text, "code") + ")";
             return;
         }
         noteError(text);
@@ -346,10 +352,10 @@ void Bench::buildTemplate(WsLoop::Conn &c, const std::string &toId)
     std::string frame;
     if (m_peerjs)
         frame = "{\"type\":\"OFFER\",\"payload\":{\"sdp\":{\"type\":\"offer\",\"sdp\":\"" + sdp
-                + "\"}},\"dst\":\"" + toId + "\"}";
+            + "\"}},\"dst\":\"" + toId + "\"}";
     else
-        frame = "{\"type\":\"signal\",\"to\":\"" + toId + "\",\"data\":{\"sdp\":{\"type\":\"offer\",\"sdp\":\""
-                + sdp + "\"}}}";
+        frame = "{\"type\":\"signal\",\"to\":\"" + toId
+            + "\",\"data\":{\"sdp\":{\"type\":\"offer\",\"sdp\":\"" + sdp + "\"}}}";
     const std::size_t id = std::size_t(c.id);
     if (m_tmpl.size() <= id) {
         m_tmpl.resize(id + 1);
@@ -435,7 +441,8 @@ void Bench::storm()
     while (next < total || m_loop.pending() > 0) {
         while (next < total && m_loop.pending() < 64) {
             const int id = openConn(RoleStorm);
-            m_room[std::size_t(id)] = "storm-" + std::to_string(getpid()) + "-" + std::to_string(next / 2);
+            m_room[std::size_t(id)]
+                = "storm-" + std::to_string(getpid()) + "-" + std::to_string(next / 2);
             ids.push_back(id);
             ++next;
         }
@@ -496,34 +503,40 @@ void Bench::ring()
     std::vector<double> lasts;
     for (int r = 0; r < m_o.rings; ++r) {
         m_ringCallId = "bench-" + std::to_string(getpid()) + "-" + std::to_string(r);
-        const std::string body = "{\"time\":" + std::to_string(std::time(nullptr)) + ",\"callId\":\"" + m_ringCallId
-                + "\",\"from\":\"+15550100\",\"to\":\"*\"}";
+        const std::string body = "{\"time\":" + std::to_string(std::time(nullptr))
+            + ",\"callId\":\"" + m_ringCallId + "\",\"from\":\"+15550100\",\"to\":\"*\"}";
         auto post = [&](const std::string &flag, const std::string &b) {
-            const std::string sig = hexHmacSha256(m_o.bridgeSecret, flag + "|" + m_o.hostHeader + "|" + b);
+            const std::string sig
+                = hexHmacSha256(m_o.bridgeSecret, flag + "|" + m_o.hostHeader + "|" + b);
             m_httpDone = false;
             m_loop.openHttp("POST /signal.ashx?" + flag + " HTTP/1.1\r\nHost: " + m_o.hostHeader
-                            + "\r\nContent-Type: application/json\r\nX-Sig: " + sig
-                            + "\r\nConnection: close\r\nContent-Length: " + std::to_string(b.size()) + "\r\n\r\n" + b);
+                + "\r\nContent-Type: application/json\r\nX-Sig: " + sig
+                + "\r\nConnection: close\r\nContent-Length: " + std::to_string(b.size())
+                + "\r\n\r\n" + b);
         };
         m_ringsSeen = 0;
         m_ringStartNs = WsLoop::nowNs();
         post("office-ring", body);
-        const bool complete = waitUntil(5, [&] { return m_httpDone && m_ringsSeen >= m_r.phonesRegistered; });
+        const bool complete
+            = waitUntil(5, [&] { return m_httpDone && m_ringsSeen >= m_r.phonesRegistered; });
         ++m_r.ringsDone;
         if (complete) {
             ++m_r.ringsComplete;
             lasts.push_back(double(m_ringLastNs - m_ringStartNs) / 1e6);
         }
         if (m_httpStatus != 200) {
-            m_r.ringStatus = "failed (office-ring answered HTTP " + std::to_string(m_httpStatus) + ")";
+            m_r.ringStatus
+                = "failed (office-ring answered HTTP " + std::to_string(m_httpStatus) + ")";
             break;
         }
         const std::size_t at = m_httpBody.find("\"delivered\":");
-        m_r.deliveredReported = at == std::string::npos ? -1 : std::atoi(m_httpBody.c_str() + at + 12);
+        m_r.deliveredReported
+            = at == std::string::npos ? -1 : std::atoi(m_httpBody.c_str() + at + 12);
         m_ringCallId.clear();
         post("office-ring-clear",
-             "{\"time\":" + std::to_string(std::time(nullptr)) + ",\"callId\":\"bench-" + std::to_string(getpid())
-                     + "-" + std::to_string(r) + "\",\"reason\":\"cleared\"}");
+            "{\"time\":" + std::to_string(std::time(nullptr)) + ",\"callId\":\"bench-"
+                + std::to_string(getpid()) + "-" + std::to_string(r)
+                + "\",\"reason\":\"cleared\"}");
         waitUntil(5, [&] { return m_httpDone; });
         waitUntil(0.05, [] { return false; });
     }
@@ -559,7 +572,8 @@ Results Bench::run()
             m_r.relayIdle = relay();
         }
     } else {
-        std::fprintf(stderr, "switchboard-bench: only %d of %d relay pairs joined\n", ready, m_o.pairs);
+        std::fprintf(
+            stderr, "switchboard-bench: only %d of %d relay pairs joined\n", ready, m_o.pairs);
     }
     // (c) join storm and (d) ring fan-out: Switchboard only (PeerJS has neither).
     if (!m_peerjs && m_o.stormRate > 0)
@@ -573,10 +587,13 @@ Results Bench::run()
 
 void printTable(const Options &o, const Results &r)
 {
-    std::printf("\nswitchboard-bench: target %s, %d pairs x %d in flight, payload %d B, %.1f s (+%.1f s warm-up)\n",
-                o.target.c_str(), o.pairs, o.window, o.payload, o.seconds, o.warmup);
+    std::printf("\nswitchboard-bench: target %s, %d pairs x %d in flight, payload %d B, %.1f s "
+                "(+%.1f s warm-up)\n",
+        o.target.c_str(), o.pairs, o.window, o.payload, o.seconds, o.warmup);
     std::printf("%-44s %14s\n", "metric", "value");
-    auto row = [](const char *name, const std::string &value) { std::printf("%-44s %14s\n", name, value.c_str()); };
+    auto row = [](const char *name, const std::string &value) {
+        std::printf("%-44s %14s\n", name, value.c_str());
+    };
     auto num = [](double v, int prec) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.*f", prec, v);
@@ -589,29 +606,36 @@ void printTable(const Options &o, const Results &r)
         row((l + " throughput (frames/s)").c_str(), num(rr.fps, 0));
         row((l + " latency p50 (ms)").c_str(), num(rr.p50, 3));
         row((l + " latency p99 (ms)").c_str(), num(rr.p99, 3));
-        row((l + " server CPU per frame (us)").c_str(), rr.cpuUsPerFrame < 0 ? "n/a" : num(rr.cpuUsPerFrame, 2));
-        row((l + " server CPU busy (%)").c_str(), rr.cpuShare < 0 ? "n/a" : num(100 * rr.cpuShare, 0));
+        row((l + " server CPU per frame (us)").c_str(),
+            rr.cpuUsPerFrame < 0 ? "n/a" : num(rr.cpuUsPerFrame, 2));
+        row((l + " server CPU busy (%)").c_str(),
+            rr.cpuShare < 0 ? "n/a" : num(100 * rr.cpuShare, 0));
     };
     relayRows("relay", r.relay);
     if (r.idleWanted > 0) {
-        row("idle connections joined", std::to_string(r.idleJoined) + "/" + std::to_string(r.idleWanted));
-        row("server RSS per idle connection (KiB)", r.rssPerIdleKiB < 0 ? "n/a" : num(r.rssPerIdleKiB, 2));
+        row("idle connections joined",
+            std::to_string(r.idleJoined) + "/" + std::to_string(r.idleWanted));
+        row("server RSS per idle connection (KiB)",
+            r.rssPerIdleKiB < 0 ? "n/a" : num(r.rssPerIdleKiB, 2));
         relayRows("relay+idle", r.relayIdle);
         if (r.relay.fps > 0 && r.relayIdle.ran)
             row("throughput with idle / without", num(r.relayIdle.fps / r.relay.fps, 3));
     }
     if (r.stormRan) {
-        row("join storm welcomed", std::to_string(r.stormWelcomed) + "/" + std::to_string(r.stormWanted));
+        row("join storm welcomed",
+            std::to_string(r.stormWelcomed) + "/" + std::to_string(r.stormWanted));
         row("join storm rate achieved (joins/s)", num(r.stormRate, 0));
         row("join->welcome p50 (ms)", num(r.stormP50, 3));
         row("join->welcome p99 (ms)", num(r.stormP99, 3));
-        row("server CPU per join (us)", r.stormCpuUsPerJoin < 0 ? "n/a" : num(r.stormCpuUsPerJoin, 1));
+        row("server CPU per join (us)",
+            r.stormCpuUsPerJoin < 0 ? "n/a" : num(r.stormCpuUsPerJoin, 1));
     }
     if (r.ringRan) {
         row("ring fan-out", r.ringStatus);
         if (r.ringStatus == "ok") {
             row("phones registered", std::to_string(r.phonesRegistered));
-            row("rings complete", std::to_string(r.ringsComplete) + "/" + std::to_string(r.ringsDone));
+            row("rings complete",
+                std::to_string(r.ringsComplete) + "/" + std::to_string(r.ringsDone));
             row("office-ring delivered (server's N)", std::to_string(r.deliveredReported));
             row("POST->ring p50 per phone (ms)", num(r.ringP50, 3));
             row("POST->ring p99 per phone (ms)", num(r.ringP99, 3));
@@ -619,7 +643,8 @@ void printTable(const Options &o, const Results &r)
             row("POST->last ring, worst ring (ms)", num(r.ringLastMax, 3));
         }
     }
-    row("error frames received", std::to_string(r.errors) + (r.firstError.empty() ? "" : " (" + r.firstError + ")"));
+    row("error frames received",
+        std::to_string(r.errors) + (r.firstError.empty() ? "" : " (" + r.firstError + ")"));
     row("connections closed by the server", std::to_string(r.unexpectedCloses));
 }
 
@@ -632,31 +657,39 @@ void writeJson(const Options &o, const Results &r)
     }
     auto relay = [&](const char *name, const RelayResult &rr) {
         std::fprintf(f,
-                     "  \"%s\": {\"ran\": %s, \"frames\": %llu, \"seconds\": %.3f, \"framesPerSec\": %.1f, "
-                     "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerFrame\": %.3f, \"serverCpuShare\": %.3f},\n",
-                     name, rr.ran ? "true" : "false", static_cast<unsigned long long>(rr.frames), rr.seconds, rr.fps,
-                     rr.p50, rr.p99, rr.cpuUsPerFrame, rr.cpuShare);
+            "  \"%s\": {\"ran\": %s, \"frames\": %llu, \"seconds\": %.3f, \"framesPerSec\": %.1f, "
+            "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerFrame\": %.3f, \"serverCpuShare\": "
+            "%.3f},\n",
+            name, rr.ran ? "true" : "false", static_cast<unsigned long long>(rr.frames), rr.seconds,
+            rr.fps, rr.p50, rr.p99, rr.cpuUsPerFrame, rr.cpuShare);
     };
-    std::fprintf(f, "{\n  \"target\": \"%s\", \"pairs\": %d, \"window\": %d, \"payload\": %d, \"seconds\": %.1f,\n",
-                 o.target.c_str(), o.pairs, o.window, o.payload, o.seconds);
+    std::fprintf(f,
+        "{\n  \"target\": \"%s\", \"pairs\": %d, \"window\": %d, \"payload\": %d, \"seconds\": "
+        "%.1f,\n",
+        o.target.c_str(), o.pairs, o.window, o.payload, o.seconds);
     relay("relay", r.relay);
     relay("relayWithIdle", r.relayIdle);
-    std::fprintf(f, "  \"idle\": {\"wanted\": %d, \"joined\": %d, \"rssBeforeKiB\": %lld, \"rssAfterKiB\": %lld, "
-                    "\"rssPerIdleKiB\": %.3f},\n",
-                 r.idleWanted, r.idleJoined, static_cast<long long>(r.rssBeforeKiB),
-                 static_cast<long long>(r.rssAfterKiB), r.rssPerIdleKiB);
-    std::fprintf(f, "  \"joinStorm\": {\"ran\": %s, \"wanted\": %d, \"welcomed\": %d, \"joinsPerSec\": %.1f, "
-                    "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerJoin\": %.1f},\n",
-                 r.stormRan ? "true" : "false", r.stormWanted, r.stormWelcomed, r.stormRate, r.stormP50, r.stormP99,
-                 r.stormCpuUsPerJoin);
-    std::fprintf(f, "  \"ringFanOut\": {\"ran\": %s, \"status\": \"%s\", \"phones\": %d, \"rings\": %d, "
-                    "\"complete\": %d, \"delivered\": %d, \"p50Ms\": %.3f, \"p99Ms\": %.3f, \"lastMedianMs\": %.3f, "
-                    "\"lastMaxMs\": %.3f},\n",
-                 r.ringRan ? "true" : "false", r.ringStatus.c_str(), r.phonesRegistered, r.ringsDone, r.ringsComplete,
-                 r.deliveredReported, r.ringP50, r.ringP99, r.ringLastP50, r.ringLastMax);
+    std::fprintf(f,
+        "  \"idle\": {\"wanted\": %d, \"joined\": %d, \"rssBeforeKiB\": %lld, \"rssAfterKiB\": "
+        "%lld, "
+        "\"rssPerIdleKiB\": %.3f},\n",
+        r.idleWanted, r.idleJoined, static_cast<long long>(r.rssBeforeKiB),
+        static_cast<long long>(r.rssAfterKiB), r.rssPerIdleKiB);
+    std::fprintf(f,
+        "  \"joinStorm\": {\"ran\": %s, \"wanted\": %d, \"welcomed\": %d, \"joinsPerSec\": %.1f, "
+        "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerJoin\": %.1f},\n",
+        r.stormRan ? "true" : "false", r.stormWanted, r.stormWelcomed, r.stormRate, r.stormP50,
+        r.stormP99, r.stormCpuUsPerJoin);
+    std::fprintf(f,
+        "  \"ringFanOut\": {\"ran\": %s, \"status\": \"%s\", \"phones\": %d, \"rings\": %d, "
+        "\"complete\": %d, \"delivered\": %d, \"p50Ms\": %.3f, \"p99Ms\": %.3f, \"lastMedianMs\": "
+        "%.3f, "
+        "\"lastMaxMs\": %.3f},\n",
+        r.ringRan ? "true" : "false", r.ringStatus.c_str(), r.phonesRegistered, r.ringsDone,
+        r.ringsComplete, r.deliveredReported, r.ringP50, r.ringP99, r.ringLastP50, r.ringLastMax);
     std::fprintf(f, "  \"relayedTotal\": %llu, \"errors\": %llu, \"serverCloses\": %llu\n}\n",
-                 static_cast<unsigned long long>(r.relayedTotal), static_cast<unsigned long long>(r.errors),
-                 static_cast<unsigned long long>(r.unexpectedCloses));
+        static_cast<unsigned long long>(r.relayedTotal), static_cast<unsigned long long>(r.errors),
+        static_cast<unsigned long long>(r.unexpectedCloses));
     if (f != stdout)
         std::fclose(f);
 }
@@ -664,22 +697,23 @@ void writeJson(const Options &o, const Results &r)
 void usage()
 {
     std::puts(
-            "usage: switchboard-bench [options]\n"
-            "  --target switchboard|peerjs   protocol to speak (default switchboard)\n"
-            "  --port N                      server port on 127.0.0.1 (or use --spawn)\n"
-            "  --server-pid PID              server process, for CPU and RSS figures\n"
-            "  --spawn BINARY                start switchboard-server with a bench config on a free port\n"
-            "  --spawn-cpu N                 pin the spawned server to CPU N\n"
-            "  --host-header NAME            Host header / tenant (default localhost)\n"
-            "  --pairs N --window W --payload P   relay scenario (default 50, 4, 600)\n"
-            "  --seconds S --warmup S        measuring window and warm-up per relay run (5, 1)\n"
-            "  --idle K                      K idle joined connections, then the relay again\n"
-            "  --storm-rate R --storm-seconds S   join storm at R joins/s for S seconds\n"
-            "  --phones M --rings R          ring fan-out to M registered office phones, R rings\n"
-            "  --office-key KEY --bridge-secret S   tenant secrets for register and office-ring\n"
-            "  --json FILE|-                 also write the results as JSON\n"
-            "  --check                       exit 1 unless frames were relayed and joins welcomed\n"
-            "  --max-seconds S               hard time bound for the whole run (default 600)");
+        "usage: switchboard-bench [options]\n"
+        "  --target switchboard|peerjs   protocol to speak (default switchboard)\n"
+        "  --port N                      server port on 127.0.0.1 (or use --spawn)\n"
+        "  --server-pid PID              server process, for CPU and RSS figures\n"
+        "  --spawn BINARY                start switchboard-server with a bench config on a free "
+        "port\n"
+        "  --spawn-cpu N                 pin the spawned server to CPU N\n"
+        "  --host-header NAME            Host header / tenant (default localhost)\n"
+        "  --pairs N --window W --payload P   relay scenario (default 50, 4, 600)\n"
+        "  --seconds S --warmup S        measuring window and warm-up per relay run (5, 1)\n"
+        "  --idle K                      K idle joined connections, then the relay again\n"
+        "  --storm-rate R --storm-seconds S   join storm at R joins/s for S seconds\n"
+        "  --phones M --rings R          ring fan-out to M registered office phones, R rings\n"
+        "  --office-key KEY --bridge-secret S   tenant secrets for register and office-ring\n"
+        "  --json FILE|-                 also write the results as JSON\n"
+        "  --check                       exit 1 unless frames were relayed and joins welcomed\n"
+        "  --max-seconds S               hard time bound for the whole run (default 600)");
 }
 
 ServerProcess *s_server = nullptr;
@@ -711,27 +745,48 @@ int main(int argc, char **argv)
             usage();
             return 0;
         }
-        if (a == "--target") o.target = value();
-        else if (a == "--port") o.port = std::atoi(value().c_str());
-        else if (a == "--server-pid") o.serverPid = pid_t(std::atoi(value().c_str()));
-        else if (a == "--spawn") o.spawn = value();
-        else if (a == "--spawn-cpu") o.spawnCpu = std::atoi(value().c_str());
-        else if (a == "--host-header") o.hostHeader = value();
-        else if (a == "--pairs") o.pairs = std::atoi(value().c_str());
-        else if (a == "--window") o.window = std::max(1, std::atoi(value().c_str()));
-        else if (a == "--payload") o.payload = std::max(24, std::atoi(value().c_str()));
-        else if (a == "--seconds") o.seconds = std::atof(value().c_str());
-        else if (a == "--warmup") o.warmup = std::atof(value().c_str());
-        else if (a == "--idle") o.idle = std::atoi(value().c_str());
-        else if (a == "--storm-rate") o.stormRate = std::atoi(value().c_str());
-        else if (a == "--storm-seconds") o.stormSeconds = std::atof(value().c_str());
-        else if (a == "--phones") o.phones = std::atoi(value().c_str());
-        else if (a == "--rings") o.rings = std::max(1, std::atoi(value().c_str()));
-        else if (a == "--office-key") o.officeKey = value();
-        else if (a == "--bridge-secret") o.bridgeSecret = value();
-        else if (a == "--json") o.json = value();
-        else if (a == "--check") o.check = true;
-        else if (a == "--max-seconds") o.maxSeconds = std::atoi(value().c_str());
+        if (a == "--target")
+            o.target = value();
+        else if (a == "--port")
+            o.port = std::atoi(value().c_str());
+        else if (a == "--server-pid")
+            o.serverPid = pid_t(std::atoi(value().c_str()));
+        else if (a == "--spawn")
+            o.spawn = value();
+        else if (a == "--spawn-cpu")
+            o.spawnCpu = std::atoi(value().c_str());
+        else if (a == "--host-header")
+            o.hostHeader = value();
+        else if (a == "--pairs")
+            o.pairs = std::atoi(value().c_str());
+        else if (a == "--window")
+            o.window = std::max(1, std::atoi(value().c_str()));
+        else if (a == "--payload")
+            o.payload = std::max(24, std::atoi(value().c_str()));
+        else if (a == "--seconds")
+            o.seconds = std::atof(value().c_str());
+        else if (a == "--warmup")
+            o.warmup = std::atof(value().c_str());
+        else if (a == "--idle")
+            o.idle = std::atoi(value().c_str());
+        else if (a == "--storm-rate")
+            o.stormRate = std::atoi(value().c_str());
+        else if (a == "--storm-seconds")
+            o.stormSeconds = std::atof(value().c_str());
+        else if (a == "--phones")
+            o.phones = std::atoi(value().c_str());
+        else if (a == "--rings")
+            o.rings = std::max(1, std::atoi(value().c_str()));
+        else if (a == "--office-key")
+            o.officeKey = value();
+        else if (a == "--bridge-secret")
+            o.bridgeSecret = value();
+        else if (a == "--json")
+            o.json = value();
+        else if (a == "--check")
+            o.check = true;
+        else if (a == "--max-seconds")
+            o.maxSeconds = std::atoi(value().c_str());
         else {
             std::fprintf(stderr, "switchboard-bench: unknown option %s (see --help)\n", a.c_str());
             return 2;
@@ -751,7 +806,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     // 10 000 idle connections need more than the usual 1024 descriptors.
-    rlimit rl{};
+    rlimit rl {};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
@@ -759,7 +814,7 @@ int main(int argc, char **argv)
     const int needed = 2 * o.pairs + o.idle + int(o.stormRate * o.stormSeconds) + o.phones + 64;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rlim_t(needed) > rl.rlim_cur)
         std::fprintf(stderr, "switchboard-bench: warning: open-files limit %llu < %d needed\n",
-                     static_cast<unsigned long long>(rl.rlim_cur), needed);
+            static_cast<unsigned long long>(rl.rlim_cur), needed);
 
     ServerProcess server;
     s_server = &server;
