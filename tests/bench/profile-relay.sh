@@ -5,7 +5,7 @@
 #    differ only in length; (Ir_long - Ir_short) / (frames_long - frames_short) cancels start-up,
 #    joins and shutdown. The long run's callgrind file is kept for callgrind_annotate.
 # 2. If perf works, a sampled call graph (perf record -g) of a native, pinned run.
-#   PAIRS=10 WINDOW=4 PAYLOAD=600 IDLE=0 BUILD=build OUT=build/bench/profile
+#   PAIRS=10 WINDOW=4 PAYLOAD=600 IDLE=0 BUILD=build OUT=build/bench/profile (run lengths: 2 s, 6 s)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}

@@ -2,7 +2,7 @@
 # Switchboard vs PeerJS, side by side, on this machine (BENCHMARKS.md).
 # Each server is pinned to CPU 0 with taskset, the load generator to CPU 1; every run is bounded
 # in time. Sizes come from the environment:
-#   PAIRS=50 WINDOW=8 PAYLOAD=600 SECONDS=5 IDLE=10000 STORM_RATE=1000 STORM_SECONDS=2
+#   PAIRS=50 WINDOW=8 PAYLOAD=600 DURATION=5 IDLE=10000 STORM_RATE=1000 STORM_SECONDS=2
 #   PHONES=500 RINGS=10 BUILD=build OUT=build/bench
 # Usage: tests/bench/run-comparison.sh   (from the repository root, after building)
 set -eu
@@ -13,7 +13,7 @@ OUT=${OUT:-$BUILD/bench}
 PAIRS=${PAIRS:-50}
 WINDOW=${WINDOW:-8}
 PAYLOAD=${PAYLOAD:-600}
-SECONDS_=${SECONDS:-5}
+SECONDS_=${DURATION:-5}
 IDLE=${IDLE:-10000}
 STORM_RATE=${STORM_RATE:-1000}
 STORM_SECONDS=${STORM_SECONDS:-2}
