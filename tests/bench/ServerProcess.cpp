@@ -26,11 +26,13 @@ bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string 
         return false;
     }
     m_dir = tmpl;
-    // Limits raised so that the per-IP and per-tenant defaults do not cap a loopback benchmark.
+    // Limits raised so that the per-IP, per-tenant and per-socket signal rate defaults (DESIGN.md
+    // "Limits") do not cap a loopback benchmark; the bench counts any `error` frame it gets.
     std::ofstream cfg(m_dir + "/config.json");
     cfg << "{\n  \"listen\": \"127.0.0.1:0\",\n  \"adminListen\": \"127.0.0.1:0\",\n"
         << "  \"dataDir\": \"" << m_dir << "/data\",\n"
-        << "  \"limits\": { \"maxConnectionsPerIp\": 1000000, \"maxRooms\": 10000000 },\n"
+        << "  \"limits\": { \"maxConnectionsPerIp\": 1000000, \"maxRooms\": 10000000,\n"
+        << "    \"signalPerSec\": 100000, \"signalBurst\": 1000000 },\n"
         << "  \"tenants\": [ { \"host\": \"localhost\", \"adminSecret\": \"bench-admin-secret\",\n"
         << "    \"bridgeSecret\": \"" << bridgeSecret << "\", \"officeKeys\": [\"" << officeKey
         << "\"] } ]\n}\n";

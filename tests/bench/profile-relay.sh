@@ -20,7 +20,8 @@ start_server() { # $1 = name, rest = command prefix
     rm -rf "$OUT/$name.data"; mkdir -p "$OUT/$name.data"
     cat >"$OUT/$name.json" <<JSON
 { "listen": "127.0.0.1:$PORT", "adminListen": "127.0.0.1:0", "dataDir": "$OUT/$name.data",
-  "limits": { "maxConnectionsPerIp": 1000000, "maxRooms": 10000000 },
+  "limits": { "maxConnectionsPerIp": 1000000, "maxRooms": 10000000,
+              "signalPerSec": 100000, "signalBurst": 1000000 },
   "tenants": [ { "host": "localhost", "adminSecret": "bench-admin-secret",
                  "bridgeSecret": "bench-bridge-secret", "officeKeys": ["bench-office-key"] } ] }
 JSON
