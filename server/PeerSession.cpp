@@ -449,7 +449,8 @@ void PeerSession::handleSignal(const Frame &frame)
         sendError("not-joined"_L1, frame.typeName());
         return;
     }
-    const auto to = frame.string("to"_L1);
+    QString scratch;
+    const auto to = frame.stringView("to"_L1, scratch);
     Room::Member *target = (to && *to != m_peerId) ? m_room->member(*to) : nullptr;
     if (!target) {
         sendError("unknown-peer"_L1, frame.typeName());

@@ -1,4 +1,5 @@
 #include "Application.h"
+#include "EpollEventDispatcher.h"
 #include "ServerConfig.h"
 #include "SignalWatcher.h"
 
@@ -7,6 +8,10 @@
 #include <QFile>
 
 #include <cstdio>
+
+#ifdef Q_OS_UNIX
+#include <sys/resource.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -20,6 +25,17 @@ int main(int argc, char *argv[])
 {
     // The glib dispatcher's wake-up cost grows with idle sockets (QT64-NOTES.md).
     qputenv("QT_NO_GLIB", "1");
+#ifdef Q_OS_UNIX
+    // Each idle peer holds a descriptor: raise the soft open-files limit to the hard one.
+    if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+#endif
+#ifdef Q_OS_LINUX
+    // poll() walks every socket on each wake-up; epoll costs what is ready (BENCHMARKS.md).
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP));

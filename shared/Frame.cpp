@@ -26,6 +26,17 @@ constexpr std::array s_types{
     TypeEntry{ "registrar"_L1, Frame::Type::Registrar },
 };
 
+const QString &knownTypeName(std::size_t index)
+{
+    static const auto names = [] {
+        std::array<QString, s_types.size()> a;
+        for (std::size_t i = 0; i < s_types.size(); ++i)
+            a[i] = QString(s_types[i].name);
+        return a;
+    }();
+    return names[index];
+}
+
 using K = JsonScanner::Kind;
 struct Rule
 {
@@ -71,6 +82,21 @@ std::optional<QString> Frame::string(QLatin1StringView key) const
     if (!f || f->kind != K::String)
         return std::nullopt;
     return JsonScanner::decodeString(f->raw);
+}
+
+std::optional<QStringView> Frame::stringView(QLatin1StringView key, QString &scratch) const
+{
+    const auto *f = field(key);
+    if (!f || f->kind != K::String || f->raw.size() < 2)
+        return std::nullopt;
+    const QStringView body = f->raw.sliced(1, f->raw.size() - 2);
+    if (!body.contains(QChar(u'\\')))
+        return body;
+    auto decoded = JsonScanner::decodeString(f->raw);
+    if (!decoded)
+        return std::nullopt;
+    scratch = std::move(*decoded);
+    return QStringView(scratch);
 }
 
 std::optional<qint64> Frame::integer(QLatin1StringView key) const
@@ -160,11 +186,24 @@ Frame Frame::parse(QStringView text)
     const auto *typeField = f.field("type"_L1);
     if (!typeField || typeField->kind != K::String)
         return f;
-    f.m_typeName = JsonScanner::decodeString(typeField->raw).value_or(QString());
-    for (const auto &e : s_types) {
-        if (f.m_typeName == e.name) {
-            f.m_type = e.type;
-            break;
+    // Known types are matched on the raw text and share one QString each: no allocation per frame.
+    const QStringView rawType = typeField->raw.sliced(1, typeField->raw.size() - 2);
+    if (!rawType.contains(QChar(u'\\'))) {
+        for (std::size_t i = 0; i < s_types.size(); ++i) {
+            if (rawType == s_types[i].name) {
+                f.m_type = s_types[i].type;
+                f.m_typeName = knownTypeName(i);
+                break;
+            }
+        }
+    }
+    if (f.m_type == Type::Unknown) {
+        f.m_typeName = JsonScanner::decodeString(typeField->raw).value_or(QString());
+        for (const auto &e : s_types) {
+            if (f.m_typeName == e.name) {
+                f.m_type = e.type;
+                break;
+            }
         }
     }
     f.m_valid = f.validateShape();

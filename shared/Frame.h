@@ -43,6 +43,9 @@ public:
     bool has(QLatin1StringView key) const { return field(key) != nullptr; }
     QStringView raw(QLatin1StringView key) const;
     std::optional<QString> string(QLatin1StringView key) const;
+    // The string value as a view into the frame's text; decoded into `scratch` only when it has
+    // escapes, so the relay path does not allocate for plain values such as peer ids.
+    std::optional<QStringView> stringView(QLatin1StringView key, QString &scratch) const;
     std::optional<qint64> integer(QLatin1StringView key) const;
     JsonScanner::Kind kind(QLatin1StringView key) const;
 

@@ -1,0 +1,203 @@
+#include "Application.h"
+#include "EpollEventDispatcher.h"
+#include "ServerConfig.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSocketNotifier>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QWebSocket>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+// The server's epoll event dispatcher, installed for this whole test process (see main below):
+// timers, socket notifiers, posted events and a full signaling exchange run on it.
+class tst_EpollDispatcher : public QObject {
+    Q_OBJECT
+private slots:
+    void isInstalled();
+    void singleShotTimers_data();
+    void singleShotTimers();
+    void repeatingTimerAndKill();
+    void remainingTime();
+    void zeroTimerDoesNotStarve();
+    void postedEventsAndDeleteLater();
+    void socketNotifierReadAndDisable();
+    void tcpEcho();
+    void signalingOverDispatcher();
+};
+
+void tst_EpollDispatcher::isInstalled()
+{
+    QVERIFY(qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance()));
+}
+
+void tst_EpollDispatcher::singleShotTimers_data()
+{
+    QTest::addColumn<int>("ms");
+    QTest::addRow("0 ms") << 0;
+    QTest::addRow("1 ms") << 1;
+    QTest::addRow("30 ms") << 30;
+}
+
+void tst_EpollDispatcher::singleShotTimers()
+{
+    QFETCH(int, ms);
+    QElapsedTimer clock;
+    clock.start();
+    bool fired = false;
+    QTimer::singleShot(ms, this, [&] { fired = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(fired, 5000);
+    QVERIFY(clock.elapsed() >= ms);
+}
+
+void tst_EpollDispatcher::repeatingTimerAndKill()
+{
+    QTimer timer;
+    int count = 0;
+    timer.setInterval(5);
+    connect(&timer, &QTimer::timeout, this, [&] {
+        if (++count == 3)
+            timer.stop();
+    });
+    timer.start();
+    QTRY_COMPARE_WITH_TIMEOUT(count, 3, 5000);
+    QTest::qWait(30); // stopped: no more timeouts may arrive
+    QCOMPARE(count, 3);
+    QVERIFY(!timer.isActive());
+}
+
+void tst_EpollDispatcher::remainingTime()
+{
+    QTimer timer;
+    timer.setSingleShot(true);
+    timer.start(10000);
+    const int left = timer.remainingTime();
+    QVERIFY2(left > 9000 && left <= 10000, qPrintable(QString::number(left)));
+    timer.stop();
+    QCOMPARE(timer.remainingTime(), -1);
+}
+
+void tst_EpollDispatcher::zeroTimerDoesNotStarve()
+{
+    // A zero-interval timer runs every round, yet other timers and events still come.
+    QTimer busy;
+    int spins = 0;
+    connect(&busy, &QTimer::timeout, this, [&] { ++spins; });
+    busy.start(0);
+    bool other = false;
+    QTimer::singleShot(20, this, [&] { other = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(other, 5000);
+    busy.stop();
+    QVERIFY(spins > 1);
+}
+
+void tst_EpollDispatcher::postedEventsAndDeleteLater()
+{
+    bool invoked = false;
+    QMetaObject::invokeMethod(
+        this, [&] { invoked = true; }, Qt::QueuedConnection);
+    QTRY_VERIFY(invoked);
+    auto *victim = new QObject;
+    QSignalSpy destroyed(victim, &QObject::destroyed);
+    victim->deleteLater();
+    QTRY_COMPARE(destroyed.size(), 1);
+}
+
+void tst_EpollDispatcher::socketNotifierReadAndDisable()
+{
+    int fds[2];
+    QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    {
+        QSocketNotifier notifier(fds[0], QSocketNotifier::Read);
+        int activations = 0;
+        connect(&notifier, &QSocketNotifier::activated, this, [&] {
+            ++activations;
+            char buf[16];
+            QVERIFY(::read(fds[0], buf, sizeof buf) > 0);
+        });
+        QCOMPARE(::write(fds[1], "x", 1), 1);
+        QTRY_COMPARE(activations, 1);
+        // Disabled: readiness must not be delivered (and must not spin the loop).
+        notifier.setEnabled(false);
+        QCOMPARE(::write(fds[1], "y", 1), 1);
+        QTest::qWait(30);
+        QCOMPARE(activations, 1);
+        notifier.setEnabled(true);
+        QTRY_COMPARE(activations, 2);
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+}
+
+void tst_EpollDispatcher::tcpEcho()
+{
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *s = server.nextPendingConnection();
+        connect(s, &QTcpSocket::readyRead, s, [s] { s->write(s->readAll()); });
+    });
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    const QByteArray payload(256 * 1024, 'z'); // more than one write: write notifiers toggle
+    client.write(payload);
+    QByteArray echoed;
+    connect(&client, &QTcpSocket::readyRead, this, [&] { echoed += client.readAll(); });
+    QTRY_COMPARE_WITH_TIMEOUT(echoed.size(), payload.size(), 10000);
+    QCOMPARE(echoed, payload);
+    client.close();
+}
+
+void tst_EpollDispatcher::signalingOverDispatcher()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QString error;
+    auto config = ServerConfig::embeddedDefault(dir.path(), &error);
+    QVERIFY2(config, qPrintable(error));
+    config->listenHost = u"127.0.0.1"_s;
+    config->listenPort = 0;
+    config->adminPort = 0;
+    Application app(*config);
+    QVERIFY2(app.start(&error), qPrintable(error));
+    const QUrl url(u"ws://127.0.0.1:%1/signal.ashx"_s.arg(app.httpPort()));
+    QWebSocket a, b;
+    QSignalSpy aFrames(&a, &QWebSocket::textMessageReceived);
+    QSignalSpy bFrames(&b, &QWebSocket::textMessageReceived);
+    a.open(url);
+    b.open(url);
+    QTRY_COMPARE(a.state(), QAbstractSocket::ConnectedState);
+    QTRY_COMPARE(b.state(), QAbstractSocket::ConnectedState);
+    a.sendTextMessage(u"{\"type\":\"join\",\"room\":\"epoll\",\"name\":\"A\"}"_s);
+    QTRY_COMPARE(aFrames.size(), 1);
+    b.sendTextMessage(u"{\"type\":\"join\",\"room\":\"epoll\",\"name\":\"B\"}"_s);
+    QTRY_COMPARE(bFrames.size(), 1);
+    const QString welcome = bFrames.at(0).at(0).toString();
+    const qsizetype at = welcome.indexOf(u"\"peerId\":\""_s) + 10;
+    const QString bId = welcome.mid(at, welcome.indexOf(u'"', at) - at);
+    QVERIFY(!bId.isEmpty());
+    QTRY_COMPARE(aFrames.size(), 2); // peer-joined
+    const QString data = u"{\"sdp\":{\"type\":\"offer\",\"sdp\":\"%1\"}}"_s.arg(QString(600, u'v'));
+    a.sendTextMessage(u"{\"type\":\"signal\",\"to\":\"%1\",\"data\":%2}"_s.arg(bId, data));
+    QTRY_COMPARE(bFrames.size(), 2);
+    QVERIFY(bFrames.at(1).at(0).toString().endsWith(u",\"data\":"_s + data + u'}'));
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    QCoreApplication app(argc, argv);
+    tst_EpollDispatcher test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_epolldispatcher.moc"
