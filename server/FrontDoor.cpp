@@ -100,8 +100,10 @@ void FrontDoor::incomingConnection(qintptr descriptor)
     new HttpConnection(socket, *this);
 }
 
-void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &info)
+void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &upgrade)
 {
+    UpgradeInfo info = upgrade;
+    info.tcp = socket;
     const auto key = qMakePair(socket->peerAddress(), socket->peerPort());
     m_upgrading.insert(key, Upgrading{ info, socket->findChild<QObject *>(u"sb-connection-ticket"_s) });
     connect(socket, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });

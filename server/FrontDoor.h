@@ -11,6 +11,7 @@
 #include <functional>
 
 class HttpApi;
+class QTcpSocket;
 class QWebSocket;
 
 // What the front door learnt from an upgrade request, handed on with the accepted socket.
@@ -19,6 +20,9 @@ struct UpgradeInfo
     QString host; // normalised Host
     QHostAddress client; // after trustedProxies
     bool tls = false;
+    // The TCP socket under the WebSocket: Qt 6.4's server-side QWebSocket neither exposes its
+    // unsent bytes nor emits bytesWritten, so the write-buffer bound reads them here.
+    QPointer<QTcpSocket> tcp = {};
 };
 
 // The one port: reads each request head itself (QT64-NOTES.md: QHttpServer 6.4 has no head or

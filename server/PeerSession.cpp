@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QLoggingCategory>
+#include <QTcpSocket>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -32,6 +33,7 @@ PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &
       m_config(config),
       m_client(info.client),
       m_host(info.host),
+      m_tcp(info.tcp),
       m_createdMs(nowMs()),
       m_lastSeenMs(m_createdMs),
       m_lastPingMs(m_createdMs),
@@ -39,8 +41,6 @@ PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &
       m_joinBucket(config.limits.joinBurst)
 {
     m_socket->setParent(this);
-    connect(m_socket, &QWebSocket::bytesWritten, this,
-            [this](qint64 n) { m_pendingWriteBytes = qMax<qint64>(0, m_pendingWriteBytes - n); });
     connect(m_socket, &QWebSocket::textMessageReceived, this, &PeerSession::onText);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
         m_lastSeenMs = nowMs();
@@ -78,8 +78,7 @@ void PeerSession::sendText(const QString &frame)
 {
     if (m_socket->state() != QAbstractSocket::ConnectedState || m_closingByUs)
         return;
-    m_pendingWriteBytes += frame.size();
-    if (m_pendingWriteBytes > m_config.limits.maxWriteBufferBytes) {
+    if (m_tcp && m_tcp->bytesToWrite() > m_config.limits.maxWriteBufferBytes) {
         // The client does not read: drop it rather than buffer without bound. It may resume.
         qCDebug(lcSignal) << "write buffer over its bound" << m_peerId;
         closeWith(4003, false);

@@ -70,6 +70,7 @@ private:
     const ServerConfig &m_config;
     QHostAddress m_client;
     QString m_host;
+    QPointer<QTcpSocket> m_tcp;
     QPointer<Room> m_room;
     QString m_peerId;
     qint64 m_createdMs;
@@ -78,7 +79,6 @@ private:
     qint64 m_overLimitSinceMs = 0; // 0: not over the limit
     qint64 m_lastRejectMs = 0;
     qint64 m_lastRateErrorMs = 0;
-    qint64 m_pendingWriteBytes = 0;
     TokenBucket m_signalBucket;
     TokenBucket m_joinBucket;
     QLatin1StringView m_endReason; // set when we close and already know how the membership ends

@@ -171,6 +171,31 @@ private slots:
         QVERIFY(!sender.waitFor(u"pong"_s).isEmpty());
     }
 
+    void readingClientIsNeverDropped()
+    {
+        // A client that reads may receive far more than the write-buffer bound in total.
+        ServerConfig cfg = config();
+        cfg.limits.signalPerSec = 100000;
+        cfg.limits.signalBurst = 100000;
+        cfg.limits.maxWriteBufferBytes = 65536;
+        Application app(cfg);
+        QVERIFY(app.start());
+        TestClient a, b;
+        QVERIFY(a.open(app.httpPort()));
+        QVERIFY(b.open(app.httpPort()));
+        const QString aId = a.join(u"reader"_s, u"A"_s).value(u"peerId"_s).toString();
+        b.join(u"reader"_s, u"B"_s);
+        const QString frame = u"{\"type\":\"signal\",\"to\":\""_s + aId
+                + u"\",\"data\":{\"sdp\":\""_s + QString(4000, u'x') + u"\"}}"_s;
+        for (int round = 0; round < 10; ++round) {
+            for (int i = 0; i < 30; ++i)
+                b.send(frame);
+            QTRY_COMPARE_WITH_TIMEOUT(a.raw.count() - 2, (round + 1) * 30, 10000); // minus welcome, peer-joined
+        }
+        QCOMPARE(a.socket.state(), QAbstractSocket::ConnectedState);
+        QVERIFY(!b.hasFrame(u"peer-left"_s));
+    }
+
     void trustedProxyAddressIsTheClient()
     {
         Application app(config());
