@@ -1,5 +1,6 @@
 #include "Application.h"
 
+#include "AdminSocket.h"
 #include "PeerSession.h"
 #include "Resources.h"
 #include "Tenant.h"
@@ -35,6 +36,7 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
     m_uptime.start();
+    m_admin = std::make_unique<AdminSocket>(*this);
 }
 
 Application::~Application()
@@ -48,6 +50,7 @@ Application::~Application()
 
 bool Application::start(QString *error)
 {
+    QString adminError;
     QHostAddress address;
     if (m_config.listenHost == u"localhost"_s)
         address = QHostAddress::LocalHost;
@@ -61,9 +64,16 @@ bool Application::start(QString *error)
             *error = u"listen: %1"_s.arg(m_door->errorString());
         return false;
     }
+    if (!m_admin->listen(error ? error : &adminError))
+        return false;
     m_sweep.start();
     qCInfo(lcApp) << "listening on" << address.toString() << m_door->serverPort();
     return true;
+}
+
+quint16 Application::adminPort() const
+{
+    return m_admin->port();
 }
 
 Tenant *Application::tenantForHost(const QString &normalisedHost) const

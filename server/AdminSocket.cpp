@@ -1,0 +1,352 @@
+#include "AdminSocket.h"
+
+#include "AdminConnection.h"
+#include "AdminProtocol.h"
+#include "Application.h"
+#include "PeerSession.h"
+#include "Room.h"
+#include "Tenant.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QWebSocket>
+#include <QWebSocketCorsAuthenticator>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
+}
+
+AdminSocket::AdminSocket(Application &app, QObject *parent)
+    : QObject(parent)
+    , m_app(app)
+    , m_server(u"switchboard-admin"_s, QWebSocketServer::NonSecureMode) // TLS is m_listener's
+{
+    m_server.setHandshakeTimeout(std::chrono::milliseconds(10000));
+    // No web page may reach the admin socket: any Origin at all is refused (403).
+    connect(&m_server, &QWebSocketServer::originAuthenticationRequired, this,
+        [](QWebSocketCorsAuthenticator *auth) { auth->setAllowed(auth->origin().isEmpty()); });
+    connect(&m_server, &QWebSocketServer::newConnection, this, &AdminSocket::onNewConnection);
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, &AdminSocket::tick);
+    for (Tenant *t : app.tenants())
+        watchTenant(t);
+}
+
+AdminSocket::~AdminSocket()
+{
+    const auto connections = m_connections;
+    for (AdminConnection *c : connections)
+        delete c;
+}
+
+bool AdminSocket::listen(QString *error)
+{
+    const ServerConfig &config = m_app.config();
+    QHostAddress address;
+    if (config.adminHost == u"localhost"_s)
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(config.adminHost)) {
+        *error = u"adminListen: not an IP address: %1"_s.arg(config.adminHost);
+        return false;
+    }
+    if (config.tls) {
+        QFile certFile(config.tls->cert);
+        QFile keyFile(config.tls->key);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
+            *error = u"tls: cannot read the certificate or key for adminListen"_s;
+            return false;
+        }
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll());
+        const QSslKey key(keyFile.readAll(), QSsl::Rsa);
+        const QSslKey ecKey = key.isNull() ? QSslKey(keyFile.readAll(), QSsl::Ec) : key;
+        if (chain.isEmpty() || ecKey.isNull()) {
+            *error = u"tls: the certificate or key is not valid PEM"_s;
+            return false;
+        }
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setLocalCertificateChain(chain);
+        ssl.setPrivateKey(ecKey);
+        auto sslServer = std::make_unique<QSslServer>();
+        sslServer->setSslConfiguration(ssl);
+        sslServer->setHandshakeTimeout(10000);
+        m_listener = std::move(sslServer);
+    } else if (!address.isLoopback()) {
+        *error
+            = u"adminListen: %1 is not a loopback address; the admin socket needs tls there"_s.arg(
+                config.adminHost);
+        return false;
+    }
+    if (!m_listener)
+        m_listener = std::make_unique<QTcpServer>();
+    connect(m_listener.get(), &QTcpServer::newConnection, this, &AdminSocket::onTcpConnection);
+    if (!m_listener->listen(address, config.adminPort)) {
+        *error = u"adminListen: %1"_s.arg(m_listener->errorString());
+        return false;
+    }
+    m_tick.start();
+    qCInfo(lcAdmin) << "admin socket on" << address.toString() << m_listener->serverPort();
+    return true;
+}
+
+quint16 AdminSocket::port() const { return m_listener ? m_listener->serverPort() : 0; }
+
+void AdminSocket::addSnapshotSection(const QString &key, Section section)
+{
+    m_sections.append({ key, std::move(section) });
+}
+
+void AdminSocket::addCounter(const QString &key, std::function<int(Tenant &)> counter)
+{
+    m_counters.append({ key, std::move(counter) });
+}
+
+void AdminSocket::publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body)
+{
+    QString frame; // serialised once, only when somebody listens
+    const auto connections = m_connections; // a send may drop (and so remove) a console
+    for (AdminConnection *c : connections) {
+        if (c->state() != AdminConnection::State::Ready || c->tenant() != tenant)
+            continue;
+        if (frame.isEmpty())
+            frame = AdminProtocol::make(type, body);
+        c->send(frame);
+    }
+}
+
+QJsonObject AdminSocket::describeRoom(const Room &room)
+{
+    QJsonArray peers;
+    for (const auto &m : room.members()) {
+        QJsonObject p = room.describe(*m);
+        p.insert(u"held"_s, m->session == nullptr);
+        peers.append(p);
+    }
+    QLatin1StringView kind = "conference"_L1;
+    if (room.kind() == Room::Kind::Call)
+        kind = "call"_L1;
+    else if (room.kind() == Room::Kind::VirtualNumber)
+        kind = "virtual-number"_L1;
+    return { { u"id"_s, room.id() }, { u"kind"_s, kind }, { u"peers"_s, peers } };
+}
+
+QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
+{
+    QJsonArray rooms;
+    for (const Room *r : tenant.rooms().rooms())
+        rooms.append(describeRoom(*r));
+    QJsonObject snap { { u"tenant"_s, tenant.config().host }, { u"rooms"_s, rooms },
+        { u"phones"_s, QJsonArray() }, { u"trunks"_s, QJsonArray() }, { u"rings"_s, QJsonArray() },
+        { u"virtualNumbers"_s, QJsonArray() }, { u"aliases"_s, QJsonArray() },
+        { u"whitelist"_s, QJsonArray() }, { u"counters"_s, countersFor(tenant) } };
+    for (const auto &[key, section] : m_sections)
+        snap.insert(key, section(tenant));
+    return snap;
+}
+
+QJsonObject AdminSocket::countersFor(Tenant &tenant) const
+{
+    int sessions = 0;
+    for (const PeerSession *s : m_app.sessions())
+        sessions += s->tenant() == &tenant ? 1 : 0;
+    int consoles = 0;
+    for (const AdminConnection *c : m_connections)
+        consoles += c->tenant() == &tenant ? 1 : 0;
+    QJsonObject counters { { u"rooms"_s, tenant.rooms().count() },
+        { u"peers"_s, tenant.rooms().peerCount() }, { u"sessions"_s, sessions },
+        { u"consoles"_s, consoles }, { u"uptimeSec"_s, m_app.uptimeMs() / 1000 } };
+    for (const auto &[key, counter] : m_counters)
+        counters.insert(key, counter(tenant));
+    return counters;
+}
+
+void AdminSocket::watchTenant(Tenant *tenant)
+{
+    RoomRegistry &registry = tenant->rooms();
+    for (Room *r : registry.rooms())
+        watchRoom(tenant, r);
+    connect(&registry, &RoomRegistry::roomCreated, this, [this, tenant](Room *room) {
+        watchRoom(tenant, room);
+        publish(tenant, AdminProtocol::roomCreated, { { u"room"_s, describeRoom(*room) } });
+    });
+    connect(&registry, &RoomRegistry::roomRemoved, this, [this, tenant](const QString &id) {
+        publish(tenant, AdminProtocol::roomRemoved, { { u"roomId"_s, id } });
+    });
+}
+
+void AdminSocket::watchRoom(const Tenant *tenant, Room *room)
+{
+    connect(room, &Room::peerJoined, this, [this, tenant, room](const QString &peerId) {
+        const Room::Member *m = room->member(peerId);
+        if (!m)
+            return;
+        QJsonObject peer = room->describe(*m);
+        peer.insert(u"held"_s, m->session == nullptr);
+        publish(tenant, AdminProtocol::peerJoined,
+            { { u"roomId"_s, room->id() }, { u"peer"_s, peer } });
+    });
+    connect(room, &Room::peerLeft, this,
+        [this, tenant, room](const QString &peerId, const QString &reason) {
+            publish(tenant, AdminProtocol::peerLeft,
+                { { u"roomId"_s, room->id() }, { u"peerId"_s, peerId }, { u"reason"_s, reason } });
+        });
+}
+
+void AdminSocket::onTcpConnection()
+{
+    while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
+        const auto key = qMakePair(tcp->peerAddress(), tcp->peerPort());
+        m_upgrading.insert(key, tcp);
+        connect(tcp, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
+        m_server.handleConnection(tcp); // the handshake, the Origin check (403) and its timeout
+    }
+}
+
+void AdminSocket::onNewConnection()
+{
+    while (QWebSocket *ws = m_server.nextPendingConnection()) {
+        QTcpSocket *tcp = m_upgrading.take(qMakePair(ws->peerAddress(), ws->peerPort()));
+        if (ws->requestUrl().path() != AdminProtocol::path) {
+            // QWebSocketServer upgrades any path; anything but /admin is closed at once.
+            ws->close(QWebSocketProtocol::CloseCodePolicyViolated, u"not found"_s);
+            connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
+            QTimer::singleShot(5000, ws, &QObject::deleteLater);
+            continue;
+        }
+        auto *c = new AdminConnection(ws, tcp, m_maxPending, this);
+        m_connections.insert(c);
+        connect(c, &AdminConnection::messageReceived, this,
+            [this, c](const QString &text) { onMessage(c, text); });
+        connect(c, &AdminConnection::finished, this, [this, c] {
+            m_connections.remove(c);
+            c->deleteLater();
+        });
+    }
+}
+
+void AdminSocket::onMessage(AdminConnection *c, const QString &text)
+{
+    const auto message = AdminProtocol::parse(text);
+    if (c->state() == AdminConnection::State::AwaitingAuth) {
+        if (!message || message->type != AdminProtocol::auth) {
+            c->send(AdminProtocol::makeError(AdminProtocol::errUnauthorized));
+            c->closeWith(AdminProtocol::closeAuthFailed);
+            return;
+        }
+        authenticate(c, message->body);
+        return;
+    }
+    if (!message) {
+        c->send(AdminProtocol::makeError(AdminProtocol::errBadMessage));
+        return;
+    }
+    const QJsonValue id = message->body.value(u"id"_s);
+    if (!AdminProtocol::isCommand(message->type) || !id.isString() || id.toString().isEmpty()
+        || id.toString().size() > 64) {
+        c->send(AdminProtocol::makeError(
+            AdminProtocol::errBadMessage, id.isString() ? id.toString().left(64) : QString()));
+        return;
+    }
+    runCommand(c, message->type, message->body);
+}
+
+void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
+{
+    if (body.value(u"version"_s).toInt(-1) != AdminProtocol::version) {
+        c->send(AdminProtocol::makeError(AdminProtocol::errUnsupportedVersion));
+        c->closeWith(AdminProtocol::closeUnsupportedVersion);
+        return;
+    }
+    const QString host = ServerConfig::normaliseHost(body.value(u"tenant"_s).toString());
+    Tenant *tenant = host.isEmpty() ? nullptr : m_app.tenantForHost(host);
+    QString actor;
+    bool ok = false;
+    if (tenant && body.value(u"hmac"_s).isString()) {
+        ok = AdminProtocol::verifyNonce(
+            tenant->config().adminSecret, host, c->nonce(), body.value(u"hmac"_s).toString());
+        actor = u"admin-secret"_s;
+    } else if (tenant && body.value(u"bearer"_s).isString() && m_bearer) {
+        ok = m_bearer(*tenant, body.value(u"bearer"_s).toString(), &actor);
+    }
+    if (!ok) {
+        // Which part failed is never said, to the console or in the log.
+        qCInfo(lcAdmin) << "admin socket authentication failed";
+        c->send(AdminProtocol::makeError(AdminProtocol::errUnauthorized));
+        c->closeWith(AdminProtocol::closeAuthFailed);
+        return;
+    }
+    c->markReady(tenant, actor);
+    qCInfo(lcAdmin) << "console connected to tenant" << tenant->config().host << "as" << actor;
+    c->send(AdminProtocol::make(
+        AdminProtocol::welcome, { { u"tenant"_s, tenant->config().host }, { u"actor"_s, actor } }));
+    c->sendSnapshot(AdminProtocol::make(AdminProtocol::snapshot, snapshotFor(*tenant)));
+}
+
+void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJsonObject &body)
+{
+    const QString id = body.value(u"id"_s).toString();
+    Tenant *tenant = c->tenant();
+    if (!tenant) {
+        c->send(AdminProtocol::makeError(AdminProtocol::errUnavailable, id));
+        return;
+    }
+    if (type == AdminProtocol::kick) {
+        const QString peerId = body.value(u"peerId"_s).toString();
+        if (peerId.isEmpty()) {
+            c->send(AdminProtocol::makeError(AdminProtocol::errBadField, id, u"peerId"_s));
+            return;
+        }
+        const QString roomId = kick(*tenant, peerId);
+        if (roomId.isEmpty()) {
+            c->send(AdminProtocol::makeError(AdminProtocol::errNotFound, id, u"peerId"_s));
+            return;
+        }
+        qCInfo(lcAdmin) << c->actor() << "kicked a peer of room" << roomId;
+        c->send(AdminProtocol::make(AdminProtocol::ok, { { u"id"_s, id } }));
+        return;
+    }
+    // The store-backed edits arrive with the store; until then they are unavailable.
+    c->send(AdminProtocol::makeError(AdminProtocol::errUnavailable, id));
+}
+
+QString AdminSocket::kick(Tenant &tenant, const QString &peerId)
+{
+    for (Room *room : tenant.rooms().rooms()) {
+        Room::Member *m = room->member(peerId);
+        if (!m)
+            continue;
+        const QString roomId = room->id();
+        if (m->session)
+            m->session->kick("admin"_L1, 4000, "kicked"_L1);
+        else
+            room->remove(peerId, "kicked"_L1); // held: nobody to tell
+        return roomId;
+    }
+    return {};
+}
+
+void AdminSocket::tick()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const ServerConfig &config = m_app.config();
+    const auto connections = m_connections;
+    for (AdminConnection *c : connections)
+        c->tick(now, config.keepaliveSec, config.firstFrameTimeoutSec);
+    for (Tenant *t : m_app.tenants()) {
+        bool listening = false;
+        for (const AdminConnection *c : std::as_const(m_connections))
+            listening
+                = listening || (c->tenant() == t && c->state() == AdminConnection::State::Ready);
+        if (listening)
+            publish(t, AdminProtocol::counters, { { u"counters"_s, countersFor(*t) } });
+    }
+}
