@@ -1,4 +1,138 @@
+#include "Frame.h"
+#include "FrameWriter.h"
+#include "NameRules.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
-class X : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(X)
+
+using namespace Qt::StringLiterals;
+
+class tst_Frame : public QObject
+{
+    Q_OBJECT
+private slots:
+    void parse_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("ref");
+        QTest::addRow("join") << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"Ann\"}"_s << true << u"join"_s;
+        QTest::addRow("type last") << u"{\"room\":\"a\",\"name\":\"Ann\",\"type\":\"join\"}"_s << true << u"join"_s;
+        QTest::addRow("unknown fields ignored") << u"{\"type\":\"ping\",\"x\":[1,{\"y\":null}]}"_s << true << u"ping"_s;
+        QTest::addRow("not json") << u"{\"type\":\"ping\""_s << false << QString();
+        QTest::addRow("trailing garbage") << u"{\"type\":\"ping\"} x"_s << false << QString();
+        QTest::addRow("array") << u"[1,2]"_s << false << QString();
+        QTest::addRow("string") << u"\"ping\""_s << false << QString();
+        QTest::addRow("empty") << QString() << false << QString();
+        QTest::addRow("duplicate key") << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << QString();
+        QTest::addRow("duplicate key escaped") << u"{\"type\":\"ping\",\"\\u0074ype\":\"ping\"}"_s << false << QString();
+        QTest::addRow("no type") << u"{\"room\":\"a\"}"_s << false << QString();
+        QTest::addRow("type not string") << u"{\"type\":7}"_s << false << QString();
+        QTest::addRow("unknown type") << u"{\"type\":\"dance\"}"_s << false << u"dance"_s;
+        QTest::addRow("join without name") << u"{\"type\":\"join\",\"room\":\"a\"}"_s << false << u"join"_s;
+        QTest::addRow("join room wrong type") << u"{\"type\":\"join\",\"room\":5,\"name\":\"A\"}"_s << false << u"join"_s;
+        QTest::addRow("join optional null") << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"A\",\"dial\":null}"_s << true << u"join"_s;
+        QTest::addRow("signal") << u"{\"type\":\"signal\",\"to\":\"p\",\"data\":{\"sdp\":{}}}"_s << true << u"signal"_s;
+        QTest::addRow("signal data not object") << u"{\"type\":\"signal\",\"to\":\"p\",\"data\":\"x\"}"_s << false << u"signal"_s;
+        QTest::addRow("signal without to") << u"{\"type\":\"signal\",\"data\":{}}"_s << false << u"signal"_s;
+        QTest::addRow("register without key") << u"{\"type\":\"register\",\"extension\":\"10\"}"_s << false << u"register"_s;
+        QTest::addRow("register with key") << u"{\"type\":\"register\",\"extension\":\"*\",\"officeKey\":\"k\"}"_s << true << u"register"_s;
+        QTest::addRow("bridge-hello fractional time") << u"{\"type\":\"bridge-hello\",\"time\":1.5,\"sig\":\"ab\"}"_s << false << u"bridge-hello"_s;
+        QTest::addRow("deep nesting") << (u"{\"type\":\"signal\",\"to\":\"p\",\"data\":"_s + QString(200, u'[') + QString(200, u']') + u"}"_s) << false << u""_s;
+        QTest::addRow("bad escape") << u"{\"type\":\"ping\",\"x\":\"\\q\"}"_s << false << QString();
+        QTest::addRow("control char in string") << u"{\"type\":\"ping\",\"x\":\"a\nb\"}"_s << false << QString();
+        QTest::addRow("leading zero") << u"{\"type\":\"ping\",\"x\":01}"_s << false << QString();
+    }
+    void parse()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, valid);
+        QFETCH(QString, ref);
+        const Frame f = Frame::parse(text);
+        QCOMPARE(f.isValid(), valid);
+        QCOMPARE(f.typeName(), ref);
+    }
+
+    void rawDataIsUntouched()
+    {
+        const QString data = u"{ \"sdp\" : {\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\u00e9\"} }"_s;
+        const QString text = u"{\"to\":\"peer\",\"data\":"_s + data + u",\"type\":\"signal\"}"_s;
+        const Frame f = Frame::parse(text);
+        QVERIFY(f.isValid());
+        QCOMPARE(f.raw("data"_L1).toString(), data);
+        const QString out = FrameWriter::signal(u"me", f.raw("data"_L1));
+        QCOMPARE(out, u"{\"type\":\"signal\",\"from\":\"me\",\"data\":"_s + data + u"}"_s);
+        QVERIFY(QJsonDocument::fromJson(out.toUtf8()).isObject());
+    }
+
+    void writerPutsTypeFirst()
+    {
+        const QString out = FrameWriter::make("welcome"_L1, QJsonObject{ { u"a"_s, 1 }, { u"z"_s, u"x"_s } });
+        QVERIFY(out.startsWith(u"{\"type\":\"welcome\","_s));
+        const QJsonObject o = QJsonDocument::fromJson(out.toUtf8()).object();
+        QCOMPARE(o.value(u"z"_s).toString(), u"x"_s);
+        QCOMPARE(FrameWriter::make("pong"_L1), u"{\"type\":\"pong\"}"_s);
+    }
+
+    void errorFrame_data()
+    {
+        QTest::addColumn<QString>("code");
+        for (const char *c : { "bad-frame", "not-joined", "already-joined", "unknown-peer", "room-full",
+                               "unknown-number", "forbidden", "rate-limited", "invalid-token",
+                               "bridge-unavailable", "unknown-call", "unknown-camera", "camera-unavailable" })
+            QTest::newRow(c) << QString::fromLatin1(c);
+    }
+    void errorFrame()
+    {
+        QFETCH(QString, code);
+        const QByteArray latin = code.toLatin1();
+        const QString out = FrameWriter::error(QLatin1StringView(latin), u"join\"x");
+        QVERIFY(out.startsWith(u"{\"type\":\"error\","_s));
+        const QJsonObject o = QJsonDocument::fromJson(out.toUtf8()).object();
+        QCOMPARE(o.value(u"code"_s).toString(), code);
+        QCOMPARE(o.value(u"ref"_s).toString(), u"join\"x"_s);
+        QVERIFY(!o.value(u"message"_s).toString().isEmpty());
+        QVERIFY(o.value(u"message"_s).toString() != u"Error."_s); // every documented code has its text
+        QVERIFY(!FrameWriter::error(QLatin1StringView(latin)).contains(u"\"ref\""_s));
+    }
+
+    void names_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("expected"); // empty: refused
+        QTest::addRow("plain") << u"Ann"_s << u"Ann"_s;
+        QTest::addRow("trimmed") << u"  Ann  "_s << u"Ann"_s;
+        QTest::addRow("nfc") << u"Jose\u0301"_s << u"Jos\u00e9"_s;
+        QTest::addRow("empty") << u"   "_s << QString();
+        QTest::addRow("control") << u"A\u0007B"_s << QString();
+        QTest::addRow("format char") << u"A\u200eB"_s << QString();
+        QTest::addRow("64 code points") << QString(64, u'x') << QString(64, u'x');
+        QTest::addRow("65 code points") << QString(65, u'x') << QString();
+        QTest::addRow("astral counts once") << QString(32, u'x') + QString::fromUcs4(U"\U0001F600") << QString(32, u'x') + QString::fromUcs4(U"\U0001F600");
+    }
+    void names()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, expected);
+        const auto n = NameRules::normaliseDisplayName(name);
+        QCOMPARE(n.value_or(QString()), expected);
+    }
+
+    void numbers()
+    {
+        QVERIFY(NameRules::isE164(u"+4930123456"));
+        QVERIFY(!NameRules::isE164(u"+0930123456"));
+        QVERIFY(!NameRules::isE164(u"+123456"));
+        QVERIFY(!NameRules::isE164(u"+1234567890123456"));
+        QVERIFY(NameRules::isExtension(u"10"));
+        QVERIFY(!NameRules::isExtension(u"1"));
+        QVERIFY(!NameRules::isExtension(u"1234567"));
+        QVERIFY(NameRules::isRoomId(u"a_B-9"));
+        QVERIFY(!NameRules::isRoomId(u"a b"));
+        QVERIFY(!NameRules::isRoomId(QString(65, u'a')));
+    }
+};
+
+QTEST_APPLESS_MAIN(tst_Frame)
 #include "tst_frame.moc"

@@ -1,4 +1,155 @@
+#include "ServerConfig.h"
+
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
-class X : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(X)
+
+using namespace Qt::StringLiterals;
+
+class tst_ServerConfig : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString m_secretFile;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_secretFile = m_dir.filePath(u"bridge.secret"_s);
+        QFile f(m_secretFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("from-file\r\n");
+        qputenv("SB_TEST_ADMIN_SECRET", "from-env");
+    }
+
+    void parse_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<QString>("errorKey"); // empty: must parse
+        const QString base = u"\"adminSecret\":\"a\",\"bridgeSecret\":\"b\""_s;
+        const auto tenant = [&](const QString &extra) -> QString {
+            return u"{\"tenants\":[{\"host\":\"Phone.Example.com.\","_s + base + extra + u"}]}"_s;
+        };
+        QTest::addRow("minimal") << tenant(QString()) << QString();
+        QTest::addRow("full") << QString(u"{\"listen\":\"0.0.0.0:9000\",\"adminListen\":\"[::1]:9001\","
+                                  "\"limits\":{\"maxFrameBytes\":4096,\"maxPeersPerRoom\":4},"
+                                  "\"keepaliveSec\":5,\"resumeGraceSec\":0,\"retentionDays\":7,"
+                                  "\"trustedProxies\":[\"10.0.0.0/8\"],\"tenants\":[{\"hosts\":[\"a\",\"b:8080\"],"_s
+                                  + base
+                                  + u",\"turn\":{\"secret\":\"t\",\"urls\":[\"turn:x\"],\"ttlSec\":600},"
+                                    "\"cameras\":[{\"name\":\"lobby\",\"streamId\":\"lobby\"}],"
+                                    "\"oidc\":{\"issuer\":\"https://id\",\"audience\":\"sb\",\"jwksFile\":\"/j\"}}]}"_s)
+                              << QString();
+        QTest::addRow("not json") << u"{"_s << u"config"_s;
+        QTest::addRow("no tenants") << u"{\"tenants\":[]}"_s << u"tenants"_s;
+        QTest::addRow("unknown top key") << u"{\"tenants\":[],\"bogus\":1}"_s << u"tenants"_s;
+        QTest::addRow("unknown tenant key") << tenant(u",\"colour\":\"red\""_s) << u"tenants[0].colour"_s;
+        QTest::addRow("missing admin secret")
+                << u"{\"tenants\":[{\"host\":\"a\",\"bridgeSecret\":\"b\"}]}"_s << u"tenants[0].adminSecret"_s;
+        QTest::addRow("missing host") << u"{\"tenants\":[{"_s + base + u"}]}"_s << u"tenants[0].host"_s;
+        QTest::addRow("wrong type") << tenant(u",\"ringTimeoutSec\":\"45\""_s) << u"tenants[0].ringTimeoutSec"_s;
+        QTest::addRow("bad env secret") << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"env:SB_TEST_NOT_SET\",\"bridgeSecret\":\"b\"}]}"_s
+                                        << u"tenants[0].adminSecret"_s;
+        QTest::addRow("bad file secret") << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"file:/nonexistent/x\"}]}"_s
+                                         << u"tenants[0].bridgeSecret"_s;
+        QTest::addRow("bad limit") << u"{\"limits\":{\"maxFrameBytes\":-1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
+                                   << u"limits.maxFrameBytes"_s;
+        QTest::addRow("unknown limit") << u"{\"limits\":{\"maxFrames\":1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
+                                       << u"limits.maxFrames"_s;
+        QTest::addRow("bad listen") << u"{\"listen\":\"nope\",\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s << u"listen"_s;
+        QTest::addRow("bad cidr") << tenant(u",\"bridgeAllowFrom\":[\"300.1.1.1/8\"]"_s) << u"tenants[0].bridgeAllowFrom[0]"_s;
+        QTest::addRow("turn without urls") << tenant(u",\"turn\":{\"secret\":\"t\"}"_s) << u"tenants[0].turn.urls"_s;
+        QTest::addRow("duplicate host")
+                << u"{\"tenants\":[{\"host\":\"a\","_s + base + u"},{\"host\":\"A:80\","_s + base + u"}]}"_s
+                << u"tenants[1].hosts"_s;
+    }
+    void parse()
+    {
+        QFETCH(QString, json);
+        QFETCH(QString, errorKey);
+        QString error;
+        const auto c = ServerConfig::parse(json.toUtf8(), &error);
+        if (errorKey.isEmpty()) {
+            QVERIFY2(c.has_value(), qPrintable(error));
+        } else {
+            QVERIFY(!c.has_value());
+            QVERIFY2(error.startsWith(errorKey), qPrintable(error));
+        }
+    }
+
+    void defaultsAndSecrets()
+    {
+        const QString json = u"{\"tenants\":[{\"host\":\"Phone.Example.com.\",\"adminSecret\":\"env:SB_TEST_ADMIN_SECRET\","
+                             "\"bridgeSecret\":\"file:"_s
+                + m_secretFile + u"\",\"officeKeys\":[\"k1\"]}]}"_s;
+        QString error;
+        const auto c = ServerConfig::parse(json.toUtf8(), &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->listenHost, u"127.0.0.1"_s);
+        QCOMPARE(c->listenPort, quint16(8080));
+        QCOMPARE(c->adminPort, quint16(8081));
+        QCOMPARE(c->limits.maxFrameBytes, 65536);
+        QCOMPARE(c->limits.maxPeersPerRoom, 16);
+        QCOMPARE(c->keepaliveSec, 25);
+        QCOMPARE(c->resumeGraceSec, 30);
+        QCOMPARE(c->retentionDays, 90);
+        const TenantConfig &t = c->tenants.first();
+        QCOMPARE(t.host, u"phone.example.com"_s);
+        QCOMPARE(t.adminSecret, QByteArray("from-env"));
+        QCOMPARE(t.bridgeSecret, QByteArray("from-file")); // one trailing \r\n dropped
+        QCOMPARE(t.officeKeys, QList<QByteArray>{ "k1" });
+        QCOMPARE(t.ringTimeoutSec, 45);
+        QVERIFY(t.bridgeAllowFrom.first().contains(QHostAddress(u"127.0.0.2"_s)));
+        QVERIFY(t.bridgeAllowFrom.last().contains(QHostAddress::LocalHostIPv6));
+        QVERIFY(!t.bridgeAllowFrom.first().contains(QHostAddress(u"10.0.0.1"_s)));
+        QVERIFY(!t.turn.has_value());
+    }
+
+    void normaliseHost_data()
+    {
+        QTest::addColumn<QString>("in");
+        QTest::addColumn<QString>("out");
+        QTest::addRow("lower") << u"Phone.Example.COM"_s << u"phone.example.com"_s;
+        QTest::addRow("port") << u"localhost:8080"_s << u"localhost"_s;
+        QTest::addRow("trailing dot") << u"example.com.:443"_s << u"example.com"_s;
+        QTest::addRow("v6 with port") << u"[::1]:8080"_s << u"::1"_s;
+        QTest::addRow("v6 bare") << u"[::1]"_s << u"::1"_s;
+        QTest::addRow("junk") << u"a b"_s << QString();
+        QTest::addRow("empty") << QString() << QString();
+    }
+    void normaliseHost()
+    {
+        QFETCH(QString, in);
+        QFETCH(QString, out);
+        QCOMPARE(ServerConfig::normaliseHost(in), out);
+    }
+
+    void embeddedDefault()
+    {
+        const QString dir = m_dir.filePath(u"data"_s);
+        QString error;
+        const auto first = ServerConfig::embeddedDefault(dir, &error);
+        QVERIFY2(first, qPrintable(error));
+        QCOMPARE(first->tenants.size(), 1);
+        QVERIFY(first->tenants.first().hosts.contains(u"localhost"_s));
+        QVERIFY(first->tenants.first().hosts.contains(u"127.0.0.1"_s));
+        QCOMPARE(first->generatedSecretFiles.size(), 4);
+        for (const QString &f : first->generatedSecretFiles) {
+            QCOMPARE(QFile::permissions(f) & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+                     QFile::Permissions());
+        }
+        QVERIFY(first->tenants.first().adminSecret.size() >= 32);
+        QCOMPARE(first->tenants.first().officeKeys.size(), 1);
+        // Generated once: a second start keeps the same secrets.
+        const auto second = ServerConfig::embeddedDefault(dir, &error);
+        QVERIFY(second);
+        QCOMPARE(second->tenants.first().adminSecret, first->tenants.first().adminSecret);
+        QCOMPARE(second->tenants.first().turn->secret, first->tenants.first().turn->secret);
+        QVERIFY(first->tenants.first().adminSecret != first->tenants.first().bridgeSecret);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ServerConfig)
 #include "tst_serverconfig.moc"
