@@ -6,6 +6,7 @@
 #include "Tenant.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QLoggingCategory>
 #include <QWebSocket>
 
@@ -36,6 +37,8 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
     m_uptime.start();
+    m_prune.setInterval(std::chrono::hours(24));
+    connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
     m_admin = std::make_unique<AdminSocket>(*this);
 }
 
@@ -46,6 +49,10 @@ Application::~Application()
     for (PeerSession *s : sessions)
         delete s;
     m_door.reset();
+    // Tenants (whose rings may still write CDRs as they end) go before the store member.
+    qDeleteAll(m_tenants);
+    m_tenants.clear();
+    m_tenantByHost.clear();
 }
 
 bool Application::start(QString *error)
@@ -58,6 +65,22 @@ bool Application::start(QString *error)
         if (error)
             *error = u"listen: not an IP address: %1"_s.arg(m_config.listenHost);
         return false;
+    }
+    if (!m_store.isOpen()) {
+        if (m_config.dataDir.isEmpty() || !QDir().mkpath(m_config.dataDir)) {
+            if (error)
+                *error = u"dataDir: cannot create the data directory %1"_s.arg(m_config.dataDir);
+            return false;
+        }
+        QString storeError;
+        const QString dbPath = QDir(m_config.dataDir).filePath(u"switchboard.db"_s);
+        if (!m_store.open(dbPath, &storeError)) {
+            if (error)
+                *error = u"store: %1"_s.arg(storeError);
+            return false;
+        }
+        pruneLogs();
+        m_prune.start();
     }
     if (!m_door->listen(address, m_config.listenPort)) {
         if (error)
@@ -97,4 +120,11 @@ void Application::sweep()
     const auto sessions = m_sessions; // a tick may close (and so remove) a session
     for (PeerSession *s : sessions)
         s->tick(now);
+}
+
+void Application::pruneLogs()
+{
+    if (m_config.retentionDays <= 0)
+        return; // keep forever
+    m_store.pruneLogsBefore(QDateTime::currentDateTimeUtc().addDays(-m_config.retentionDays));
 }

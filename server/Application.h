@@ -3,6 +3,7 @@
 #include "FrontDoor.h"
 #include "HttpApi.h"
 #include "ServerConfig.h"
+#include "store/Store.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -36,6 +37,9 @@ public:
     const QSet<PeerSession *> &sessions() const { return m_sessions; }
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
+    Store &store() { return m_store; }
+    // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
+    void pruneLogs();
 
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
@@ -50,4 +54,6 @@ private:
     QTimer m_sweep;
     std::unique_ptr<AdminSocket> m_admin;
     QElapsedTimer m_uptime;
+    Store m_store;
+    QTimer m_prune;
 };

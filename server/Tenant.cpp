@@ -2,6 +2,8 @@
 
 #include "Crypto.h"
 
+#include <QDateTime>
+
 Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
     : QObject(parent),
       m_config(config),
@@ -48,4 +50,13 @@ void Tenant::forgetResumeToken(const QString &peerId)
         return;
     m_resumeByHash.remove(it.value());
     m_resumeByPeer.erase(it);
+}
+
+void Tenant::setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime)
+{
+    if (reportTime < m_trunksTime)
+        return;
+    m_trunksTime = reportTime;
+    m_trunks = trunks;
+    m_trunksSeenMs = QDateTime::currentMSecsSinceEpoch();
 }

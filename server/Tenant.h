@@ -20,6 +20,20 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    // True while a bridge session is connected (set by the bridge link of the telephony issue).
+    bool bridgeConnected() const { return m_bridgeConnected; }
+    void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
+
+    struct TrunkState
+    {
+        QString id;
+        QString host; // private: never in a public answer
+        bool registered = false;
+    };
+    // The latest `trunk-status` report; one with an older `time` than the last is ignored.
+    void setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime);
+    const QList<TrunkState> &trunks() const { return m_trunks; }
+    qint64 trunksSeenMs() const { return m_trunksSeenMs; }
 
     struct ResumeEntry
     {
@@ -37,6 +51,10 @@ private:
     TenantConfig m_config;
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
+    bool m_bridgeConnected = false;
+    QList<TrunkState> m_trunks;
+    qint64 m_trunksTime = 0;
+    qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
 };

@@ -9,6 +9,8 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
+#include <memory>
 #include <optional>
 
 struct VirtualNumber
@@ -114,6 +116,10 @@ public:
 
     // Deletes CDR and dial-log rows older than `cutoff`; returns how many.
     int pruneLogsBefore(const QDateTime &cutoff);
+
+    // Tests only: runs right before every write transaction commits, after its statements (so a
+    // test can crash or kill the process mid-transaction).
+    void setBeforeCommitHookForTest(std::function<void()> hook);
 
 private:
     struct Private;

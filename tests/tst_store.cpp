@@ -1,0 +1,757 @@
+// The durable store: CRUD results, log paging, pruning, schema migrations from every older
+// version, and crash safety of a write transaction (a child process dies mid-transaction).
+
+#include "store/Store.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+const QString kA = u"a.example.com"_s;
+const QString kB = u"b.example.com"_s;
+
+QDateTime utc(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC); }
+
+// The schema exactly as version 1 shipped it: a fixture, deliberately not shared with Store.cpp,
+// so that a later edit of migration step 1 cannot silently change what "a v1 file" means.
+const char *const kSchemaV1[] = {
+    "CREATE TABLE virtual_numbers (tenant TEXT NOT NULL, number TEXT NOT NULL,"
+    " name TEXT NOT NULL, mode TEXT NOT NULL, text TEXT NOT NULL DEFAULT '',"
+    " start_ms INTEGER NOT NULL DEFAULT 0, max_sec INTEGER NOT NULL DEFAULT 0,"
+    " loop INTEGER NOT NULL DEFAULT 0, visibility TEXT NOT NULL DEFAULT 'anonymous',"
+    " PRIMARY KEY (tenant, number))",
+    "CREATE TABLE aliases (tenant TEXT NOT NULL, number TEXT NOT NULL, name TEXT NOT NULL,"
+    " PRIMARY KEY (tenant, number))",
+    "CREATE TABLE whitelist (tenant TEXT NOT NULL, number TEXT NOT NULL,"
+    " note TEXT NOT NULL DEFAULT '', PRIMARY KEY (tenant, number))",
+    "CREATE TABLE cdrs (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL,"
+    " call_id TEXT NOT NULL, direction TEXT NOT NULL, from_number TEXT NOT NULL,"
+    " to_number TEXT NOT NULL, room TEXT NOT NULL, started_ms INTEGER NOT NULL,"
+    " answered_ms INTEGER, ended_ms INTEGER NOT NULL, result TEXT NOT NULL)",
+    "CREATE TABLE dial_log (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL, call_id TEXT NOT NULL, room TEXT NOT NULL,"
+    " peer_id TEXT NOT NULL, number TEXT NOT NULL, outcome TEXT NOT NULL)",
+    "INSERT INTO virtual_numbers VALUES ('a.example.com', '2000', 'Reception', 'tts',"
+    " 'Hello', 0, 60, 1, 'anonymous')",
+    "INSERT INTO aliases VALUES ('a.example.com', '+4930123456', 'Front desk')",
+    "INSERT INTO whitelist VALUES ('a.example.com', '2000', 'virtual number')",
+    "INSERT INTO cdrs (tenant, call_id, direction, from_number, to_number, room, started_ms,"
+    " answered_ms, ended_ms, result) VALUES ('a.example.com', 'c1', 'out', 'room:r',"
+    " '2000', 'r', 1000, NULL, 2000, 'failed')",
+    "INSERT INTO dial_log (tenant, at_ms, call_id, room, peer_id, number, outcome)"
+    " VALUES ('a.example.com', 1000, 'c1', 'r', 'p', '2000', 'dialing')",
+    "PRAGMA user_version = 1",
+};
+
+// Writes a database file at an older schema version by hand.
+bool writeOldVersion(const QString &path, int version, QString *error)
+{
+    const QString name = u"fixture-%1"_s.arg(version);
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        db.setDatabaseName(path);
+        ok = db.open();
+        if (ok && version == 1) {
+            for (const char *sql : kSchemaV1) {
+                QSqlQuery q(db);
+                if (!q.exec(QString::fromLatin1(sql))) {
+                    *error = q.lastError().text();
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return ok;
+}
+
+VirtualNumber vnum(const QString &number, const QString &name)
+{
+    VirtualNumber vn;
+    vn.number = number;
+    vn.name = name;
+    vn.mode = u"tts"_s;
+    vn.text = u"Welcome to the office"_s;
+    vn.startMs = 1500;
+    vn.maxSec = 120;
+    vn.loop = true;
+    vn.visibility = u"internal"_s;
+    return vn;
+}
+
+// The child half of crashMidTransaction(): opens the store, makes one write that dies in its
+// transaction before COMMIT, by _exit (mode "exit") or by SIGKILL from the parent ("kill").
+int crashChild(const char *mode, const char *path)
+{
+    Store store;
+    QString error;
+    if (!store.open(QString::fromLocal8Bit(path), &error)) {
+        std::fprintf(stderr, "open failed: %s\n", qPrintable(error));
+        return 3;
+    }
+    const bool kill = qstrcmp(mode, "kill") == 0;
+    store.setBeforeCommitHookForTest([kill] {
+        std::fputs("in-transaction\n", stdout);
+        std::fflush(stdout);
+        if (!kill)
+            _exit(1);
+        for (;;)
+            pause(); // the parent kills us here
+    });
+    store.createVirtualNumber(kA, vnum(u"3000"_s, u"Never committed"_s));
+    return 2; // reaching this means the hook did not run
+}
+} // namespace
+
+class tst_Store : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void crud_data();
+    void crud();
+    void virtualNumberSaveWhitelists();
+    void cdrRoundTrip();
+    void logPaging_data();
+    void logPaging();
+    void virtualNumberCallsSince_data();
+    void virtualNumberCallsSince();
+    void pruning();
+    void migration_data();
+    void migration();
+    void refusesBadFiles_data();
+    void refusesBadFiles();
+    void reopenKeepsData();
+    void inMemory();
+    void uniqueConnections();
+    void crashMidTransaction_data();
+    void crashMidTransaction();
+
+private:
+    QString freshPath() { return m_dir.filePath(u"db-%1.sqlite"_s.arg(++m_files)); }
+
+    struct PagingFixture {
+        QString path;
+        QHash<qint64, int> indexOfId;
+        QHash<int, qint64> idOfIndex;
+    };
+
+    QTemporaryDir m_dir;
+    int m_files = 0;
+    QHash<QString, PagingFixture> m_paging;
+};
+
+void tst_Store::initTestCase() { QVERIFY(m_dir.isValid()); }
+
+void tst_Store::crud_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addRow("virtual number") << u"vnum"_s;
+    QTest::addRow("alias") << u"alias"_s;
+    QTest::addRow("whitelist") << u"whitelist"_s;
+}
+
+// One CRUD walk per table: create, duplicate, read, update, missing, delete, tenant isolation.
+void tst_Store::crud()
+{
+    QFETCH(QString, kind);
+    Store store;
+    QString error;
+    QVERIFY2(store.open(freshPath(), &error), qPrintable(error));
+    QCOMPARE(store.schemaVersion(), Store::currentSchemaVersion());
+
+    using R = Store::Result;
+    // Each kind maps the same walk onto its own API; `value` is the non-key field.
+    auto create = [&](const QString &tenant, const QString &number, const QString &value) {
+        if (kind == u"vnum"_s)
+            return store.createVirtualNumber(tenant, vnum(number, value));
+        if (kind == u"alias"_s)
+            return store.createAlias(tenant, { number, value });
+        return store.createWhitelistEntry(tenant, { number, value });
+    };
+    auto update = [&](const QString &tenant, const QString &number, const QString &value) {
+        if (kind == u"vnum"_s)
+            return store.updateVirtualNumber(tenant, vnum(number, value));
+        if (kind == u"alias"_s)
+            return store.updateAlias(tenant, { number, value });
+        return store.updateWhitelistEntry(tenant, { number, value });
+    };
+    auto remove = [&](const QString &tenant, const QString &number) {
+        if (kind == u"vnum"_s)
+            return store.deleteVirtualNumber(tenant, number);
+        if (kind == u"alias"_s)
+            return store.deleteAlias(tenant, number);
+        return store.deleteWhitelistEntry(tenant, number);
+    };
+    // The value stored for `number`, or nullopt; `count` is the list's length.
+    auto read = [&](const QString &tenant, const QString &number,
+                    qsizetype *count) -> std::optional<QString> {
+        if (kind == u"vnum"_s) {
+            *count = store.virtualNumbers(tenant).size();
+            const auto v = store.virtualNumber(tenant, number);
+            if (v) {
+                const VirtualNumber expected = vnum(number, v->name);
+                if (v->mode != expected.mode || v->text != expected.text
+                    || v->startMs != expected.startMs || v->maxSec != expected.maxSec
+                    || v->loop != expected.loop || v->visibility != expected.visibility)
+                    return u"<fields differ>"_s;
+            }
+            return v ? std::optional(v->name) : std::nullopt;
+        }
+        if (kind == u"alias"_s) {
+            *count = store.aliases(tenant).size();
+            const auto a = store.alias(tenant, number);
+            return a ? std::optional(a->name) : std::nullopt;
+        }
+        const auto list = store.whitelist(tenant);
+        *count = list.size();
+        for (const WhitelistEntry &w : list)
+            if (w.number == number)
+                return w.note;
+        return std::nullopt;
+    };
+    qsizetype count = -1;
+
+    QCOMPARE(create(kA, u"2000"_s, u"first"_s), R::Ok);
+    QCOMPARE(create(kA, u"2000"_s, u"again"_s), R::Duplicate);
+    QCOMPARE(create(kA, u""_s, u"empty"_s), R::Failed);
+    QCOMPARE(read(kA, u"2000"_s, &count), std::optional(u"first"_s));
+    QCOMPARE(count, 1);
+    // The same key in another tenant is another row.
+    QCOMPARE(read(kB, u"2000"_s, &count), std::nullopt);
+    QCOMPARE(count, 0);
+    QCOMPARE(create(kB, u"2000"_s, u"b's"_s), R::Ok);
+
+    QCOMPARE(update(kA, u"2000"_s, u"second"_s), R::Ok);
+    QCOMPARE(read(kA, u"2000"_s, &count), std::optional(u"second"_s));
+    QCOMPARE(read(kB, u"2000"_s, &count), std::optional(u"b's"_s));
+    QCOMPARE(update(kA, u"2999"_s, u"none"_s), R::NotFound);
+    QCOMPARE(read(kA, u"2999"_s, &count), std::nullopt);
+
+    QCOMPARE(remove(kA, u"2000"_s), R::Ok);
+    QCOMPARE(remove(kA, u"2000"_s), R::NotFound);
+    QCOMPARE(read(kA, u"2000"_s, &count), std::nullopt);
+    QCOMPARE(read(kB, u"2000"_s, &count), std::optional(u"b's"_s));
+
+    store.close();
+    QVERIFY(!store.isOpen());
+    QCOMPARE(create(kA, u"2001"_s, u"closed"_s), R::Failed);
+}
+
+void tst_Store::virtualNumberSaveWhitelists()
+{
+    Store store;
+    QVERIFY(store.open(freshPath()));
+    QVERIFY(!store.isWhitelisted(kA, u"2000"_s));
+    QCOMPARE(store.createVirtualNumber(kA, vnum(u"2000"_s, u"Reception"_s)), Store::Result::Ok);
+    QVERIFY(store.isWhitelisted(kA, u"2000"_s));
+    QVERIFY(!store.isWhitelisted(kB, u"2000"_s));
+
+    // An operator's note on an existing entry survives a save.
+    QCOMPARE(store.createWhitelistEntry(kA, { u"2001"_s, u"kept note"_s }), Store::Result::Ok);
+    QCOMPARE(store.createVirtualNumber(kA, vnum(u"2001"_s, u"Other"_s)), Store::Result::Ok);
+    bool found = false;
+    for (const WhitelistEntry &w : store.whitelist(kA))
+        if (w.number == u"2001"_s) {
+            found = true;
+            QCOMPARE(w.note, u"kept note"_s);
+        }
+    QVERIFY(found);
+
+    // Updating puts it back after the entry was removed by hand.
+    QCOMPARE(store.deleteWhitelistEntry(kA, u"2000"_s), Store::Result::Ok);
+    QVERIFY(!store.isWhitelisted(kA, u"2000"_s));
+    QCOMPARE(store.updateVirtualNumber(kA, vnum(u"2000"_s, u"Renamed"_s)), Store::Result::Ok);
+    QVERIFY(store.isWhitelisted(kA, u"2000"_s));
+    // A failed update whitelists nothing.
+    QCOMPARE(store.updateVirtualNumber(kA, vnum(u"2999"_s, u"x"_s)), Store::Result::NotFound);
+    QVERIFY(!store.isWhitelisted(kA, u"2999"_s));
+}
+
+void tst_Store::cdrRoundTrip()
+{
+    Store store;
+    QVERIFY(store.open(freshPath()));
+    CdrRecord c;
+    c.callId = u"call-1"_s;
+    c.direction = u"in"_s;
+    c.from = u"+4930111222"_s;
+    c.to = u"*"_s;
+    c.room = u"call-abc"_s;
+    c.startedAt = utc(1'700'000'000'123);
+    c.answeredAt = utc(1'700'000'005'456);
+    c.endedAt = utc(1'700'000'060'789);
+    c.result = u"answered"_s;
+    c.virtualNumber = false;
+    const qint64 id = store.addCdr(kA, c);
+    QVERIFY(id > 0);
+    CdrRecord unanswered = c;
+    unanswered.callId = u"call-2"_s;
+    unanswered.answeredAt = {};
+    unanswered.result = u"missed"_s;
+    unanswered.virtualNumber = true;
+    const qint64 id2 = store.addCdr(kA, unanswered);
+    QVERIFY(id2 > id);
+
+    const auto rows = store.cdrs(kA);
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows[0].id, id2);
+    QVERIFY(!rows[0].answeredAt.isValid());
+    QCOMPARE(rows[0].virtualNumber, true);
+    const CdrRecord &r = rows[1];
+    QCOMPARE(r.id, id);
+    QCOMPARE(r.callId, c.callId);
+    QCOMPARE(r.direction, c.direction);
+    QCOMPARE(r.from, c.from);
+    QCOMPARE(r.to, c.to);
+    QCOMPARE(r.room, c.room);
+    QCOMPARE(r.startedAt, c.startedAt);
+    QCOMPARE(r.startedAt.timeSpec(), Qt::UTC);
+    QCOMPARE(r.answeredAt, c.answeredAt);
+    QCOMPARE(r.endedAt, c.endedAt);
+    QCOMPARE(r.result, c.result);
+    QCOMPARE(r.virtualNumber, false);
+    QVERIFY(store.cdrs(kB).isEmpty());
+
+    DialLogRecord dial;
+    dial.at = utc(1'700'000'000'999);
+    dial.room = u"room-x"_s;
+    dial.peerId = u"peer"_s;
+    dial.number = u"2000"_s;
+    dial.outcome = u"unknown-number"_s;
+    QVERIFY(store.addDial(kA, dial) > 0);
+    const auto dials = store.dials(kA);
+    QCOMPARE(dials.size(), 1);
+    QCOMPARE(dials[0].at, dial.at);
+    QCOMPARE(dials[0].callId, QString());
+    QCOMPARE(dials[0].room, dial.room);
+    QCOMPARE(dials[0].peerId, dial.peerId);
+    QCOMPARE(dials[0].number, dial.number);
+    QCOMPARE(dials[0].outcome, dial.outcome);
+    QVERIFY(store.dials(kB).isEmpty());
+}
+
+void tst_Store::logPaging_data()
+{
+    // Ten rows of tenant A at minutes 1..10 (row i has the i-th id among A's rows), interleaved
+    // with rows of tenant B that must never show up. `expected` lists A-row indexes (1-based).
+    QTest::addColumn<QString>("log");
+    QTest::addColumn<int>("limit");
+    QTest::addColumn<int>("beforeIndex"); // 0: no bound
+    QTest::addColumn<int>("fromMinute"); // 0: no bound
+    QTest::addColumn<int>("toMinute"); // 0: no bound
+    QTest::addColumn<QList<int>>("expected");
+    for (const QString &log : { u"cdr"_s, u"dial"_s }) {
+        const QByteArray p = log.toLatin1() + ": ";
+        QTest::addRow("%sall, newest first", p.constData())
+            << log << 100 << 0 << 0 << 0 << QList<int> { 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+        QTest::addRow("%slimit 3", p.constData())
+            << log << 3 << 0 << 0 << 0 << QList<int> { 10, 9, 8 };
+        QTest::addRow("%slimit 0 is 1", p.constData())
+            << log << 0 << 0 << 0 << 0 << QList<int> { 10 };
+        QTest::addRow("%slimit over 1000", p.constData())
+            << log << 5000 << 0 << 0 << 0 << QList<int> { 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+        QTest::addRow("%sbefore (next page)", p.constData())
+            << log << 3 << 8 << 0 << 0 << QList<int> { 7, 6, 5 };
+        QTest::addRow("%sbefore the first", p.constData())
+            << log << 3 << 1 << 0 << 0 << QList<int> {};
+        QTest::addRow("%sfrom (inclusive)", p.constData())
+            << log << 100 << 0 << 8 << 0 << QList<int> { 10, 9, 8 };
+        QTest::addRow("%sto (inclusive)", p.constData())
+            << log << 100 << 0 << 0 << 2 << QList<int> { 2, 1 };
+        QTest::addRow("%sfrom and to", p.constData())
+            << log << 100 << 0 << 4 << 6 << QList<int> { 6, 5, 4 };
+        QTest::addRow("%sfrom, to, before, limit", p.constData())
+            << log << 2 << 6 << 2 << 9 << QList<int> { 5, 4 };
+        QTest::addRow("%sempty window", p.constData())
+            << log << 100 << 0 << 11 << 0 << QList<int> {};
+    }
+}
+
+void tst_Store::logPaging()
+{
+    QFETCH(QString, log);
+    QFETCH(int, limit);
+    QFETCH(int, beforeIndex);
+    QFETCH(int, fromMinute);
+    QFETCH(int, toMinute);
+    QFETCH(QList<int>, expected);
+
+    // The rows are written once per log and shared by the rows of this test (fsyncs are slow).
+    const qint64 base = 1'700'000'000'000;
+    PagingFixture &fx = m_paging[log];
+    if (fx.path.isEmpty()) {
+        fx.path = freshPath();
+        Store writer;
+        QVERIFY(writer.open(fx.path));
+        for (int i = 1; i <= 10; ++i) {
+            for (const QString &tenant : { kB, kA }) {
+                const QDateTime at = utc(base + i * 60'000);
+                qint64 id = 0;
+                if (log == u"cdr"_s) {
+                    CdrRecord c;
+                    c.callId = u"%1-%2"_s.arg(tenant).arg(i);
+                    c.direction = u"out"_s;
+                    c.startedAt = at;
+                    c.endedAt = at.addSecs(30);
+                    c.result = u"failed"_s;
+                    id = writer.addCdr(tenant, c);
+                } else {
+                    DialLogRecord d;
+                    d.at = at;
+                    d.callId = u"%1-%2"_s.arg(tenant).arg(i);
+                    d.outcome = u"dialing"_s;
+                    id = writer.addDial(tenant, d);
+                }
+                QVERIFY(id > 0);
+                if (tenant == kA) {
+                    fx.indexOfId.insert(id, i);
+                    fx.idOfIndex.insert(i, id);
+                }
+            }
+        }
+    }
+    const QHash<qint64, int> &indexOfId = fx.indexOfId;
+    QCOMPARE(indexOfId.size(), 10);
+    Store store;
+    QVERIFY(store.open(fx.path));
+    LogQuery q;
+    q.limit = limit;
+    q.before = beforeIndex ? fx.idOfIndex.value(beforeIndex) : 0;
+    if (fromMinute)
+        q.from = utc(base + fromMinute * 60'000);
+    if (toMinute)
+        q.to = utc(base + toMinute * 60'000);
+
+    QList<int> got;
+    if (log == u"cdr"_s) {
+        for (const CdrRecord &c : store.cdrs(kA, q)) {
+            QVERIFY2(indexOfId.contains(c.id), "a row of another tenant");
+            got.append(indexOfId.value(c.id));
+        }
+    } else {
+        for (const DialLogRecord &d : store.dials(kA, q)) {
+            QVERIFY2(indexOfId.contains(d.id), "a row of another tenant");
+            got.append(indexOfId.value(d.id));
+        }
+    }
+    QCOMPARE(got, expected);
+}
+
+void tst_Store::virtualNumberCallsSince_data()
+{
+    // CDRs of tenant A: vnum dials 10 h, 23 h, 25 h ago; a plain dial 1 h ago; a ring 2 h ago;
+    // tenant B: a vnum dial 1 h ago.
+    QTest::addColumn<int>("sinceHoursAgo");
+    QTest::addColumn<int>("expected");
+    QTest::addRow("last 24 h") << 24 << 2;
+    QTest::addRow("last 26 h") << 26 << 3;
+    QTest::addRow("last 11 h") << 11 << 1;
+    QTest::addRow("last 5 h") << 5 << 0;
+}
+
+void tst_Store::virtualNumberCallsSince()
+{
+    QFETCH(int, sinceHoursAgo);
+    QFETCH(int, expected);
+    Store store;
+    QVERIFY(store.open(freshPath()));
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    auto add = [&](const QString &tenant, int hoursAgo, bool vnumDial, const QString &dir) {
+        CdrRecord c;
+        c.callId = u"c%1"_s.arg(hoursAgo);
+        c.direction = dir;
+        c.startedAt = now.addSecs(-3600 * hoursAgo);
+        c.endedAt = c.startedAt.addSecs(10);
+        c.result = u"answered"_s;
+        c.virtualNumber = vnumDial;
+        QVERIFY(store.addCdr(tenant, c) > 0);
+    };
+    add(kA, 10, true, u"out"_s);
+    add(kA, 23, true, u"out"_s);
+    add(kA, 25, true, u"out"_s);
+    add(kA, 1, false, u"out"_s);
+    add(kA, 2, false, u"in"_s);
+    add(kB, 1, true, u"out"_s);
+    QCOMPARE(store.virtualNumberCallsSince(kA, now.addSecs(-3600 * sinceHoursAgo)), expected);
+    QCOMPARE(store.virtualNumberCallsSince(u"nobody.example.com"_s, now.addDays(-30)), 0);
+}
+
+void tst_Store::pruning()
+{
+    Store store;
+    QVERIFY(store.open(freshPath()));
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime cutoff = now.addDays(-90);
+    int i = 0;
+    for (const QString &tenant : { kA, kB }) {
+        for (int daysAgo : { 200, 91, 89, 0 }) {
+            CdrRecord c;
+            c.callId = u"c%1"_s.arg(++i);
+            c.direction = u"in"_s;
+            c.startedAt = now.addDays(-daysAgo);
+            c.endedAt = c.startedAt;
+            c.result = u"missed"_s;
+            QVERIFY(store.addCdr(tenant, c) > 0);
+            DialLogRecord d;
+            d.at = now.addDays(-daysAgo);
+            d.outcome = u"dialing"_s;
+            QVERIFY(store.addDial(tenant, d) > 0);
+        }
+    }
+    // Virtual numbers, aliases and the whitelist are not logs: pruning never touches them.
+    QCOMPARE(store.createVirtualNumber(kA, vnum(u"2000"_s, u"Old"_s)), Store::Result::Ok);
+
+    QCOMPARE(store.pruneLogsBefore(cutoff), 8); // 2 tenants × 2 old rows × 2 tables
+    for (const QString &tenant : { kA, kB }) {
+        const auto cdrs = store.cdrs(tenant);
+        QCOMPARE(cdrs.size(), 2);
+        for (const CdrRecord &c : cdrs)
+            QVERIFY(c.startedAt >= cutoff);
+        const auto dials = store.dials(tenant);
+        QCOMPARE(dials.size(), 2);
+        for (const DialLogRecord &d : dials)
+            QVERIFY(d.at >= cutoff);
+    }
+    QVERIFY(store.virtualNumber(kA, u"2000"_s));
+    QCOMPARE(store.pruneLogsBefore(cutoff), 0);
+    QCOMPARE(store.pruneLogsBefore(QDateTime()), 0);
+}
+
+void tst_Store::migration_data()
+{
+    // One row per older schema version (0 is "no schema yet"); add a row when a version ships.
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<bool>("hasV1Rows");
+    QTest::addRow("no file") << u"none"_s << false;
+    QTest::addRow("empty file (version 0)") << u"empty"_s << false;
+    QTest::addRow("version 1 with rows") << u"v1"_s << true;
+}
+
+void tst_Store::migration()
+{
+    QFETCH(QString, fixture);
+    QFETCH(bool, hasV1Rows);
+    const QString path = freshPath();
+    if (fixture == u"empty"_s) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+        QCOMPARE(QFileInfo(path).size(), 0);
+    } else if (fixture == u"v1"_s) {
+        QString error;
+        QVERIFY2(writeOldVersion(path, 1, &error), qPrintable(error));
+    }
+
+    Store store;
+    QString error;
+    QVERIFY2(store.open(path, &error), qPrintable(error));
+    QCOMPARE(store.schemaVersion(), Store::currentSchemaVersion());
+    QVERIFY(Store::currentSchemaVersion() >= 2);
+
+    if (hasV1Rows) {
+        const auto vn = store.virtualNumber(kA, u"2000"_s);
+        QVERIFY(vn);
+        QCOMPARE(vn->name, u"Reception"_s);
+        QCOMPARE(vn->text, u"Hello"_s);
+        QCOMPARE(vn->maxSec, 60);
+        QCOMPARE(vn->loop, true);
+        QVERIFY(store.alias(kA, u"+4930123456"_s));
+        QVERIFY(store.isWhitelisted(kA, u"2000"_s));
+        const auto cdrs = store.cdrs(kA);
+        QCOMPARE(cdrs.size(), 1);
+        QCOMPARE(cdrs[0].callId, u"c1"_s);
+        QCOMPARE(cdrs[0].virtualNumber, false); // the column v2 added, with its default
+        QVERIFY(!cdrs[0].answeredAt.isValid());
+        QCOMPARE(store.dials(kA).size(), 1);
+    } else {
+        QVERIFY(store.virtualNumbers(kA).isEmpty());
+        QVERIFY(store.cdrs(kA).isEmpty());
+    }
+    // The migrated file takes every write of the current schema.
+    CdrRecord c;
+    c.callId = u"after"_s;
+    c.direction = u"out"_s;
+    c.startedAt = QDateTime::currentDateTimeUtc();
+    c.endedAt = c.startedAt;
+    c.result = u"answered"_s;
+    c.virtualNumber = true;
+    QVERIFY(store.addCdr(kA, c) > 0);
+    QCOMPARE(store.virtualNumberCallsSince(kA, c.startedAt.addSecs(-1)), 1);
+    QCOMPARE(store.createVirtualNumber(kA, vnum(u"2001"_s, u"New"_s)), Store::Result::Ok);
+
+    // Opening again runs no migration and keeps everything.
+    store.close();
+    QVERIFY2(store.open(path, &error), qPrintable(error));
+    QCOMPARE(store.schemaVersion(), Store::currentSchemaVersion());
+    QCOMPARE(store.cdrs(kA).size(), hasV1Rows ? 2 : 1);
+    QCOMPARE(store.virtualNumbers(kA).size(), hasV1Rows ? 2 : 1);
+
+    // WAL is in force.
+    QVERIFY(QFileInfo::exists(path + u"-wal"_s));
+}
+
+void tst_Store::refusesBadFiles_data()
+{
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<QString>("errorPart");
+    QTest::addRow("newer schema") << u"newer"_s << u"newer"_s;
+    QTest::addRow("not a database") << u"garbage"_s << u"not a usable SQLite database"_s;
+    QTest::addRow("directory missing") << u"nodir"_s << u"db"_s;
+}
+
+void tst_Store::refusesBadFiles()
+{
+    QFETCH(QString, fixture);
+    QFETCH(QString, errorPart);
+    QString path = freshPath();
+    if (fixture == u"newer"_s) {
+        QString error;
+        QVERIFY(writeOldVersion(path, 1, &error));
+        const QString name = u"bump"_s;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"PRAGMA user_version = %1"_s.arg(Store::currentSchemaVersion() + 1)));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    } else if (fixture == u"garbage"_s) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+        f.close();
+    } else {
+        path = m_dir.filePath(u"no/such/dir/db.sqlite"_s);
+    }
+    Store store;
+    QString error;
+    QVERIFY(!store.open(path, &error));
+    QVERIFY2(error.contains(errorPart), qPrintable(error));
+    QVERIFY(!store.isOpen());
+    QVERIFY(store.virtualNumbers(kA).isEmpty());
+    QCOMPARE(store.addCdr(kA, {}), 0);
+}
+
+void tst_Store::reopenKeepsData()
+{
+    const QString path = freshPath();
+    {
+        Store store;
+        QVERIFY(store.open(path));
+        QCOMPARE(store.createAlias(kA, { u"+4930999"_s, u"Kept"_s }), Store::Result::Ok);
+    }
+    Store store;
+    QVERIFY(store.open(path));
+    const auto a = store.alias(kA, u"+4930999"_s);
+    QVERIFY(a);
+    QCOMPARE(a->name, u"Kept"_s);
+}
+
+void tst_Store::inMemory()
+{
+    // ":memory:" works (no WAL there), and each Store has its own database.
+    Store one;
+    Store two;
+    QString error;
+    QVERIFY2(one.open(u":memory:"_s, &error), qPrintable(error));
+    QVERIFY2(two.open(u":memory:"_s, &error), qPrintable(error));
+    QCOMPARE(one.schemaVersion(), Store::currentSchemaVersion());
+    QCOMPARE(one.createVirtualNumber(kA, vnum(u"2000"_s, u"x"_s)), Store::Result::Ok);
+    QVERIFY(one.isWhitelisted(kA, u"2000"_s));
+    QVERIFY(!two.virtualNumber(kA, u"2000"_s));
+}
+
+void tst_Store::uniqueConnections()
+{
+    // Two stores on two files at once: each has its own connection, neither sees the other.
+    Store one;
+    Store two;
+    QVERIFY(one.open(freshPath()));
+    QVERIFY(two.open(freshPath()));
+    QCOMPARE(one.createAlias(kA, { u"1"_s, u"one"_s }), Store::Result::Ok);
+    QVERIFY(!two.alias(kA, u"1"_s));
+    two.close();
+    QVERIFY(one.alias(kA, u"1"_s)); // closing one store leaves the other open
+}
+
+void tst_Store::crashMidTransaction_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addRow("_exit before commit") << u"exit"_s;
+    QTest::addRow("SIGKILL before commit") << u"kill"_s;
+}
+
+void tst_Store::crashMidTransaction()
+{
+    QFETCH(QString, mode);
+    const QString path = freshPath();
+    {
+        Store store;
+        QVERIFY(store.open(path));
+        QCOMPARE(store.createVirtualNumber(kA, vnum(u"2000"_s, u"Committed"_s)), Store::Result::Ok);
+    }
+
+    QProcess child;
+    child.setProcessChannelMode(QProcess::SeparateChannels);
+    child.start(QCoreApplication::applicationFilePath(), { u"--crash-child"_s, mode, path });
+    QVERIFY(child.waitForStarted());
+    if (mode == u"kill"_s) {
+        while (!child.canReadLine())
+            QVERIFY(child.waitForReadyRead(30000));
+        QCOMPARE(child.readLine(), QByteArray("in-transaction\n"));
+        child.kill();
+        QVERIFY(child.waitForFinished(30000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+    } else {
+        QVERIFY(child.waitForFinished(30000));
+        QCOMPARE(child.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(child.exitCode(), 1);
+        QCOMPARE(child.readLine(), QByteArray("in-transaction\n"));
+    }
+
+    Store store;
+    QString error;
+    QVERIFY2(store.open(path, &error), qPrintable(error));
+    QCOMPARE(store.schemaVersion(), Store::currentSchemaVersion());
+    const auto committed = store.virtualNumber(kA, u"2000"_s);
+    QVERIFY(committed);
+    QCOMPARE(committed->name, u"Committed"_s);
+    // Neither half of the dead transaction (the number and its whitelist entry) survived.
+    QVERIFY(!store.virtualNumber(kA, u"3000"_s));
+    QVERIFY(!store.isWhitelisted(kA, u"3000"_s));
+    QCOMPARE(store.virtualNumbers(kA).size(), 1);
+    // And the file takes new writes.
+    QCOMPARE(store.createVirtualNumber(kA, vnum(u"3000"_s, u"Now"_s)), Store::Result::Ok);
+}
+
+int main(int argc, char *argv[])
+{
+    if (argc == 4 && qstrcmp(argv[1], "--crash-child") == 0) {
+        QCoreApplication app(argc, argv);
+        return crashChild(argv[2], argv[3]);
+    }
+    QCoreApplication app(argc, argv);
+    tst_Store tc;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&tc, argc, argv);
+}
+
+#include "tst_store.moc"
