@@ -3,9 +3,11 @@
 #include "AdminConnection.h"
 #include "AdminProtocol.h"
 #include "Application.h"
+#include "NameRules.h"
 #include "PeerSession.h"
 #include "Room.h"
 #include "Tenant.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -145,9 +147,10 @@ QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
     for (const Room *r : tenant.rooms().rooms())
         rooms.append(describeRoom(*r));
     QJsonObject snap { { u"tenant"_s, tenant.config().host }, { u"rooms"_s, rooms },
-        { u"phones"_s, QJsonArray() }, { u"trunks"_s, QJsonArray() }, { u"rings"_s, QJsonArray() },
-        { u"virtualNumbers"_s, QJsonArray() }, { u"aliases"_s, QJsonArray() },
-        { u"whitelist"_s, QJsonArray() }, { u"counters"_s, countersFor(tenant) } };
+        { u"phones"_s, QJsonArray() }, { u"trunks"_s, trunksJson(tenant) },
+        { u"rings"_s, QJsonArray() }, { u"virtualNumbers"_s, virtualNumbersJson(tenant) },
+        { u"aliases"_s, aliasesJson(tenant) }, { u"whitelist"_s, whitelistJson(tenant) },
+        { u"counters"_s, countersFor(tenant) } };
     for (const auto &[key, section] : m_sections)
         snap.insert(key, section(tenant));
     return snap;
@@ -171,6 +174,9 @@ QJsonObject AdminSocket::countersFor(Tenant &tenant) const
 
 void AdminSocket::watchTenant(Tenant *tenant)
 {
+    connect(tenant, &Tenant::trunksChanged, this, [this, tenant] {
+        publish(tenant, AdminProtocol::trunkStatus, { { u"trunks"_s, trunksJson(*tenant) } });
+    });
     RoomRegistry &registry = tenant->rooms();
     for (Room *r : registry.rooms())
         watchRoom(tenant, r);
@@ -314,8 +320,196 @@ void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJso
         c->send(AdminProtocol::make(AdminProtocol::ok, { { u"id"_s, id } }));
         return;
     }
-    // The store-backed edits arrive with the store; until then they are unavailable.
-    c->send(AdminProtocol::makeError(AdminProtocol::errUnavailable, id));
+    runEdit(c, type, body);
+}
+
+namespace {
+// A field problem of an edit: the field named, the code fixed.
+struct FieldError {
+    QString field;
+};
+
+bool isDialable(QStringView number)
+{
+    return NameRules::isExtension(number) || NameRules::isE164(number);
+}
+
+QString requireNumber(const QJsonObject &o)
+{
+    const QJsonValue v = o.value(u"number"_s);
+    if (!v.isString() || !isDialable(v.toString()))
+        throw FieldError { u"number"_s };
+    return v.toString();
+}
+
+QString requireText(const QJsonObject &o, const QString &key, int maxChars, bool required)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() && !required)
+        return {};
+    if (!v.isString() || v.toString().size() > maxChars
+        || (required && v.toString().trimmed().isEmpty()))
+        throw FieldError { key };
+    return v.toString();
+}
+
+qint64 optionalCount(const QJsonObject &o, const QString &key, qint64 max)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return 0;
+    const double d = v.toDouble(-1);
+    if (!v.isDouble() || d < 0 || d > double(max) || d != double(qint64(d)))
+        throw FieldError { key };
+    return qint64(d);
+}
+
+VirtualNumber parseVirtualNumber(const QJsonObject &o)
+{
+    VirtualNumber vn;
+    vn.number = requireNumber(o);
+    vn.name = requireText(o, u"name"_s, 64, true);
+    vn.mode = requireText(o, u"mode"_s, 32, true);
+    if (vn.mode != u"tts"_s && vn.mode != u"gemini-live"_s && vn.mode != u"ai"_s)
+        throw FieldError { u"mode"_s };
+    vn.text = requireText(o, u"text"_s, 4000, false);
+    vn.startMs = optionalCount(o, u"startMs"_s, qint64(24) * 3600 * 1000);
+    vn.maxSec = int(optionalCount(o, u"maxSec"_s, 24 * 3600));
+    const QJsonValue loop = o.value(u"loop"_s);
+    if (!loop.isUndefined() && !loop.isBool())
+        throw FieldError { u"loop"_s };
+    vn.loop = loop.toBool();
+    const QString visibility = requireText(o, u"visibility"_s, 16, false);
+    if (!visibility.isEmpty())
+        vn.visibility = visibility;
+    if (vn.visibility != u"anonymous"_s && vn.visibility != u"internal"_s)
+        throw FieldError { u"visibility"_s };
+    return vn;
+}
+
+QLatin1StringView resultCode(Store::Result r)
+{
+    switch (r) {
+    case Store::Result::Ok:
+        return {};
+    case Store::Result::NotFound:
+        return AdminProtocol::errNotFound;
+    case Store::Result::Duplicate:
+        return AdminProtocol::errDuplicate;
+    case Store::Result::Failed:
+        return AdminProtocol::errInternal;
+    }
+    return AdminProtocol::errInternal;
+}
+} // namespace
+
+void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonObject &body)
+{
+    namespace AP = AdminProtocol;
+    const QString id = body.value(u"id"_s).toString();
+    Tenant &tenant = *c->tenant();
+    Store &store = m_app.store();
+    if (!store.isOpen()) {
+        c->send(AP::makeError(AP::errUnavailable, id));
+        return;
+    }
+    const QString host = tenant.config().host;
+    const QJsonObject data = body.value(u"data"_s).toObject();
+    Store::Result result = Store::Result::Failed;
+    bool vnums = false, aliases = false, whitelist = false;
+    try {
+        if (type == AP::vnumCreate || type == AP::vnumUpdate) {
+            const VirtualNumber vn = parseVirtualNumber(data);
+            result = type == AP::vnumCreate ? store.createVirtualNumber(host, vn)
+                                            : store.updateVirtualNumber(host, vn);
+            vnums = whitelist = true; // saving a virtual number puts it on the whitelist
+        } else if (type == AP::vnumDelete) {
+            result = store.deleteVirtualNumber(host, requireNumber(body));
+            vnums = true;
+        } else if (type == AP::aliasCreate || type == AP::aliasUpdate) {
+            const AliasEntry a { requireNumber(data), requireText(data, u"name"_s, 64, true) };
+            result
+                = type == AP::aliasCreate ? store.createAlias(host, a) : store.updateAlias(host, a);
+            aliases = true;
+        } else if (type == AP::aliasDelete) {
+            result = store.deleteAlias(host, requireNumber(body));
+            aliases = true;
+        } else if (type == AP::whitelistCreate || type == AP::whitelistUpdate) {
+            const WhitelistEntry w { requireNumber(data),
+                requireText(data, u"note"_s, 200, false) };
+            result = type == AP::whitelistCreate ? store.createWhitelistEntry(host, w)
+                                                 : store.updateWhitelistEntry(host, w);
+            whitelist = true;
+        } else if (type == AP::whitelistDelete) {
+            result = store.deleteWhitelistEntry(host, requireNumber(body));
+            whitelist = true;
+        }
+    } catch (const FieldError &e) {
+        c->send(AP::makeError(AP::errBadField, id, e.field));
+        return;
+    }
+    if (result != Store::Result::Ok) {
+        c->send(AP::makeError(
+            resultCode(result), id, result == Store::Result::Failed ? QString() : u"number"_s));
+        return;
+    }
+    qCInfo(lcAdmin) << c->actor() << type << "on tenant" << host;
+    c->send(AP::make(AP::ok, { { u"id"_s, id } }));
+    if (vnums)
+        publish(
+            &tenant, AP::virtualNumbers, { { u"virtualNumbers"_s, virtualNumbersJson(tenant) } });
+    if (aliases)
+        publish(&tenant, AP::aliases, { { u"aliases"_s, aliasesJson(tenant) } });
+    if (whitelist)
+        publish(&tenant, AP::whitelist, { { u"whitelist"_s, whitelistJson(tenant) } });
+}
+
+QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    const QString seen
+        = tenant.trunksSeenMs() ? AdminProtocol::timestamp(tenant.trunksSeenMs()) : QString();
+    for (const Tenant::TrunkState &t : tenant.trunks())
+        out.append(QJsonObject { { u"id"_s, t.id }, { u"host"_s, t.host },
+            { u"registered"_s, t.registered }, { u"lastSeen"_s, seen } });
+    return out;
+}
+
+QJsonArray AdminSocket::virtualNumbersJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    if (!m_app.store().isOpen())
+        return out;
+    for (const VirtualNumber &vn : m_app.store().virtualNumbers(tenant.config().host))
+        out.append(QJsonObject { { u"number"_s, vn.number }, { u"name"_s, vn.name },
+            { u"mode"_s, vn.mode }, { u"text"_s, vn.text }, { u"startMs"_s, vn.startMs },
+            { u"maxSec"_s, vn.maxSec }, { u"loop"_s, vn.loop },
+            { u"visibility"_s, vn.visibility } });
+    return out;
+}
+
+QJsonArray AdminSocket::aliasesJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    if (!m_app.store().isOpen())
+        return out;
+    for (const AliasEntry &a : m_app.store().aliases(tenant.config().host))
+        out.append(QJsonObject { { u"number"_s, a.number }, { u"name"_s, a.name } });
+    return out;
+}
+
+QJsonArray AdminSocket::whitelistJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    if (!m_app.store().isOpen())
+        return out;
+    for (const WhitelistEntry &w : m_app.store().whitelist(tenant.config().host)) {
+        QJsonObject o { { u"number"_s, w.number } };
+        if (!w.note.isEmpty())
+            o.insert(u"note"_s, w.note);
+        out.append(o);
+    }
+    return out;
 }
 
 QString AdminSocket::kick(Tenant &tenant, const QString &peerId)

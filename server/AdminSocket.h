@@ -2,6 +2,7 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QLatin1StringView>
@@ -59,6 +60,13 @@ private:
     void authenticate(AdminConnection *connection, const QJsonObject &body);
     void runCommand(AdminConnection *connection, const QString &type, const QJsonObject &body);
     QString kick(Tenant &tenant, const QString &peerId);
+    // A virtual number, alias or whitelist edit; answers the console and tells every console of
+    // the tenant the new list.
+    void runEdit(AdminConnection *connection, const QString &type, const QJsonObject &body);
+    QJsonArray trunksJson(const Tenant &tenant) const;
+    QJsonArray virtualNumbersJson(const Tenant &tenant) const;
+    QJsonArray aliasesJson(const Tenant &tenant) const;
+    QJsonArray whitelistJson(const Tenant &tenant) const;
     void watchTenant(Tenant *tenant);
     void watchRoom(const Tenant *tenant, Room *room);
     void tick();

@@ -47,6 +47,9 @@ public:
     void forgetResumeToken(const QString &peerId);
     int resumeTokenCount() const { return int(m_resumeByHash.size()); }
 
+signals:
+    void trunksChanged(); // a newer trunk-status report was kept (the admin socket shows it)
+
 private:
     TenantConfig m_config;
     const ServerConfig &m_server;

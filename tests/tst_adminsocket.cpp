@@ -4,12 +4,16 @@
 #include "AdminClient.h"
 #include "AdminProtocol.h"
 #include "AdminSocket.h"
+#include "AliasesModel.h"
 #include "Application.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
 #include "ServerConfig.h"
 #include "Tenant.h"
 #include "TrunksModel.h"
+#include "VirtualNumbersModel.h"
+#include "WhitelistModel.h"
+#include "store/Store.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -54,7 +58,9 @@ private slots:
     void kickUnknownPeer();
     void countersEverySecond();
     void publishedTelephonyEvents();
-    void editsWithoutStoreAreUnavailable();
+    void edits_data();
+    void edits();
+    void trunkReportShown();
     void reconnectsAfterLoss();
     void slowConsoleDropped();
     void nonLoopbackNeedsTls();
@@ -70,6 +76,7 @@ private:
 
     QTemporaryDir m_dir;
     std::unique_ptr<Application> m_app;
+    std::unique_ptr<AdminClient> m_editor; // watches the edits of tst_AdminSocket::edits
 };
 
 ServerConfig tst_AdminSocket::makeConfig(const QString &dataDir, const QString &adminListen)
@@ -373,15 +380,142 @@ void tst_AdminSocket::publishedTelephonyEvents()
     QCOMPARE(log->index(0, RingLogModel::CallIdColumn).data().toString(), u"call-2"_s);
 }
 
-void tst_AdminSocket::editsWithoutStoreAreUnavailable()
+void tst_AdminSocket::edits_data()
+{
+    // Each row: a command, its body, the answer code ("" = ok) and the field named.
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QJsonObject>("body");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("field");
+    const QJsonObject vnum { { u"number"_s, u"2000"_s }, { u"name"_s, u"Weather"_s },
+        { u"mode"_s, u"tts"_s }, { u"text"_s, u"Sunny."_s }, { u"visibility"_s, u"anonymous"_s } };
+    QJsonObject renamed = vnum;
+    renamed.insert(u"name"_s, u"Weather line"_s);
+    QJsonObject badMode = vnum;
+    badMode.insert(u"mode"_s, u"opera"_s);
+    QJsonObject badLoop = vnum;
+    badLoop.insert(u"loop"_s, u"yes"_s);
+    QJsonObject missing = vnum;
+    missing.insert(u"number"_s, u"2999"_s);
+    auto data = [](const QJsonObject &o) { return QJsonObject { { u"data"_s, o } }; };
+    QTest::addRow("whitelist create")
+        << u"whitelist-create"_s
+        << data({ { u"number"_s, u"+4930123456"_s }, { u"note"_s, u"office"_s } }) << u""_s
+        << u""_s;
+    QTest::addRow("whitelist duplicate")
+        << u"whitelist-create"_s << data({ { u"number"_s, u"+4930123456"_s } }) << u"duplicate"_s
+        << u"number"_s;
+    QTest::addRow("whitelist bad number")
+        << u"whitelist-create"_s << data({ { u"number"_s, u"call me"_s } }) << u"bad-field"_s
+        << u"number"_s;
+    QTest::addRow("whitelist update")
+        << u"whitelist-update"_s
+        << data({ { u"number"_s, u"+4930123456"_s }, { u"note"_s, u"front desk"_s } }) << u""_s
+        << u""_s;
+    QTest::addRow("vnum create") << u"vnum-create"_s << data(vnum) << u""_s << u""_s;
+    QTest::addRow("vnum duplicate")
+        << u"vnum-create"_s << data(vnum) << u"duplicate"_s << u"number"_s;
+    QTest::addRow("vnum bad mode")
+        << u"vnum-create"_s << data(badMode) << u"bad-field"_s << u"mode"_s;
+    QTest::addRow("vnum bad loop")
+        << u"vnum-update"_s << data(badLoop) << u"bad-field"_s << u"loop"_s;
+    QTest::addRow("vnum update") << u"vnum-update"_s << data(renamed) << u""_s << u""_s;
+    QTest::addRow("vnum update missing")
+        << u"vnum-update"_s << data(missing) << u"not-found"_s << u"number"_s;
+    QTest::addRow("alias create") << u"alias-create"_s
+                                  << data({ { u"number"_s, u"10"_s },
+                                         { u"name"_s, u"Reception"_s } })
+                                  << u""_s << u""_s;
+    QTest::addRow("alias no name")
+        << u"alias-create"_s << data({ { u"number"_s, u"11"_s } }) << u"bad-field"_s << u"name"_s;
+    QTest::addRow("alias delete") << u"alias-delete"_s << QJsonObject { { u"number"_s, u"10"_s } }
+                                  << u""_s << u""_s;
+    QTest::addRow("alias delete again")
+        << u"alias-delete"_s << QJsonObject { { u"number"_s, u"10"_s } } << u"not-found"_s
+        << u"number"_s;
+    QTest::addRow("vnum delete") << u"vnum-delete"_s << QJsonObject { { u"number"_s, u"2000"_s } }
+                                 << u""_s << u""_s;
+    QTest::addRow("whitelist delete")
+        << u"whitelist-delete"_s << QJsonObject { { u"number"_s, u"+4930123456"_s } } << u""_s
+        << u""_s;
+}
+
+void tst_AdminSocket::edits()
+{
+    QFETCH(QString, type);
+    QFETCH(QJsonObject, body);
+    QFETCH(QString, code);
+    QFETCH(QString, field);
+    if (!m_editor) {
+        m_editor = onlineClient();
+        QVERIFY(m_editor);
+    }
+    QWebSocket raw; // commands of any shape, as a console might send them
+    QSignalSpy frames(&raw, &QWebSocket::textMessageReceived);
+    raw.open(adminUrl());
+    QTRY_COMPARE(frames.size(), 1);
+    const QString nonce
+        = AP::parse(frames.first().first().toString())->body.value(u"nonce"_s).toString();
+    raw.sendTextMessage(AP::make(AP::auth,
+        { { u"version"_s, AP::version }, { u"tenant"_s, u"localhost"_s },
+            { u"hmac"_s, AP::signNonce(s_secret, u"localhost", nonce) } }));
+    QTRY_VERIFY(frames.size() >= 3); // welcome, snapshot
+    body.insert(u"id"_s, u"cmd-1"_s);
+    raw.sendTextMessage(AP::make(QLatin1StringView(type.toLatin1()), body));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (const auto &f : std::as_const(frames)) {
+                const auto m = AP::parse(f.first().toString());
+                if (m && m->body.value(u"id"_s).toString() == u"cmd-1"_s)
+                    return true;
+            }
+            return false;
+        },
+        5000));
+    std::optional<AP::Message> answer;
+    for (const auto &f : std::as_const(frames)) {
+        const auto m = AP::parse(f.first().toString());
+        if (m && m->body.value(u"id"_s).toString() == u"cmd-1"_s)
+            answer = m;
+    }
+    if (code.isEmpty()) {
+        QCOMPARE(answer->type, u"ok"_s);
+    } else {
+        QCOMPARE(answer->type, u"error"_s);
+        QCOMPARE(answer->body.value(u"code"_s).toString(), code);
+        QCOMPARE(answer->body.value(u"field"_s).toString(), field);
+    }
+    // The other console's models follow every successful edit.
+    Store &store = m_app->store();
+    QTRY_COMPARE(m_editor->whitelist()->rowCount(), int(store.whitelist(u"localhost"_s).size()));
+    QTRY_COMPARE(
+        m_editor->virtualNumbers()->rowCount(), int(store.virtualNumbers(u"localhost"_s).size()));
+    QTRY_COMPARE(m_editor->aliases()->rowCount(), int(store.aliases(u"localhost"_s).size()));
+    if (type == u"vnum-update"_s && code.isEmpty()) {
+        const int row = m_editor->virtualNumbers()->rowOfKey(u"2000"_s);
+        QVERIFY(row >= 0);
+        QTRY_COMPARE(
+            m_editor->virtualNumbers()->row(row).value(u"name"_s).toString(), u"Weather line"_s);
+        QVERIFY(m_editor->whitelist()->rowOfKey(u"2000"_s) >= 0); // saving puts it on the whitelist
+    }
+    raw.close();
+    QTRY_COMPARE(raw.state(), QAbstractSocket::UnconnectedState);
+}
+
+void tst_AdminSocket::trunkReportShown()
 {
     auto client = onlineClient();
     QVERIFY(client);
-    QSignalSpy finished(client.get(), &AdminClient::commandFinished);
-    client->saveWhitelistEntry({ { u"number"_s, u"+4930123456"_s } }, true);
-    QTRY_COMPARE(finished.size(), 1);
-    QCOMPARE(finished.first().at(1).toBool(), false);
-    QVERIFY(!finished.first().at(2).toString().isEmpty());
+    Tenant *tenant = m_app->tenants().first();
+    tenant->setTrunkReport({ { u"sipgate"_s, u"sip.example.net"_s, true } }, 100);
+    QTRY_COMPARE(client->trunks()->rowCount(), 1);
+    QCOMPARE(client->trunks()->row(0).value(u"host"_s).toString(), u"sip.example.net"_s);
+    QVERIFY(!client->trunks()->row(0).value(u"lastSeen"_s).toString().isEmpty());
+    tenant->setTrunkReport({ { u"sipgate"_s, u"sip.example.net"_s, false } }, 200);
+    QTRY_COMPARE(client->trunks()->row(0).value(u"registered"_s).toBool(), false);
+    auto late = onlineClient(); // a console that comes later has it in its snapshot
+    QVERIFY(late);
+    QTRY_COMPARE(late->trunks()->rowCount(), 1);
 }
 
 void tst_AdminSocket::reconnectsAfterLoss()
@@ -410,6 +544,8 @@ void tst_AdminSocket::slowConsoleDropped()
     admin.setMaxPendingBytes(1024 * 1024);
     auto healthy = onlineClient();
     QVERIFY(healthy);
+    QTRY_VERIFY(admin.connectionCount() >= 1);
+    const int base = admin.connectionCount(); // the healthy console and any other test's
 
     // A console that authenticates and then never reads again: a raw socket, so nothing reads.
     QTcpSocket tcp;
@@ -459,7 +595,7 @@ void tst_AdminSocket::slowConsoleDropped()
     for (qsizetype i = 0; i < auth.size(); ++i)
         frame.append(char(auth[i] ^ mask[i % 4]));
     tcp.write(frame);
-    QTRY_COMPARE(admin.connectionCount(), 2);
+    QTRY_COMPARE(admin.connectionCount(), base + 1);
     QVERIFY(QTest::qWaitFor([&] { return tcp.bytesAvailable() > 0; }, 5000)); // welcome arrived
     // From here on it reads nothing: Qt stops filling its buffer, then the kernel's fill up.
     tcp.setReadBufferSize(1024);
@@ -468,7 +604,7 @@ void tst_AdminSocket::slowConsoleDropped()
     const QString padding(60 * 1024, u'x');
     Tenant *tenant = m_app->tenants().first();
     int sent = 0;
-    for (; sent < 2000 && admin.connectionCount() == 2; ++sent) {
+    for (; sent < 2000 && admin.connectionCount() == base + 1; ++sent) {
         const qsizetype before = healthyEvents.size();
         admin.publish(tenant, AP::trunkStatus,
             { { u"trunks"_s,
@@ -478,7 +614,7 @@ void tst_AdminSocket::slowConsoleDropped()
         QVERIFY(QTest::qWaitFor([&] { return healthyEvents.size() > before; }, 5000));
     }
     QVERIFY2(sent < 2000, "the stalled console was never dropped");
-    QCOMPARE(admin.connectionCount(), 1);
+    QCOMPARE(admin.connectionCount(), base);
     QCOMPARE(healthy->state(), AdminClient::State::Online); // the reading console stays
     admin.setMaxPendingBytes(4 * 1024 * 1024);
 }
