@@ -15,6 +15,7 @@
 
 class AdminSocket;
 class PeerSession;
+class PublicFlags;
 class Tenant;
 
 // Owns the tenants, the front door and the sessions, and wires them in one place.
@@ -38,8 +39,19 @@ public:
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
     Store &store() { return m_store; }
+    PublicFlags &publicFlags() { return *m_publicFlags; }
     // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
     void pruneLogs();
+
+    // Stops accepting, sends `kicked shutdown` + close 1001 to every socket, and emits
+    // stopped() once they are gone (or after `graceMs`).
+    void shutdown(int graceMs = 4000);
+    // Applies a reloaded configuration (tenants, secrets, limits) without dropping connections.
+    // Listen addresses are kept; they change only with a restart.
+    void reload(const ServerConfig &config);
+
+signals:
+    void stopped();
 
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
@@ -54,6 +66,8 @@ private:
     QTimer m_sweep;
     std::unique_ptr<AdminSocket> m_admin;
     QElapsedTimer m_uptime;
+    bool m_stopping = false;
     Store m_store;
     QTimer m_prune;
+    std::unique_ptr<PublicFlags> m_publicFlags;
 };
