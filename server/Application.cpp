@@ -2,6 +2,7 @@
 
 #include "AdminApi.h"
 #include "OidcVerifier.h"
+#include "AdminSocket.h"
 #include "PeerSession.h"
 #include "PublicFlags.h"
 #include "Resources.h"
@@ -54,6 +55,7 @@ Application::Application(const ServerConfig &config, QObject *parent)
     });
     m_prune.setInterval(std::chrono::hours(24));
     connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
+    m_admin = std::make_unique<AdminSocket>(*this);
 }
 
 Application::~Application()
@@ -71,6 +73,7 @@ Application::~Application()
 
 bool Application::start(QString *error)
 {
+    QString adminError;
     QHostAddress address;
     if (m_config.listenHost == u"localhost"_s)
         address = QHostAddress::LocalHost;
@@ -100,9 +103,16 @@ bool Application::start(QString *error)
             *error = u"listen: %1"_s.arg(m_door->errorString());
         return false;
     }
+    if (!m_admin->listen(error ? error : &adminError))
+        return false;
     m_sweep.start();
     qCInfo(lcApp) << "listening on" << address.toString() << m_door->serverPort();
     return true;
+}
+
+quint16 Application::adminPort() const
+{
+    return m_admin->port();
 }
 
 Tenant *Application::tenantForHost(const QString &normalisedHost) const
@@ -156,6 +166,7 @@ void Application::reload(const ServerConfig &config)
             m_tenants.append(tenant);
             tenant->setStore(&m_store);
             m_adminApi->watchTenant(tenant);
+            m_admin->addTenant(tenant);
         }
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);

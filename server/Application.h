@@ -15,6 +15,7 @@
 #include <memory>
 
 class AdminApi;
+class AdminSocket;
 class PeerSession;
 class PublicFlags;
 class Tenant;
@@ -30,6 +31,8 @@ public:
     // Listens on the configured address; false (with *error) when it cannot.
     bool start(QString *error = nullptr);
     quint16 httpPort() const { return m_door->serverPort(); }
+    quint16 adminPort() const;
+    AdminSocket &adminSocket() { return *m_admin; }
 
     const ServerConfig &config() const { return m_config; }
     Tenant *tenantForHost(const QString &normalisedHost) const;
@@ -64,6 +67,7 @@ private:
     std::unique_ptr<FrontDoor> m_door;
     QSet<PeerSession *> m_sessions;
     QTimer m_sweep;
+    std::unique_ptr<AdminSocket> m_admin;
     QElapsedTimer m_uptime;
     AdminAuth m_adminAuth;
     AdminApi *m_adminApi = nullptr;

@@ -78,4 +78,5 @@ void Tenant::setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime)
     m_trunksTime = reportTime;
     m_trunks = trunks;
     m_trunksSeenMs = QDateTime::currentMSecsSinceEpoch();
+    emit trunksChanged();
 }

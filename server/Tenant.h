@@ -73,6 +73,8 @@ public:
     // The one hook for ID tokens (register; join/identify use the same verifier): nullopt when
     // the token fails verification or the tenant has no `oidc` configuration.
     std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
+signals:
+    void trunksChanged(); // a newer trunk-status report was kept (the admin socket shows it)
 
 private:
     TenantConfig m_config;

@@ -103,6 +103,8 @@ int main(int argc, char *argv[])
         return fail(error);
     std::printf("switchboard listening on http://%s:%u\n", qPrintable(config->listenHost),
                 unsigned(server.httpPort()));
+    std::printf("admin socket on ws://%s:%u/admin (switchboard-console)\n",
+                qPrintable(config->adminHost), unsigned(server.adminPort()));
     std::fflush(stdout);
 
     SignalWatcher watcher;

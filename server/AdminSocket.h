@@ -1,0 +1,88 @@
+#pragma once
+
+#include <QHash>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QLatin1StringView>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+#include <QWebSocketServer>
+#include <functional>
+
+class AdminConnection;
+class QTcpServer;
+class QTcpSocket;
+class Application;
+class Room;
+class Tenant;
+
+// The operator consoles' WebSocket (DESIGN.md "Admin socket and console", docs/admin-socket.md):
+// its own listener on `adminListen`, path /admin, no Origin allowed, challenge-response or admin
+// Bearer auth, then a snapshot and the tenant's live events. Observes the tenants' registries;
+// telephony publishes its events with publish().
+class AdminSocket : public QObject {
+    Q_OBJECT
+public:
+    explicit AdminSocket(Application &app, QObject *parent = nullptr);
+    ~AdminSocket() override;
+
+    // Listens on adminHost:adminPort; false with *error (a non-loopback address without tls).
+    bool listen(QString *error);
+    quint16 port() const;
+    int connectionCount() const { return int(m_connections.size()); }
+    // Starts observing a tenant added after start (a reload).
+    void addTenant(Tenant *tenant) { watchTenant(tenant); }
+
+    // Sends `{"type":type, ...body}` to every authenticated console of the tenant.
+    void publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body);
+
+    // An admin Bearer check (OIDC): true with *actor set when the token has admin rights.
+    using BearerVerifier = std::function<bool(Tenant &, const QString &token, QString *actor)>;
+    void setBearerVerifier(BearerVerifier verifier) { m_bearer = std::move(verifier); }
+    // Extra snapshot/counters content from parts that live elsewhere (phones, trunks, rings).
+    using Section = std::function<QJsonValue(Tenant &)>;
+    void addSnapshotSection(const QString &key, Section section);
+    void addCounter(const QString &key, std::function<int(Tenant &)> counter);
+    // Unsent bytes after which a console is dropped (default 4 MiB).
+    void setMaxPendingBytes(qint64 bytes) { m_maxPending = bytes; }
+
+    QJsonObject snapshotFor(Tenant &tenant) const;
+    QJsonObject countersFor(Tenant &tenant) const;
+    static QJsonObject describeRoom(const Room &room);
+
+private:
+    void onTcpConnection();
+    void onNewConnection();
+    void onMessage(AdminConnection *connection, const QString &text);
+    void authenticate(AdminConnection *connection, const QJsonObject &body);
+    void runCommand(AdminConnection *connection, const QString &type, const QJsonObject &body);
+    QString kick(Tenant &tenant, const QString &peerId);
+    // A virtual number, alias or whitelist edit; answers the console and tells every console of
+    // the tenant the new list.
+    void runEdit(AdminConnection *connection, const QString &type, const QJsonObject &body);
+    QJsonArray trunksJson(const Tenant &tenant) const;
+    QJsonArray virtualNumbersJson(const Tenant &tenant) const;
+    QJsonArray aliasesJson(const Tenant &tenant) const;
+    QJsonArray whitelistJson(const Tenant &tenant) const;
+    void watchTenant(Tenant *tenant);
+    void watchRoom(const Tenant *tenant, Room *room);
+    void tick();
+
+    Application &m_app;
+    // Our own listener (QSslServer with tls) hands sockets to m_server, so that each
+    // console's TCP socket, and so its unsent bytes, stays in reach.
+    std::unique_ptr<QTcpServer> m_listener;
+    QWebSocketServer m_server;
+    QHash<QPair<QHostAddress, quint16>, QPointer<QTcpSocket>> m_upgrading;
+    QSet<AdminConnection *> m_connections;
+    QTimer m_tick;
+    qint64 m_maxPending = 4 * 1024 * 1024;
+    BearerVerifier m_bearer;
+    QList<QPair<QString, Section>> m_sections;
+    QList<QPair<QString, std::function<int(Tenant &)>>> m_counters;
+};
