@@ -2,8 +2,10 @@
 
 #include "AdminSocket.h"
 #include "PeerSession.h"
+#include "PublicFlags.h"
 #include "Resources.h"
 #include "Tenant.h"
+#include "Webhooks.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -23,9 +25,11 @@ Application::Application(const ServerConfig &config, QObject *parent)
     for (const TenantConfig &t : std::as_const(m_config.tenants)) {
         auto *tenant = new Tenant(t, m_config, this);
         m_tenants.append(tenant);
+        tenant->setStore(&m_store);
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);
     }
+    Webhooks::install(m_api);
     m_door = std::make_unique<FrontDoor>(
             m_config, m_api,
             [this](const QString &host) {
@@ -37,6 +41,8 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
     m_uptime.start();
+    m_publicFlags = std::make_unique<PublicFlags>(*this);
+    m_publicFlags->registerRoutes(m_api);
     m_prune.setInterval(std::chrono::hours(24));
     connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
     m_admin = std::make_unique<AdminSocket>(*this);

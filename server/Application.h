@@ -15,6 +15,7 @@
 
 class AdminSocket;
 class PeerSession;
+class PublicFlags;
 class Tenant;
 
 // Owns the tenants, the front door and the sessions, and wires them in one place.
@@ -38,6 +39,7 @@ public:
     qint64 uptimeMs() const { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
     Store &store() { return m_store; }
+    PublicFlags &publicFlags() { return *m_publicFlags; }
     // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
     void pruneLogs();
 
@@ -56,4 +58,5 @@ private:
     QElapsedTimer m_uptime;
     Store m_store;
     QTimer m_prune;
+    std::unique_ptr<PublicFlags> m_publicFlags;
 };

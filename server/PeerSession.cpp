@@ -182,12 +182,17 @@ void PeerSession::holdMembership()
 void PeerSession::onText(const QString &text)
 {
     m_lastSeenMs = nowMs();
+    const bool firstFrame = !m_gotFrame;
     m_gotFrame = true;
     if (!m_tenant || m_closingByUs)
         return;
     const Frame frame = Frame::parse(text);
     if (!frame.isValid()) {
         sendError("bad-frame"_L1, frame.typeName());
+        return;
+    }
+    if (m_tenant->bridge().isBridge(this)) {
+        m_tenant->bridge().handleFrame(*this, frame);
         return;
     }
     switch (frame.type()) {
@@ -212,12 +217,25 @@ void PeerSession::onText(const QString &text)
         sendError("invalid-token"_L1, frame.typeName());
         return;
     case Frame::Type::Dial:
+        m_tenant->dialer().dial(*this, frame.string("number"_L1).value_or(QString()),
+                                frame.string("trunk"_L1));
+        return;
     case Frame::Type::Hangup:
+        m_tenant->dialer().hangup(*this, frame);
+        return;
     case Frame::Type::Register:
+        m_tenant->rings().registerPhone(*this, frame);
+        return;
     case Frame::Type::Answer:
+        m_tenant->rings().answer(*this, frame);
+        return;
     case Frame::Type::Decline:
+        m_tenant->rings().decline(*this, frame);
+        return;
     case Frame::Type::BridgeHello:
-    case Frame::Type::DialStatus:
+        m_tenant->bridge().hello(*this, frame, firstFrame);
+        return;
+    case Frame::Type::DialStatus: // only the bridge session sends these
     case Frame::Type::Registrar:
     case Frame::Type::Unknown:
         sendError("bad-frame"_L1, frame.typeName());
@@ -238,11 +256,18 @@ void PeerSession::handleJoin(const Frame &frame)
     }
     QString roomId = frame.string("room"_L1).value_or(QString());
     Room::Kind kind = Room::Kind::Conference;
-    if (roomId == u"random"_s)
+    const auto dial = frame.string("dial"_L1);
+    if (roomId == u"random"_s) {
         roomId = RoomRegistry::mintId();
-    else if (!NameRules::isRoomId(roomId)) {
+        if (const auto vnumRoom = dial ? m_tenant->dialer().vnumRoomFor(*dial, false) : std::nullopt) {
+            roomId = *vnumRoom;
+            kind = Room::Kind::VirtualNumber;
+        }
+    } else if (!NameRules::isRoomId(roomId)) {
         sendError("bad-frame"_L1, ref);
         return;
+    } else if (m_tenant->rings().isCallRoom(roomId)) {
+        kind = Room::Kind::Call; // a room minted for a ring stays a call room
     }
     const auto name = NameRules::normaliseDisplayName(frame.string("name"_L1).value_or(QString()));
     if (!name) {
@@ -281,7 +306,8 @@ void PeerSession::handleJoin(const Frame &frame)
         return;
     }
     auto m = std::make_unique<Room::Member>();
-    m->peerId = Crypto::randomId();
+    const QString phoneId = m_tenant->rings().phonePeerId(this); // a phone keeps its peerId
+    m->peerId = phoneId.isEmpty() ? Crypto::randomId() : phoneId;
     m->name = *name;
     m->kind = peerKind;
     m->session = this;
@@ -293,6 +319,8 @@ void PeerSession::handleJoin(const Frame &frame)
     sendWelcome(me, false);
     room->broadcast(joined, m_peerId);
     qCDebug(lcSignal) << "join" << m_peerId;
+    if (dial) // welcome comes first; the join stands if the dial fails
+        m_tenant->dialer().dial(*this, *dial, frame.string("trunk"_L1));
 }
 
 void PeerSession::handleResume(const Frame &frame, const QString &token)

@@ -36,6 +36,7 @@ public:
     const QString &peerId() const { return m_peerId; }
     Room *room() const { return m_room; }
     const QHostAddress &clientAddress() const { return m_client; }
+    const QString &host() const { return m_host; } // normalised Host, as signatures use it
 
 signals:
     void finished();

@@ -14,8 +14,9 @@ Room::Room(const QString &id, Kind kind, int maxPeers, QObject *parent)
 QString Room::publicLabel() const
 {
     if (m_kind == Kind::VirtualNumber) {
-        // vnum-<number>-<random>: keep the number, hide the random part.
-        const qsizetype cut = m_id.lastIndexOf(u'-');
+        // vnum-<number>-<random>: keep the number, hide the random part (which may itself
+        // hold '-', so cut at the first '-' after the number, not the last).
+        const qsizetype cut = m_id.indexOf(u'-', 5);
         return m_id.left(cut + 1) + u"…"_s;
     }
     return u"room-…"_s;

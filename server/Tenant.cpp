@@ -8,7 +8,10 @@ Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *
     : QObject(parent),
       m_config(config),
       m_server(server),
-      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this)
+      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this),
+      m_bridge(*this, this),
+      m_rings(*this, this),
+      m_dialer(*this, this)
 {
     connect(&m_rooms, &RoomRegistry::roomCreated, this, [this](Room *room) {
         connect(room, &Room::peerLeft, this,
@@ -20,6 +23,12 @@ void Tenant::reconfigure(const TenantConfig &config)
 {
     m_config = config;
     m_rooms.setLimits(m_server.limits.maxRooms, m_server.limits.maxPeersPerRoom);
+}
+
+std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToken) const
+{
+    Q_UNUSED(idToken);
+    return std::nullopt;
 }
 
 QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)

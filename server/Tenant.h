@@ -1,12 +1,18 @@
 #pragma once
 
+#include "BridgeLink.h"
+#include "Dialer.h"
+#include "RingDispatcher.h"
 #include "RoomRegistry.h"
 #include "ServerConfig.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 
 #include <optional>
+
+class Store;
 
 // One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
 // the bridge link and trunks). The Application owns the tenants.
@@ -47,6 +53,24 @@ public:
     void forgetResumeToken(const QString &peerId);
     int resumeTokenCount() const { return int(m_resumeByHash.size()); }
 
+    // Telephony (DESIGN.md "Office phones, the SIP bridge, rings and dials").
+    BridgeLink &bridge() { return m_bridge; }
+    RingDispatcher &rings() { return m_rings; }
+    Dialer &dialer() { return m_dialer; }
+    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
+    Store *store() const { return m_store; }
+    void setStore(Store *store) { m_store = store; }
+
+    struct VerifiedToken
+    {
+        QJsonObject identity; // {name, issuer}
+        bool phoneRights = false;
+        bool adminRights = false;
+    };
+    // The one hook for ID tokens (register, and later join/identify): nullopt when the token
+    // fails verification. No identity provider is wired yet, so every token fails.
+    std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
+
 signals:
     void trunksChanged(); // a newer trunk-status report was kept (the admin socket shows it)
 
@@ -60,4 +84,8 @@ private:
     qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
+    Store *m_store = nullptr;
+    BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
+    RingDispatcher m_rings;
+    Dialer m_dialer;
 };

@@ -1,0 +1,90 @@
+#pragma once
+
+// One raw HTTP/1.1 exchange for tests, driven by the event loop (the server runs in the test's
+// thread): the request is written as given, the answer is parsed into status, headers and body.
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QTcpSocket>
+#include <QTest>
+
+struct RawResponse
+{
+    int status = 0; // 0: no answer
+    QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
+    QByteArray body;
+    QByteArray raw; // everything read
+
+    QByteArray header(QByteArrayView name) const // name lower-case
+    {
+        for (const auto &h : headers) {
+            if (h.first == name)
+                return h.second;
+        }
+        return {};
+    }
+    bool hasHeader(QByteArrayView name) const
+    {
+        for (const auto &h : headers) {
+            if (h.first == name)
+                return true;
+        }
+        return false;
+    }
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+};
+
+inline RawResponse rawHttp(quint16 port, const QByteArray &request, int timeoutMs = 5000)
+{
+    RawResponse r;
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!QTest::qWaitFor([&] { return s.state() == QAbstractSocket::ConnectedState; }, timeoutMs))
+        return r;
+    s.write(request);
+    const bool head = request.startsWith("HEAD ");
+    qsizetype headEnd = -1;
+    qsizetype want = 0;
+    const auto complete = [&] {
+        r.raw += s.readAll();
+        if (headEnd < 0) {
+            headEnd = r.raw.indexOf("\r\n\r\n");
+            if (headEnd < 0)
+                return s.state() != QAbstractSocket::ConnectedState;
+            const QList<QByteArray> lines = r.raw.left(headEnd).split('\n');
+            for (qsizetype i = 1; i < lines.size(); ++i) {
+                const QByteArray line = lines[i].trimmed();
+                const qsizetype colon = line.indexOf(':');
+                if (colon > 0)
+                    r.headers.append({ line.left(colon).trimmed().toLower(),
+                                       line.mid(colon + 1).trimmed() });
+            }
+            if (!head)
+                want = r.header("content-length").toLongLong();
+        }
+        return r.raw.size() >= headEnd + 4 + want
+                || s.state() != QAbstractSocket::ConnectedState;
+    };
+    if (!QTest::qWaitFor(complete, timeoutMs))
+        qWarning("rawHttp: no complete answer");
+    if (!r.raw.startsWith("HTTP/1.") || headEnd < 0)
+        return r;
+    r.status = r.raw.mid(9, 3).toInt();
+    r.body = r.raw.mid(headEnd + 4);
+    return r;
+}
+
+// "GET /signal.ashx?<query> HTTP/1.1" with Host and Connection: close, plus extra header lines.
+inline QByteArray httpRequest(const QByteArray &method, const QByteArray &query,
+                              const QByteArray &host, const QByteArray &extraHeaders = {})
+{
+    QByteArray target = "/signal.ashx";
+    if (!query.isEmpty())
+        target += '?' + query;
+    return method + ' ' + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+            + extraHeaders + "\r\n";
+}
