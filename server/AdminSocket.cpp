@@ -91,7 +91,11 @@ bool AdminSocket::listen(QString *error)
     if (!m_listener)
         m_listener = std::make_unique<QTcpServer>();
     connect(m_listener.get(), &QTcpServer::newConnection, this, &AdminSocket::onTcpConnection);
-    if (!m_listener->listen(address, config.adminPort)) {
+    quint16 port = config.adminPort;
+    // A public port of 0 means a test: a default admin port would make parallel tests collide.
+    if (config.listenPort == 0 && port == ServerConfig().adminPort)
+        port = 0;
+    if (!m_listener->listen(address, port)) {
         *error = u"adminListen: %1"_s.arg(m_listener->errorString());
         return false;
     }
