@@ -35,6 +35,8 @@ public:
     bool listen(QString *error);
     quint16 port() const;
     int connectionCount() const { return int(m_connections.size()); }
+    // Starts observing a tenant added after start (a reload).
+    void addTenant(Tenant *tenant) { watchTenant(tenant); }
 
     // Sends `{"type":type, ...body}` to every authenticated console of the tenant.
     void publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body);

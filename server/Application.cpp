@@ -110,6 +110,60 @@ Tenant *Application::tenantForHost(const QString &normalisedHost) const
     return m_tenantByHost.value(normalisedHost);
 }
 
+void Application::shutdown(int graceMs)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    m_door->close();
+    m_sweep.stop();
+    qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
+    const auto sessions = m_sessions;
+    for (PeerSession *s : sessions)
+        s->kick("shutdown"_L1, 1001, "closed"_L1);
+    if (m_sessions.isEmpty()) {
+        QTimer::singleShot(0, this, &Application::stopped);
+        return;
+    }
+    QTimer::singleShot(graceMs, this, &Application::stopped);
+}
+
+void Application::reload(const ServerConfig &config)
+{
+    const QString listenHost = m_config.listenHost;
+    const quint16 listenPort = m_config.listenPort;
+    const QString adminHost = m_config.adminHost;
+    const quint16 adminPort = m_config.adminPort;
+    const QString dataDir = m_config.dataDir;
+    m_config = config;
+    m_config.listenHost = listenHost;
+    m_config.listenPort = listenPort;
+    m_config.adminHost = adminHost;
+    m_config.adminPort = adminPort;
+    m_config.dataDir = dataDir;
+    m_door->setConfig(m_config);
+    m_tenantByHost.clear();
+    for (const TenantConfig &t : std::as_const(m_config.tenants)) {
+        Tenant *tenant = nullptr;
+        for (Tenant *existing : std::as_const(m_tenants)) {
+            if (existing->config().host == t.host)
+                tenant = existing;
+        }
+        if (tenant) {
+            tenant->reconfigure(t);
+        } else {
+            tenant = new Tenant(t, m_config, this);
+            m_tenants.append(tenant);
+            m_admin->addTenant(tenant);
+        }
+        for (const QString &h : t.hosts)
+            m_tenantByHost.insert(h, tenant);
+    }
+    // A tenant dropped from the file keeps its live sockets but is reachable no more.
+    m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
+    qCInfo(lcApp) << "configuration reloaded:" << m_config.tenants.size() << "tenant(s)";
+}
+
 void Application::onWebSocket(QWebSocket *socket, const UpgradeInfo &info)
 {
     auto *session = new PeerSession(socket, tenantForHost(info.host), info, m_config, this);
@@ -117,6 +171,8 @@ void Application::onWebSocket(QWebSocket *socket, const UpgradeInfo &info)
     connect(session, &PeerSession::finished, this, [this, session] {
         m_sessions.remove(session);
         session->deleteLater();
+        if (m_stopping && m_sessions.isEmpty())
+            emit stopped();
     });
 }
 

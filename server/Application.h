@@ -43,6 +43,16 @@ public:
     // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
     void pruneLogs();
 
+    // Stops accepting, sends `kicked shutdown` + close 1001 to every socket, and emits
+    // stopped() once they are gone (or after `graceMs`).
+    void shutdown(int graceMs = 4000);
+    // Applies a reloaded configuration (tenants, secrets, limits) without dropping connections.
+    // Listen addresses are kept; they change only with a restart.
+    void reload(const ServerConfig &config);
+
+signals:
+    void stopped();
+
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
     void sweep();
@@ -56,6 +66,7 @@ private:
     QTimer m_sweep;
     std::unique_ptr<AdminSocket> m_admin;
     QElapsedTimer m_uptime;
+    bool m_stopping = false;
     Store m_store;
     QTimer m_prune;
     std::unique_ptr<PublicFlags> m_publicFlags;

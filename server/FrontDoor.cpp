@@ -78,7 +78,11 @@ void FrontDoor::incomingConnection(qintptr descriptor)
     const QHostAddress peer = socket->peerAddress();
     int &count = m_perIp[peer];
     ++count;
-    connect(socket, &QObject::destroyed, this, [this, peer] {
+    // The ticket releases the slot when the connection's owner dies: first the TCP socket, after
+    // an upgrade the QWebSocket (see onWebSocketPending).
+    auto *ticket = new QObject(socket);
+    ticket->setObjectName(u"sb-connection-ticket"_s);
+    connect(ticket, &QObject::destroyed, this, [this, peer] {
         auto it = m_perIp.find(peer);
         if (it != m_perIp.end() && --it.value() <= 0)
             m_perIp.erase(it);
@@ -98,8 +102,8 @@ void FrontDoor::incomingConnection(qintptr descriptor)
 
 void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &info)
 {
-    m_upgrading.insert({ socket->peerAddress(), socket->peerPort() }, info);
     const auto key = qMakePair(socket->peerAddress(), socket->peerPort());
+    m_upgrading.insert(key, Upgrading{ info, socket->findChild<QObject *>(u"sb-connection-ticket"_s) });
     connect(socket, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
     m_ws.handleConnection(socket);
 }
@@ -114,7 +118,9 @@ void FrontDoor::onWebSocketPending()
             ws->deleteLater();
             continue;
         }
-        const UpgradeInfo info = it.value();
+        const UpgradeInfo info = it->info;
+        if (it->ticket)
+            it->ticket->setParent(ws);
         m_upgrading.erase(it);
         ws->setMaxAllowedIncomingFrameSize(quint64(m_config.limits.maxFrameBytes));
         ws->setMaxAllowedIncomingMessageSize(quint64(m_config.limits.maxFrameBytes));

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QPointer>
 #include <QTcpServer>
 #include <QWebSocketServer>
 
@@ -58,5 +59,10 @@ private:
     OriginList m_origins;
     QWebSocketServer m_ws;
     QHash<QHostAddress, int> m_perIp;
-    QHash<QPair<QHostAddress, quint16>, UpgradeInfo> m_upgrading;
+    struct Upgrading
+    {
+        UpgradeInfo info;
+        QPointer<QObject> ticket;
+    };
+    QHash<QPair<QHostAddress, quint16>, Upgrading> m_upgrading;
 };

@@ -33,9 +33,13 @@ PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &
       m_host(info.host),
       m_createdMs(nowMs()),
       m_lastSeenMs(m_createdMs),
-      m_lastPingMs(m_createdMs)
+      m_lastPingMs(m_createdMs),
+      m_signalBucket(config.limits.signalBurst),
+      m_joinBucket(config.limits.joinBurst)
 {
     m_socket->setParent(this);
+    connect(m_socket, &QWebSocket::bytesWritten, this,
+            [this](qint64 n) { m_pendingWriteBytes = qMax<qint64>(0, m_pendingWriteBytes - n); });
     connect(m_socket, &QWebSocket::textMessageReceived, this, &PeerSession::onText);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
         m_lastSeenMs = nowMs();
@@ -71,13 +75,61 @@ Room::Member *PeerSession::member() const
 
 void PeerSession::sendText(const QString &frame)
 {
-    if (m_socket->state() == QAbstractSocket::ConnectedState)
-        m_socket->sendTextMessage(frame);
+    if (m_socket->state() != QAbstractSocket::ConnectedState || m_closingByUs)
+        return;
+    m_pendingWriteBytes += frame.size();
+    if (m_pendingWriteBytes > m_config.limits.maxWriteBufferBytes) {
+        // The client does not read: drop it rather than buffer without bound. It may resume.
+        qCDebug(lcSignal) << "write buffer over its bound" << m_peerId;
+        closeWith(4003, false);
+        return;
+    }
+    m_socket->sendTextMessage(frame);
 }
 
 void PeerSession::sendError(QLatin1StringView code, QStringView ref)
 {
+    // Errors count toward the limit, so a stream of bad frames is throttled like any other.
+    m_signalBucket.charge(nowMs(), m_config.limits.signalPerSec, m_config.limits.signalBurst);
     sendText(FrameWriter::error(code, ref));
+}
+
+bool PeerSession::admit(const Frame &frame, qint64 now)
+{
+    const auto &l = m_config.limits;
+    bool ok;
+    switch (frame.type()) {
+    case Frame::Type::Join:
+    case Frame::Type::Register:
+    case Frame::Type::Identify:
+        ok = m_joinBucket.take(now, l.joinPerSec, l.joinBurst);
+        break;
+    case Frame::Type::Dial: // dials have their own per-peer limit (3 a minute) where they are handled
+        ok = true;
+        break;
+    default:
+        ok = m_signalBucket.take(now, l.signalPerSec, l.signalBurst);
+        break;
+    }
+    if (ok) {
+        // Over the limit ends only after a second without a refused frame: a flood that the
+        // refill lets through one frame at a time is still a flood.
+        if (now - m_lastRejectMs > 1000)
+            m_overLimitSinceMs = 0;
+        return true;
+    }
+    m_lastRejectMs = now;
+    if (m_overLimitSinceMs == 0)
+        m_overLimitSinceMs = now;
+    if (now - m_overLimitSinceMs >= qint64(l.rateLimitCloseSec) * 1000) {
+        closeWith(4008, true);
+        return false;
+    }
+    if (now - m_lastRateErrorMs >= 1000) {
+        m_lastRateErrorMs = now;
+        sendText(FrameWriter::error("rate-limited"_L1, frame.typeName()));
+    }
+    return false;
 }
 
 void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReason)
@@ -90,6 +142,11 @@ void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReas
     else
         m_holdOnClose = true;
     m_socket->close(QWebSocketProtocol::CloseCode(code));
+    // A peer that never reads would keep the socket half-closed: cut it after a grace.
+    QTimer::singleShot(5000, this, [this] {
+        if (m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+    });
 }
 
 void PeerSession::kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason)
@@ -187,6 +244,8 @@ void PeerSession::onText(const QString &text)
     if (!m_tenant || m_closingByUs)
         return;
     const Frame frame = Frame::parse(text);
+    if (!admit(frame, m_lastSeenMs))
+        return;
     if (!frame.isValid()) {
         sendError("bad-frame"_L1, frame.typeName());
         return;

@@ -2,6 +2,7 @@
 
 #include "FrontDoor.h"
 #include "Room.h"
+#include "TokenBucket.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -54,6 +55,8 @@ private:
     void holdMembership();
     // Detaches this socket from its member without ending it (a resume took it over).
     void detachMember();
+    // Token buckets (DESIGN.md "Limits"): false when the frame must be dropped.
+    bool admit(const Frame &frame, qint64 nowMs);
 
     QWebSocket *m_socket;
     QPointer<Tenant> m_tenant;
@@ -65,6 +68,12 @@ private:
     qint64 m_createdMs;
     qint64 m_lastSeenMs;
     qint64 m_lastPingMs;
+    qint64 m_overLimitSinceMs = 0; // 0: not over the limit
+    qint64 m_lastRejectMs = 0;
+    qint64 m_lastRateErrorMs = 0;
+    qint64 m_pendingWriteBytes = 0;
+    TokenBucket m_signalBucket;
+    TokenBucket m_joinBucket;
     QLatin1StringView m_endReason; // set when we close and already know how the membership ends
     bool m_holdOnClose = false;
     bool m_closingByUs = false;

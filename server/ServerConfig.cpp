@@ -371,11 +371,20 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
             c.limits.maxPeersPerRoom = lim->integer(u"maxPeersPerRoom"_s, 16, 2, 1000);
             c.limits.maxConnectionsPerIp = lim->integer(u"maxConnectionsPerIp"_s, 64, 1, 1000000);
             c.limits.maxRooms = lim->integer(u"maxRooms"_s, 10000, 1, 10000000);
+            c.limits.signalPerSec = lim->integer(u"signalPerSec"_s, 50, 1, 100000);
+            c.limits.signalBurst = lim->integer(u"signalBurst"_s, 500, 1, 1000000);
+            c.limits.joinPerSec = lim->integer(u"joinPerSec"_s, 1, 1, 100000);
+            c.limits.joinBurst = lim->integer(u"joinBurst"_s, 5, 1, 1000000);
+            c.limits.dialPerMin = lim->integer(u"dialPerMin"_s, 3, 1, 100000);
+            c.limits.rateLimitCloseSec = lim->integer(u"rateLimitCloseSec"_s, 10, 1, 3600);
+            c.limits.maxWriteBufferBytes = lim->integer(u"maxWriteBufferBytes"_s, 1 << 20, 65536, 1 << 30);
             lim->finish();
         }
         c.keepaliveSec = r.integer(u"keepaliveSec"_s, 25, 1, 3600);
         c.resumeGraceSec = r.integer(u"resumeGraceSec"_s, 30, 0, 3600);
         c.retentionDays = r.integer(u"retentionDays"_s, 90, 1, 36500);
+        c.firstFrameTimeoutSec = r.integer(u"firstFrameTimeoutSec"_s, 10, 1, 3600);
+        c.httpIdleTimeoutSec = r.integer(u"httpIdleTimeoutSec"_s, 30, 1, 3600);
         c.trustedProxies = cidrList(r, u"trustedProxies"_s, {});
         const QJsonArray tenants = r.array(u"tenants"_s);
         if (tenants.isEmpty())

@@ -20,6 +20,14 @@ struct Limits
     int maxPeersPerRoom = 16;
     int maxConnectionsPerIp = 64;
     int maxRooms = 10000;
+    // Per-socket token buckets (DESIGN.md "Limits").
+    int signalPerSec = 50;
+    int signalBurst = 500;
+    int joinPerSec = 1; // join, register and identify
+    int joinBurst = 5;
+    int dialPerMin = 3;
+    int rateLimitCloseSec = 10; // close 4008 after this long over the limit
+    qint64 maxWriteBufferBytes = 1 << 20; // a socket whose unsent data passes this is dropped (4003)
 };
 
 struct TurnConfig

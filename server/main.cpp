@@ -1,5 +1,6 @@
 #include "Application.h"
 #include "ServerConfig.h"
+#include "SignalWatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -35,30 +36,45 @@ int main(int argc, char *argv[])
     parser.addOptions({ configOpt, listenOpt, adminOpt, dataOpt, checkOpt });
     parser.process(app);
 
+    // Loads the file (or the embedded default) and applies the command-line overrides; used at
+    // start-up and again on SIGHUP.
+    const auto loadConfig = [&](QString *error) -> std::optional<ServerConfig> {
+        std::optional<ServerConfig> config;
+        QString dataDir = parser.value(dataOpt);
+        if (parser.isSet(configOpt)) {
+            QFile f(parser.value(configOpt));
+            if (!f.open(QIODevice::ReadOnly)) {
+                *error = u"--config: cannot read %1"_s.arg(f.fileName());
+                return std::nullopt;
+            }
+            config = ServerConfig::parse(f.readAll(), error);
+            if (config && dataDir.isEmpty())
+                dataDir = config->dataDir;
+        } else {
+            if (dataDir.isEmpty())
+                dataDir = ServerConfig::defaultDataDir();
+            config = ServerConfig::embeddedDefault(dataDir, error);
+        }
+        if (!config)
+            return std::nullopt;
+        config->dataDir = dataDir.isEmpty() ? ServerConfig::defaultDataDir() : dataDir;
+        if (parser.isSet(listenOpt)
+            && !ServerConfig::parseHostPort(parser.value(listenOpt), &config->listenHost, &config->listenPort)) {
+            *error = u"--listen: expected HOST:PORT"_s;
+            return std::nullopt;
+        }
+        if (parser.isSet(adminOpt)
+            && !ServerConfig::parseHostPort(parser.value(adminOpt), &config->adminHost, &config->adminPort)) {
+            *error = u"--admin-listen: expected HOST:PORT"_s;
+            return std::nullopt;
+        }
+        return config;
+    };
+
     QString error;
-    std::optional<ServerConfig> config;
-    QString dataDir = parser.value(dataOpt);
-    if (parser.isSet(configOpt)) {
-        QFile f(parser.value(configOpt));
-        if (!f.open(QIODevice::ReadOnly))
-            return fail(u"--config: cannot read %1"_s.arg(f.fileName()));
-        config = ServerConfig::parse(f.readAll(), &error);
-        if (config && dataDir.isEmpty())
-            dataDir = config->dataDir;
-    } else {
-        if (dataDir.isEmpty())
-            dataDir = ServerConfig::defaultDataDir();
-        config = ServerConfig::embeddedDefault(dataDir, &error);
-    }
+    const std::optional<ServerConfig> config = loadConfig(&error);
     if (!config)
         return fail(error);
-    config->dataDir = dataDir.isEmpty() ? ServerConfig::defaultDataDir() : dataDir;
-    if (parser.isSet(listenOpt)
-        && !ServerConfig::parseHostPort(parser.value(listenOpt), &config->listenHost, &config->listenPort))
-        return fail(u"--listen: expected HOST:PORT"_s);
-    if (parser.isSet(adminOpt)
-        && !ServerConfig::parseHostPort(parser.value(adminOpt), &config->adminHost, &config->adminPort))
-        return fail(u"--admin-listen: expected HOST:PORT"_s);
     if (parser.isSet(checkOpt)) {
         std::printf("configuration OK: %d tenant(s)\n", int(config->tenants.size()));
         return 0;
@@ -74,5 +90,17 @@ int main(int argc, char *argv[])
     std::printf("admin socket on ws://%s:%u/admin (switchboard-console)\n",
                 qPrintable(config->adminHost), unsigned(server.adminPort()));
     std::fflush(stdout);
+
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server, [&server] { server.shutdown(); });
+    QObject::connect(&server, &Application::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
+    QObject::connect(&watcher, &SignalWatcher::reloadRequested, &server, [&] {
+        QString reloadError;
+        if (const auto fresh = loadConfig(&reloadError))
+            server.reload(*fresh);
+        else
+            std::fprintf(stderr, "switchboard-server: reload refused, keeping the running configuration: %s\n",
+                         qPrintable(reloadError));
+    });
     return app.exec();
 }

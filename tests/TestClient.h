@@ -9,6 +9,43 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <QTcpSocket>
+
+// A masked client text frame, for raw-socket tests that must control reading themselves.
+inline QByteArray maskedTextFrame(const QByteArray &payload)
+{
+    QByteArray f;
+    f.append(char(0x81));
+    const quint8 mask[4] = { 1, 2, 3, 4 };
+    if (payload.size() < 126) {
+        f.append(char(0x80 | payload.size()));
+    } else {
+        f.append(char(0x80 | 126));
+        f.append(char(payload.size() >> 8));
+        f.append(char(payload.size() & 0xff));
+    }
+    f.append(reinterpret_cast<const char *>(mask), 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        f.append(char(payload[i] ^ mask[i % 4]));
+    return f;
+}
+
+// Opens a raw WebSocket (handshake only) on `socket`; true once the server answered 101.
+inline bool rawWebSocketOpen(QTcpSocket &socket, quint16 port)
+{
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000))
+        return false;
+    socket.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray head;
+    return QTest::qWaitFor([&] {
+        while (socket.bytesAvailable() && !head.endsWith("\r\n\r\n"))
+            head += socket.read(1);
+        return head.endsWith("\r\n\r\n") && head.startsWith("HTTP/1.1 101");
+    }, 5000);
+}
+
 class TestClient : public QObject
 {
 public:

@@ -68,23 +68,6 @@ int rawRequest(quint16 port, const QByteArray &request, QByteArray *response = n
     return all.mid(9, 3).toInt();
 }
 
-QByteArray maskedTextFrame(const QByteArray &payload)
-{
-    QByteArray f;
-    f.append(char(0x81));
-    const quint8 mask[4] = { 1, 2, 3, 4 };
-    if (payload.size() < 126) {
-        f.append(char(0x80 | payload.size()));
-    } else {
-        f.append(char(0x80 | 126));
-        f.append(char(payload.size() >> 8));
-        f.append(char(payload.size() & 0xff));
-    }
-    f.append(reinterpret_cast<const char *>(mask), 4);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        f.append(char(payload[i] ^ mask[i % 4]));
-    return f;
-}
 } // namespace
 
 class tst_Signaling : public QObject
@@ -366,11 +349,7 @@ private slots:
         b.join(u"expire"_s, u"Bob"_s);
         // a raw client that joins and then never answers pings: dropped with 4002, then expires
         QTcpSocket raw;
-        raw.connectToHost(QHostAddress::LocalHost, app.httpPort());
-        QTRY_COMPARE(raw.state(), QAbstractSocket::ConnectedState);
-        raw.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        QTRY_VERIFY(raw.peek(64).startsWith("HTTP/1.1 101"));
+        QVERIFY(rawWebSocketOpen(raw, app.httpPort()));
         raw.write(maskedTextFrame("{\"type\":\"join\",\"room\":\"expire\",\"name\":\"Silent\"}"));
         const QJsonObject joined = b.waitFor(u"peer-joined"_s);
         const QJsonObject left = b.waitFor(u"peer-left"_s, 10000);

@@ -1,0 +1,147 @@
+#include "TestClient.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Qt::StringLiterals;
+
+// Runs the real server binary: signals, reload and exit codes are process-level behaviour.
+class tst_Lifecycle : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+
+    QString writeConfig(const QString &extraHost)
+    {
+        const QString path = m_dir.filePath(u"config.json"_s);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return {};
+        QString hosts = u"\"localhost\""_s;
+        if (!extraHost.isEmpty())
+            hosts += u",\""_s + extraHost + u'"';
+        f.write(QStringLiteral("{\"listen\":\"127.0.0.1:0\",\"adminListen\":\"127.0.0.1:0\",\"dataDir\":\"%1\","
+                               "\"tenants\":[{\"hosts\":[%2],\"adminSecret\":\"a\",\"bridgeSecret\":\"b\"}]}")
+                        .arg(m_dir.path(), hosts)
+                        .toUtf8());
+        return path;
+    }
+
+    // Starts the server and returns its port (0 on failure).
+    quint16 start(QProcess &p, const QStringList &args)
+    {
+        p.setProgram(QStringLiteral(SWITCHBOARD_SERVER_BIN));
+        p.setArguments(args);
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start();
+        QByteArray out;
+        quint16 port = 0;
+        const QRegularExpression re(u"listening on http://[^:]+:(\\d+)"_s);
+        const bool ended = QTest::qWaitFor([&] {
+            out += p.readAll();
+            const auto m = re.match(QString::fromUtf8(out));
+            if (m.hasMatch())
+                port = quint16(m.captured(1).toUInt());
+            return port != 0 || p.state() == QProcess::NotRunning;
+        }, 10000);
+        if (port == 0 || !ended)
+            qWarning("server output: %s", out.constData());
+        return port;
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void terminate_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::addRow("SIGTERM") << int(SIGTERM);
+        QTest::addRow("SIGINT") << int(SIGINT);
+    }
+    void terminate()
+    {
+        QFETCH(int, signal);
+        QProcess p;
+        const quint16 port = start(p, { u"--config"_s, writeConfig({}) });
+        QVERIFY(port);
+        TestClient c;
+        QVERIFY(c.open(port));
+        QVERIFY(!c.join(u"r"_s, u"A"_s).isEmpty());
+        QElapsedTimer t;
+        t.start();
+        ::kill(pid_t(p.processId()), signal);
+        QCOMPARE(c.waitFor(u"kicked"_s).value(u"reason"_s).toString(), u"shutdown"_s);
+        QVERIFY(c.waitClosed());
+        QCOMPARE(int(c.socket.closeCode()), 1001);
+        QTRY_COMPARE_WITH_TIMEOUT(p.state(), QProcess::NotRunning, 6000);
+        QVERIFY(t.elapsed() < 5000);
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+    }
+
+    void reloadKeepsConnections()
+    {
+        QProcess p;
+        const QString config = writeConfig({});
+        const quint16 port = start(p, { u"--config"_s, config });
+        QVERIFY(port);
+        TestClient c;
+        QVERIFY(c.open(port));
+        QVERIFY(!c.join(u"r"_s, u"A"_s).isEmpty());
+        TestClient before;
+        QVERIFY(before.open(port, "127.0.0.1"));
+        QCOMPARE(before.waitFor(u"error"_s).value(u"code"_s).toString(), u"forbidden"_s);
+
+        writeConfig(u"127.0.0.1"_s);
+        ::kill(pid_t(p.processId()), SIGHUP);
+        TestClient after;
+        QTRY_VERIFY_WITH_TIMEOUT(after.open(port, "127.0.0.1") && after.join(u"r2"_s, u"B"_s).contains(u"peerId"_s), 5000);
+        c.send(u"{\"type\":\"ping\"}"_s);
+        QVERIFY(!c.waitFor(u"pong"_s).isEmpty()); // the old connection survived
+        p.terminate();
+        QTRY_COMPARE_WITH_TIMEOUT(p.state(), QProcess::NotRunning, 6000);
+    }
+
+    void badConfigStops_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("key");
+        QTest::addRow("unknown key") << QByteArray("{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"b\",\"x\":1}]}") << u"tenants[0].x"_s;
+        QTest::addRow("unreadable secret") << QByteArray("{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"file:/nonexistent\",\"bridgeSecret\":\"b\"}]}") << u"tenants[0].adminSecret"_s;
+    }
+    void badConfigStops()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, key);
+        const QString path = m_dir.filePath(u"bad.json"_s);
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(json);
+        f.close();
+        for (const QStringList &args : { QStringList{ u"--config"_s, path }, QStringList{ u"--config"_s, path, u"--check-config"_s } }) {
+            QProcess p;
+            p.setProcessChannelMode(QProcess::MergedChannels);
+            p.start(QStringLiteral(SWITCHBOARD_SERVER_BIN), args);
+            QTRY_COMPARE_WITH_TIMEOUT(p.state(), QProcess::NotRunning, 10000);
+            QVERIFY(p.exitCode() != 0);
+            QVERIFY(QString::fromUtf8(p.readAll()).contains(key));
+        }
+    }
+
+    void checkConfigAcceptsGood()
+    {
+        QProcess p;
+        p.start(QStringLiteral(SWITCHBOARD_SERVER_BIN), { u"--config"_s, writeConfig({}), u"--check-config"_s });
+        QTRY_COMPARE_WITH_TIMEOUT(p.state(), QProcess::NotRunning, 10000);
+        QCOMPARE(p.exitCode(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Lifecycle)
+#include "tst_lifecycle.moc"
