@@ -73,6 +73,8 @@ int RingDispatcher::ring(const Ring::Call &call)
     connect(r, &Ring::timedOut, this, [this, r] { onTimeout(r); });
     m_rings.insert(call.callId, r);
     m_callRooms.insert(call.room, 0);
+    if (Room *existing = m_tenant.rooms().find(call.room))
+        watchRoom(existing); // the bridge named a room that already exists
     int delivered = 0;
     for (auto it = m_phones.cbegin(); it != m_phones.cend(); ++it) {
         if (!matches(call.to, it->extension))
@@ -242,8 +244,10 @@ void RingDispatcher::decline(PeerSession &session, const Frame &frame)
 
 void RingDispatcher::watchRoom(Room *room)
 {
-    if (!m_callRooms.contains(room->id()))
+    if (!m_callRooms.contains(room->id()) || m_watchedRooms.contains(room))
         return;
+    m_watchedRooms.insert(room);
+    connect(room, &QObject::destroyed, this, [this, room] { m_watchedRooms.remove(room); });
     connect(room, &Room::peerJoined, this, [this, room](const QString &peerId) {
         const Room::Member *m = room->member(peerId);
         if (!m || m->kind != "bridge"_L1)

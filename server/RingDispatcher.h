@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 class Frame;
@@ -78,4 +79,5 @@ private:
     QHash<QString, Ring *> m_rings; // by callId
     QHash<QString, qint64> m_ended; // callId → when it ended (ms)
     QHash<QString, qint64> m_callRooms; // room id → when its ring ended (ms), 0 while in flight
+    QSet<Room *> m_watchedRooms; // call rooms whose joins and leaves are watched
 };

@@ -39,6 +39,7 @@ private slots:
     void clearReasons_data();
     void clearReasons();
     void answerElsewhere();
+    void answerInExistingRoom();
     void answerWithoutBridge();
     void decline();
     void timeout();
@@ -509,6 +510,31 @@ void tst_Telephony::answerElsewhere()
     // The bridge's clear afterwards leaves no second row.
     clear(callId, u"caller-hung-up"_s);
     QCOMPARE(cdrsFor(*m_app, hostA, callId).size(), 1);
+}
+
+void tst_Telephony::answerInExistingRoom()
+{
+    // The bridge may name a room that already exists: the call still ends when its peer leaves.
+    auto b = bridge();
+    QVERIFY(b);
+    const QString room = u"existing-"_s + Crypto::randomId();
+    Client host(m_port);
+    QVERIFY(host.waitConnected());
+    QVERIFY(!host.join(room).isEmpty());
+    auto p = phone(u"100"_s);
+    QVERIFY(p);
+    const QString callId = u"existing-"_s + Crypto::randomId();
+    QCOMPARE(ring(callId, u"100"_s, room), 1);
+    QCOMPARE(p->take(u"ring"_s).value(u"room"_s).toString(), room);
+    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    QCOMPARE(b->take(u"ring-answered"_s).value(u"room"_s).toString(), room);
+    Client caller(m_port);
+    QVERIFY(caller.waitConnected());
+    QVERIFY(!caller.joinAsBridge(room, "127.0.0.1", secretA).isEmpty());
+    QVERIFY(cdrsFor(*m_app, hostA, callId).isEmpty());
+    caller.socket().close();
+    QTRY_COMPARE(cdrsFor(*m_app, hostA, callId).size(), 1);
+    QCOMPARE(cdrsFor(*m_app, hostA, callId).first().result, u"answered"_s);
 }
 
 void tst_Telephony::answerWithoutBridge()
