@@ -3,8 +3,11 @@
 #include "AdminConnection.h"
 #include "AdminProtocol.h"
 #include "Application.h"
+#include "Dialer.h"
 #include "NameRules.h"
 #include "PeerSession.h"
+#include "Ring.h"
+#include "RingDispatcher.h"
 #include "Room.h"
 #include "Tenant.h"
 #include "store/Store.h"
@@ -26,6 +29,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
+QJsonObject ringJson(const Ring &ring);
 }
 
 AdminSocket::AdminSocket(Application &app, QObject *parent)
@@ -38,6 +42,14 @@ AdminSocket::AdminSocket(Application &app, QObject *parent)
     connect(&m_server, &QWebSocketServer::originAuthenticationRequired, this,
         [](QWebSocketCorsAuthenticator *auth) { auth->setAllowed(auth->origin().isEmpty()); });
     connect(&m_server, &QWebSocketServer::newConnection, this, &AdminSocket::onNewConnection);
+    // An admin Bearer is an ID token the tenant verifies with admin rights (the one token hook).
+    m_bearer = [](Tenant &tenant, const QString &token, QString *actor) {
+        const auto verified = tenant.verifyIdToken(token);
+        if (!verified || !verified->adminRights)
+            return false;
+        *actor = verified->identity.value(u"name"_s).toString();
+        return true;
+    };
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &AdminSocket::tick);
     for (Tenant *t : app.tenants())
@@ -150,11 +162,16 @@ QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
     QJsonArray rooms;
     for (const Room *r : tenant.rooms().rooms())
         rooms.append(describeRoom(*r));
+    QJsonArray phones;
+    for (const auto &[peerId, extension] : tenant.rings().phones())
+        phones.append(QJsonObject { { u"peerId"_s, peerId }, { u"extension"_s, extension } });
+    QJsonArray rings;
+    for (const Ring *r : tenant.rings().activeRings())
+        rings.append(ringJson(*r));
     QJsonObject snap { { u"tenant"_s, tenant.config().host }, { u"rooms"_s, rooms },
-        { u"phones"_s, QJsonArray() }, { u"trunks"_s, trunksJson(tenant) },
-        { u"rings"_s, QJsonArray() }, { u"virtualNumbers"_s, virtualNumbersJson(tenant) },
-        { u"aliases"_s, aliasesJson(tenant) }, { u"whitelist"_s, whitelistJson(tenant) },
-        { u"counters"_s, countersFor(tenant) } };
+        { u"phones"_s, phones }, { u"trunks"_s, trunksJson(tenant) }, { u"rings"_s, rings },
+        { u"virtualNumbers"_s, virtualNumbersJson(tenant) }, { u"aliases"_s, aliasesJson(tenant) },
+        { u"whitelist"_s, whitelistJson(tenant) }, { u"counters"_s, countersFor(tenant) } };
     for (const auto &[key, section] : m_sections)
         snap.insert(key, section(tenant));
     return snap;
@@ -170,14 +187,94 @@ QJsonObject AdminSocket::countersFor(Tenant &tenant) const
         consoles += c->tenant() == &tenant ? 1 : 0;
     QJsonObject counters { { u"rooms"_s, tenant.rooms().count() },
         { u"peers"_s, tenant.rooms().peerCount() }, { u"sessions"_s, sessions },
-        { u"consoles"_s, consoles }, { u"uptimeSec"_s, m_app.uptimeMs() / 1000 } };
+        { u"consoles"_s, consoles }, { u"uptimeSec"_s, m_app.uptimeMs() / 1000 },
+        { u"phones"_s, tenant.rings().phoneCount() },
+        { u"ringing"_s, tenant.rings().ringsInFlight() } };
     for (const auto &[key, counter] : m_counters)
         counters.insert(key, counter(tenant));
     return counters;
 }
 
+namespace {
+QJsonObject ringJson(const Ring &ring)
+{
+    const Ring::Call &c = ring.call();
+    QJsonObject o { { u"callId"_s, c.callId }, { u"from"_s, c.from }, { u"to"_s, c.to },
+        { u"room"_s, c.room }, { u"delivered"_s, ring.delivered() },
+        { u"at"_s, AdminProtocol::timestamp(ring.startedAt().toMSecsSinceEpoch()) },
+        { u"state"_s, ring.state() == Ring::State::Answered ? u"answered"_s : u"ringing"_s } };
+    if (!c.fromName.isEmpty())
+        o.insert(u"fromName"_s, c.fromName);
+    return o;
+}
+
+QString now() { return AdminProtocol::timestamp(QDateTime::currentMSecsSinceEpoch()); }
+} // namespace
+
+void AdminSocket::watchTelephony(Tenant *tenant)
+{
+    namespace AP = AdminProtocol;
+    RingDispatcher &rings = tenant->rings();
+    connect(&rings, &RingDispatcher::phoneRegistered, this,
+        [this, tenant](const QString &peerId, const QString &extension) {
+            publish(tenant, AP::phoneRegistered,
+                { { u"phone"_s,
+                    QJsonObject { { u"peerId"_s, peerId }, { u"extension"_s, extension } } } });
+        });
+    connect(
+        &rings, &RingDispatcher::phoneUnregistered, this, [this, tenant](const QString &peerId) {
+            publish(tenant, AP::phoneUnregistered, { { u"peerId"_s, peerId } });
+        });
+    connect(&rings, &RingDispatcher::ringStarted, this, [this, tenant](const QString &callId, int) {
+        if (const Ring *r = tenant->rings().findRing(callId))
+            publish(tenant, AP::ring, { { u"ring"_s, ringJson(*r) } });
+    });
+    connect(&rings, &RingDispatcher::ringAnswered, this,
+        [this, tenant](const QString &callId, const QString &peerId) {
+            publish(tenant, AP::ringAnswered,
+                { { u"callId"_s, callId }, { u"peerId"_s, peerId }, { u"at"_s, now() } });
+        });
+    connect(&rings, &RingDispatcher::ringTimedOut, this, [this, tenant](const QString &callId) {
+        m_timedOut.insert(callId);
+        publish(tenant, AP::ringTimeout, { { u"callId"_s, callId }, { u"at"_s, now() } });
+    });
+    connect(&rings, &RingDispatcher::ringEnded, this,
+        [this, tenant](const QString &callId, const QString &result) {
+            if (m_timedOut.remove(callId))
+                return; // already told as ring-timeout
+            if (result == u"answered"_s)
+                return; // the answer was told; the call itself goes on in its room
+            publish(tenant, AP::ringCleared,
+                { { u"callId"_s, callId }, { u"reason"_s, result }, { u"at"_s, now() } });
+        });
+    Dialer &dialer = tenant->dialer();
+    connect(&dialer, &Dialer::dialStarted, this,
+        [this, tenant](const QString &callId, const QString &roomId, const QString &number) {
+            publish(tenant, AP::dial,
+                { { u"dial"_s,
+                    QJsonObject { { u"callId"_s, callId }, { u"room"_s, roomId },
+                        { u"number"_s, number }, { u"outcome"_s, u"dialing"_s },
+                        { u"at"_s, now() } } } });
+        });
+    connect(&dialer, &Dialer::dialStatusRelayed, this,
+        [this, tenant](const QString &callId, const QString &state, const QString &reason) {
+            QJsonObject body { { u"callId"_s, callId }, { u"state"_s, state }, { u"at"_s, now() } };
+            if (!reason.isEmpty())
+                body.insert(u"reason"_s, reason);
+            publish(tenant, AP::dialStatus, body);
+        });
+    connect(&dialer, &Dialer::dialEnded, this,
+        [this, tenant](const QString &callId, const QString &result) {
+            publish(tenant, AP::dialStatus,
+                { { u"callId"_s, callId },
+                    { u"state"_s, result == u"failed"_s ? u"failed"_s : u"ended"_s },
+                    { u"reason"_s, result }, { u"at"_s, now() } });
+        });
+}
+
 void AdminSocket::watchTenant(Tenant *tenant)
 {
+    watchTelephony(tenant);
     connect(tenant, &Tenant::trunksChanged, this, [this, tenant] {
         publish(tenant, AdminProtocol::trunkStatus, { { u"trunks"_s, trunksJson(*tenant) } });
     });

@@ -70,6 +70,7 @@ private:
     QJsonArray aliasesJson(const Tenant &tenant) const;
     QJsonArray whitelistJson(const Tenant &tenant) const;
     void watchTenant(Tenant *tenant);
+    void watchTelephony(Tenant *tenant); // phones, rings and dials
     void watchRoom(const Tenant *tenant, Room *room);
     void tick();
 
@@ -83,6 +84,7 @@ private:
     QTimer m_tick;
     qint64 m_maxPending = 4 * 1024 * 1024;
     BearerVerifier m_bearer;
+    QSet<QString> m_timedOut; // rings told as ring-timeout, whose ringEnded follows
     QList<QPair<QString, Section>> m_sections;
     QList<QPair<QString, std::function<int(Tenant &)>>> m_counters;
 };

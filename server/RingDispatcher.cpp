@@ -119,6 +119,7 @@ void RingDispatcher::onTimeout(Ring *r)
     const QString frame = cleared(r->call().callId, "timeout"_L1);
     for (PeerSession *phone : r->ringing())
         phone->sendText(frame);
+    emit ringTimedOut(r->call().callId);
     finish(r, u"missed"_s);
 }
 

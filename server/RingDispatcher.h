@@ -41,6 +41,16 @@ public:
     bool isCallRoom(const QString &roomId) const;
     int phoneCount() const { return int(m_phones.size()); }
     int ringsInFlight() const { return int(m_rings.size()); }
+    // For the admin socket's snapshot and events.
+    const Ring *findRing(const QString &callId) const { return m_rings.value(callId); }
+    QList<const Ring *> activeRings() const { return { m_rings.cbegin(), m_rings.cend() }; }
+    QList<QPair<QString, QString>> phones() const // (peerId, extension)
+    {
+        QList<QPair<QString, QString>> out;
+        for (const Phone &p : m_phones)
+            out.append({ p.peerId, p.extension });
+        return out;
+    }
 
 signals:
     void phoneRegistered(const QString &peerId, const QString &extension);
@@ -48,6 +58,7 @@ signals:
     void ringStarted(const QString &callId, int delivered);
     void ringAnswered(const QString &callId, const QString &peerId);
     void ringEnded(const QString &callId, const QString &result);
+    void ringTimedOut(const QString &callId); // before its ringEnded (missed)
 
 private:
     struct Phone
