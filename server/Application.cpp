@@ -98,6 +98,8 @@ bool Application::start(QString *error)
         pruneLogs();
         m_prune.start();
     }
+    // Qt's default backlog (50) overflows in a join storm and clients wait for SYN retries.
+    m_door->setListenBacklogSize(1024);
     if (!m_door->listen(address, m_config.listenPort)) {
         if (error)
             *error = u"listen: %1"_s.arg(m_door->errorString());

@@ -131,6 +131,7 @@ public:
         });
         m_socket.open(QUrl(u"ws://%1:%2/signal.ashx"_s.arg(host).arg(port)));
     }
+    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
     bool waitConnected()
     {
         return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::ConnectedState; },

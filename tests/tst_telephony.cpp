@@ -671,7 +671,8 @@ void tst_Telephony::ringTo500Phones()
     for (int i = 0; i < count; ++i)
         phones.push_back(std::make_unique<Client>(m_port));
     for (auto &p : phones) {
-        QVERIFY(p->waitConnected());
+        // 500 handshakes at once on a loaded CI machine: allow more than one client's wait.
+        QTRY_VERIFY_WITH_TIMEOUT(p->isConnected(), 30000);
         p->send({ { u"type"_s, u"register"_s },
                   { u"extension"_s, u"*"_s },
                   { u"officeKey"_s, QString::fromLatin1(officeKeyA) } });
