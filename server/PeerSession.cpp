@@ -398,8 +398,6 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
     Room *room = entry ? m_tenant->rooms().find(entry->roomId) : nullptr;
     Room::Member *m = room ? room->member(entry->peerId) : nullptr;
     if (!m || frame.string("room"_L1).value_or(QString()) != entry->roomId) {
-        if (m && entry)
-            m->resumeTokenHash.clear();
         sendError("invalid-token"_L1, ref);
         return;
     }

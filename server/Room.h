@@ -26,7 +26,6 @@ public:
         QLatin1StringView kind; // "browser", "bridge" or "camera"
         QJsonObject verifiedIdentity; // empty: not verified
         PeerSession *session = nullptr; // nullptr while held
-        QByteArray resumeTokenHash;
         QList<QString> queue; // frames for a held member
         qint64 queueBytes = 0;
         quint32 holdGeneration = 0;
