@@ -81,10 +81,10 @@ AdminAuth::Check AdminAuth::checkSignature(const HttpRequest &request, const Ten
     const QByteArray time = request.header("x-admin-time");
     const QByteArray sig = request.header("x-admin-sig");
     const QByteArray host = request.host.toUtf8();
-    const QByteArray expected = Crypto::hmacSha256(
-            tenant.config().adminSecret,
+    const auto match = Crypto::matchHexMac(
+            sig, tenant.config().adminSecrets(nowMs / 1000),
             signedMessage(request.method, request.query, host, time, request.body));
-    if (!Crypto::verifyHexMac(sig, expected)) {
+    if (!match) {
         qCDebug(lcAdmin) << "admin signature refused: mismatch";
         return Check::Refused;
     }
@@ -94,7 +94,7 @@ AdminAuth::Check AdminAuth::checkSignature(const HttpRequest &request, const Ten
         return Check::Refused;
     }
     forgetExpired(nowMs);
-    const QByteArray key = host + '\0' + expected;
+    const QByteArray key = host + '\0' + *match;
     if (m_seen.contains(key)) {
         qCInfo(lcAdmin) << "admin signature refused: replayed";
         return Check::Refused;

@@ -378,8 +378,10 @@ void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
     QString actor;
     bool ok = false;
     if (tenant && body.value(u"hmac"_s).isString()) {
-        ok = AdminProtocol::verifyNonce(
-            tenant->config().adminSecret, host, c->nonce(), body.value(u"hmac"_s).toString());
+        const QString hmac = body.value(u"hmac"_s).toString();
+        for (const QByteArrayView secret :
+             tenant->config().adminSecrets(QDateTime::currentSecsSinceEpoch()))
+            ok = AdminProtocol::verifyNonce(secret, host, c->nonce(), hmac) || ok;
         actor = u"admin-secret"_s;
     } else if (tenant && body.value(u"bearer"_s).isString() && m_bearer) {
         ok = m_bearer(*tenant, body.value(u"bearer"_s).toString(), &actor);

@@ -67,12 +67,11 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
     const auto time = frame.integer("time"_L1);
     const QByteArray sig = frame.string("sig"_L1).value_or(QString()).toLatin1();
     bool ok = allowed && firstFrame && time && qAbs(now - *time) <= windowSec;
-    QByteArray mac;
     if (ok) {
         const QByteArray message = "bridge-hello|" + session.host().toUtf8() + '|'
                 + QByteArray::number(*time);
-        mac = Crypto::hmacSha256(config.bridgeSecret, message);
-        ok = Crypto::verifyHexMac(sig, mac) && acceptSignature(mac, now);
+        const auto mac = Crypto::matchHexMac(sig, config.bridgeSecrets(now), message);
+        ok = mac && acceptSignature(*mac, now);
     }
     if (!ok) {
         qCInfo(lcBridge) << "bridge-hello refused for tenant" << config.host;

@@ -359,8 +359,7 @@ void PeerSession::handleJoin(const Frame &frame)
         const QByteArray message = "bridge-join|" + m_host.toUtf8() + '|' + roomId.toUtf8() + '|'
                 + QByteArray::number(time.value_or(0));
         if (!allowed || !time || !sig || qAbs(now - *time) > 300
-            || !Crypto::verifyHexMac(sig->toLatin1(),
-                                     Crypto::hmacSha256(m_tenant->config().bridgeSecret, message))) {
+            || !Crypto::matchHexMac(sig->toLatin1(), m_tenant->config().bridgeSecrets(now), message)) {
             sendError("forbidden"_L1, ref);
             return;
         }

@@ -3,6 +3,7 @@
 #include "Crypto.h"
 #include "Resources.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -191,6 +192,23 @@ TenantConfig parseTenant(Reader &r)
     if (bridge.isEmpty())
         throw ConfigError{ r.keyPath(u"bridgeSecret"_s) + u": required"_s };
     t.bridgeSecret = resolveSecret(bridge, r.keyPath(u"bridgeSecret"_s));
+    const QString previousAdmin = r.string(u"previousAdminSecret"_s);
+    if (!previousAdmin.isEmpty())
+        t.previousAdminSecret = resolveSecret(previousAdmin, r.keyPath(u"previousAdminSecret"_s));
+    const QString previousBridge = r.string(u"previousBridgeSecret"_s);
+    if (!previousBridge.isEmpty())
+        t.previousBridgeSecret = resolveSecret(previousBridge, r.keyPath(u"previousBridgeSecret"_s));
+    const QString until = r.string(u"previousSecretsUntil"_s);
+    if (!until.isEmpty()) {
+        const QDateTime at = QDateTime::fromString(until, Qt::ISODate);
+        if (!at.isValid() || at.timeSpec() == Qt::LocalTime)
+            throw ConfigError{ r.keyPath(u"previousSecretsUntil"_s)
+                               + u": expected a date-time with a zone, e.g. 2026-12-01T00:00:00Z"_s };
+        t.previousSecretsUntil = at.toSecsSinceEpoch();
+    }
+    if ((!t.previousAdminSecret.isEmpty() || !t.previousBridgeSecret.isEmpty()) && until.isEmpty())
+        throw ConfigError{ r.keyPath(u"previousSecretsUntil"_s)
+                           + u": required with a previous secret (the end of the rotation window)"_s };
     t.bridgeAllowFrom = cidrList(r, u"bridgeAllowFrom"_s, { u"127.0.0.0/8"_s, u"::1/128"_s });
     const QStringList keys = r.stringList(u"officeKeys"_s);
     for (qsizetype i = 0; i < keys.size(); ++i)
@@ -268,6 +286,27 @@ TenantConfig parseTenant(Reader &r)
     return t;
 }
 } // namespace
+
+namespace {
+QList<QByteArrayView> secretsAt(const QByteArray &current, const QByteArray &previous,
+                                qint64 until, qint64 nowSec)
+{
+    QList<QByteArrayView> out{ current };
+    if (!previous.isEmpty() && nowSec < until)
+        out.append(previous);
+    return out;
+}
+} // namespace
+
+QList<QByteArrayView> TenantConfig::adminSecrets(qint64 nowSec) const
+{
+    return secretsAt(adminSecret, previousAdminSecret, previousSecretsUntil, nowSec);
+}
+
+QList<QByteArrayView> TenantConfig::bridgeSecrets(qint64 nowSec) const
+{
+    return secretsAt(bridgeSecret, previousBridgeSecret, previousSecretsUntil, nowSec);
+}
 
 bool Cidr::contains(const QHostAddress &a) const
 {

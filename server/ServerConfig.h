@@ -71,6 +71,11 @@ struct TenantConfig
     QStringList allowedOrigins;
     QByteArray adminSecret;
     QByteArray bridgeSecret;
+    // Secret rotation (SECURITY.md): a previous secret is accepted besides the current one until
+    // previousSecretsUntil (unix seconds), then refused.
+    QByteArray previousAdminSecret;
+    QByteArray previousBridgeSecret;
+    qint64 previousSecretsUntil = 0;
     QList<Cidr> bridgeAllowFrom;
     QList<QByteArray> officeKeys;
     int ringTimeoutSec = 45;
@@ -80,6 +85,11 @@ struct TenantConfig
     QList<CameraConfig> cameras;
     QString go2rtcUrl;
     bool cameraLanCandidates = false;
+
+    // The keys a signature may be made with at `nowSec`: the current secret, then the previous
+    // one while the rotation window is open.
+    QList<QByteArrayView> adminSecrets(qint64 nowSec) const;
+    QList<QByteArrayView> bridgeSecrets(qint64 nowSec) const;
 };
 
 struct TlsConfig

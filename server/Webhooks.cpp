@@ -68,8 +68,9 @@ void Webhooks::authorize(HttpApi::Context &ctx)
     const QByteArray sig = ctx.request.header("x-sig").trimmed();
     const QByteArray message = ctx.flag.toUtf8() + '|' + ctx.request.host.toUtf8() + '|'
             + ctx.request.body;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (sig.size() != 64
-        || !Crypto::verifyHexMac(sig, Crypto::hmacSha256(ctx.tenant.config().bridgeSecret, message))) {
+        || !Crypto::matchHexMac(sig, ctx.tenant.config().bridgeSecrets(now), message)) {
         qCInfo(lcHook) << "webhook" << ctx.flag << "refused: bad signature";
         throw ApiError{ ApiErrorKind::Unauthorized, u"Not authorised."_s };
     }

@@ -83,6 +83,18 @@ bool verifyHexMac(QByteArrayView hexSig, QByteArrayView expectedMac)
     return raw && constantTimeEquals(*raw, expectedMac);
 }
 
+std::optional<QByteArray> matchHexMac(QByteArrayView hexSig, const QList<QByteArrayView> &keys,
+                                      QByteArrayView message)
+{
+    std::optional<QByteArray> match;
+    for (const QByteArrayView key : keys) {
+        QByteArray mac = hmacSha256(key, message);
+        if (verifyHexMac(hexSig, mac) && !match)
+            match = std::move(mac);
+    }
+    return match;
+}
+
 QByteArray randomBytes(int count)
 {
     QByteArray out(count, Qt::Uninitialized);

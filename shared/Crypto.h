@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -18,6 +19,10 @@ bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
 std::optional<QByteArray> fromHex(QByteArrayView hex);
 // Checks a hex signature (either case) against the expected raw MAC in constant time.
 bool verifyHexMac(QByteArrayView hexSig, QByteArrayView expectedMac);
+// Checks a hex signature of `message` against an HMAC-SHA256 under each key (every key is tried,
+// whatever matched); returns the matching raw MAC, or nullopt.
+std::optional<QByteArray> matchHexMac(QByteArrayView hexSig, const QList<QByteArrayView> &keys,
+                                      QByteArrayView message);
 QByteArray randomBytes(int count);
 // 128 random bits as 22 characters of unpadded base64url.
 QString randomId();

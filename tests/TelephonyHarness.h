@@ -29,6 +29,10 @@ using namespace Qt::StringLiterals;
 
 inline const QByteArray secretA = QByteArrayLiteral("bridge-secret-a");
 inline const QByteArray secretB = QByteArrayLiteral("bridge-secret-b");
+// Rotation (SECURITY.md): tenant A still accepts its previous bridge secret for an hour, tenant
+// B's window has closed.
+inline const QByteArray previousSecretA = QByteArrayLiteral("old-bridge-secret-a");
+inline const QByteArray previousSecretB = QByteArrayLiteral("old-bridge-secret-b");
 inline const QByteArray officeKeyA = QByteArrayLiteral("office-key-a");
 inline const QByteArray officeKeyB = QByteArrayLiteral("office-key-b");
 inline constexpr int waitMs = 10000;
@@ -53,6 +57,10 @@ inline std::optional<ServerConfig> config(const QString &dataDir)
     c->listenHost = u"127.0.0.1"_s;
     c->listenPort = 0;
     c->dataDir = dataDir;
+    c->tenants[0].previousBridgeSecret = previousSecretA;
+    c->tenants[0].previousSecretsUntil = QDateTime::currentSecsSinceEpoch() + 3600;
+    c->tenants[1].previousBridgeSecret = previousSecretB;
+    c->tenants[1].previousSecretsUntil = QDateTime::currentSecsSinceEpoch() - 1;
     c->limits.maxConnectionsPerIp = 2000; // the fan-out test holds 500+ sockets from 127.0.0.1
     return c;
 }

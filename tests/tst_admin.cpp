@@ -31,6 +31,9 @@ const QByteArray hostA = "a.test";
 const QByteArray hostB = "b.test";
 const QByteArray secretA = "secret-of-tenant-a";
 const QByteArray secretB = "secret-of-tenant-b";
+// Rotation (SECURITY.md): A still accepts its previous secret, B's window has closed.
+const QByteArray previousSecretA = "previous-secret-of-a";
+const QByteArray previousSecretB = "previous-secret-of-b";
 
 struct Reply
 {
@@ -205,6 +208,9 @@ void tst_Admin::initTestCase()
           QJsonArray{
                   QJsonObject{ { u"hosts"_s, QJsonArray{ u"a.test"_s, u"127.0.0.1"_s } },
                                { u"adminSecret"_s, QString::fromLatin1(secretA) },
+                               { u"previousAdminSecret"_s, QString::fromLatin1(previousSecretA) },
+                               { u"previousSecretsUntil"_s,
+                                 QDateTime::currentDateTimeUtc().addSecs(3600).toString(Qt::ISODate) },
                                { u"officeKeys"_s, QJsonArray{ u"office-key-a"_s } },
                                { u"bridgeSecret"_s, u"bridge-secret-of-a"_s },
                                { u"oidc"_s,
@@ -214,6 +220,9 @@ void tst_Admin::initTestCase()
                                               { u"adminGroups"_s, QJsonArray{ u"sb-admins"_s } } } } },
                   QJsonObject{ { u"hosts"_s, QJsonArray{ u"b.test"_s } },
                                { u"adminSecret"_s, QString::fromLatin1(secretB) },
+                               { u"previousAdminSecret"_s, QString::fromLatin1(previousSecretB) },
+                               { u"previousSecretsUntil"_s,
+                                 QDateTime::currentDateTimeUtc().addSecs(-1).toString(Qt::ISODate) },
                                { u"bridgeSecret"_s, u"bridge-secret-of-b"_s } } } } };
     QString error;
     const auto config = ServerConfig::parse(QJsonDocument(cfg).toJson(), &error);
@@ -279,6 +288,13 @@ void tst_Admin::auth_data()
             << QByteArray("POST") << QByteArray("kick=1") << hostA << kickBody
             << hmac(t, sign(secretA, "POST", "kick=1", hostA, t, kickBody)) << 404;
 
+    const QByteArray t3 = nowText(-3);
+    QTest::addRow("previous secret inside the rotation window")
+            << QByteArray("GET") << q << hostA << QByteArray()
+            << hmac(t3, sign(previousSecretA, "GET", q, hostA, t3, {})) << 200;
+    QTest::addRow("previous secret after the rotation window")
+            << QByteArray("GET") << q << hostB << QByteArray()
+            << hmac(t3, sign(previousSecretB, "GET", q, hostB, t3, {})) << 401;
     QTest::addRow("no credentials") << QByteArray("GET") << q << hostA << QByteArray() << Headers{} << 401;
     QTest::addRow("wrong secret") << QByteArray("GET") << q << hostA << QByteArray()
                                   << hmac(t, sign("not-the-secret", "GET", q, hostA, t, {})) << 401;

@@ -29,6 +29,7 @@ namespace AP = AdminProtocol;
 
 namespace {
 const QByteArray s_secret = "admin-socket-test-secret";
+const QByteArray s_previousSecret = "admin-socket-previous-secret"; // rotation window open
 
 QJsonObject parseObject(const QString &text)
 {
@@ -50,6 +51,7 @@ private slots:
     void helloCarriesVersionAndNonce();
     void authRefused_data();
     void authRefused();
+    void previousSecretDuringRotation();
     void originRefused_data();
     void originRefused();
     void otherPathClosed();
@@ -90,6 +92,8 @@ ServerConfig tst_AdminSocket::makeConfig(const QString &dataDir, const QString &
     if (!config)
         qFatal("test config: %s", qPrintable(error));
     config->dataDir = dataDir;
+    config->tenants[0].previousAdminSecret = s_previousSecret;
+    config->tenants[0].previousSecretsUntil = QDateTime::currentSecsSinceEpoch() + 3600;
     return *config;
 }
 
@@ -166,6 +170,8 @@ void tst_AdminSocket::authRefused_data()
     QTest::addRow("no hmac") << u"empty"_s << u"unauthorized"_s << 1008;
     QTest::addRow("command before auth") << u"command"_s << u"unauthorized"_s << 1008;
     QTest::addRow("not JSON") << u"garbage"_s << u"unauthorized"_s << 1008;
+    QTest::addRow("previous secret after the rotation window")
+        << u"previous-closed"_s << u"unauthorized"_s << 1008;
     QTest::addRow("other version") << u"version"_s << u"unsupported-version"_s << 4010;
 }
 
@@ -197,6 +203,14 @@ void tst_AdminSocket::authRefused()
         auth.insert(u"version"_s, 99);
         auth.insert(u"hmac"_s, AP::signNonce(s_secret, u"localhost", nonce));
     }
+    Tenant *tenant = m_app->tenantForHost(u"localhost"_s);
+    const TenantConfig saved = tenant->config();
+    if (how == u"previous-closed"_s) {
+        TenantConfig closedWindow = saved;
+        closedWindow.previousSecretsUntil = QDateTime::currentSecsSinceEpoch() - 1;
+        tenant->reconfigure(closedWindow);
+        auth.insert(u"hmac"_s, AP::signNonce(s_previousSecret, u"localhost", nonce));
+    }
     if (how == u"command"_s)
         ws.sendTextMessage(AP::make(AP::kick, { { u"id"_s, u"1"_s }, { u"peerId"_s, u"x"_s } }));
     else if (how == u"garbage"_s)
@@ -204,12 +218,23 @@ void tst_AdminSocket::authRefused()
     else
         ws.sendTextMessage(AP::make(AP::auth, auth));
     QTRY_COMPARE(frames.size(), 2);
+    tenant->reconfigure(saved);
     const auto answer = AP::parse(frames.at(1).first().toString());
     QVERIFY(answer);
     QCOMPARE(answer->type, u"error"_s);
     QCOMPARE(answer->body.value(u"code"_s).toString(), code);
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(int(ws.closeCode()), closeCode);
+}
+
+void tst_AdminSocket::previousSecretDuringRotation()
+{
+    // While the rotation window is open a console still signing with the previous secret gets in.
+    auto client = std::make_unique<AdminClient>();
+    client->connectTo(adminUrl(), { u"localhost"_s, s_previousSecret, {} });
+    QTRY_COMPARE_WITH_TIMEOUT(client->state(), AdminClient::State::Online, 5000);
+    auto current = onlineClient();
+    QVERIFY(current);
 }
 
 void tst_AdminSocket::originRefused_data()

@@ -54,6 +54,21 @@ private slots:
                                         << u"tenants[0].adminSecret"_s;
         QTest::addRow("bad file secret") << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"file:/nonexistent/x\"}]}"_s
                                          << u"tenants[0].bridgeSecret"_s;
+        QTest::addRow("rotation window")
+                << tenant(u",\"previousAdminSecret\":\"old\",\"previousBridgeSecret\":\"env:SB_TEST_ADMIN_SECRET\","
+                          "\"previousSecretsUntil\":\"2026-12-01T00:00:00Z\""_s)
+                << QString();
+        QTest::addRow("previous secret without the window end")
+                << tenant(u",\"previousAdminSecret\":\"old\""_s) << u"tenants[0].previousSecretsUntil"_s;
+        QTest::addRow("window end without a zone")
+                << tenant(u",\"previousBridgeSecret\":\"old\",\"previousSecretsUntil\":\"2026-12-01T00:00:00\""_s)
+                << u"tenants[0].previousSecretsUntil"_s;
+        QTest::addRow("window end not a date")
+                << tenant(u",\"previousBridgeSecret\":\"old\",\"previousSecretsUntil\":\"soon\""_s)
+                << u"tenants[0].previousSecretsUntil"_s;
+        QTest::addRow("bad previous secret")
+                << tenant(u",\"previousBridgeSecret\":\"env:SB_TEST_NOT_SET\",\"previousSecretsUntil\":\"2026-12-01T00:00:00Z\""_s)
+                << u"tenants[0].previousBridgeSecret"_s;
         QTest::addRow("bad limit") << u"{\"limits\":{\"maxFrameBytes\":-1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
                                    << u"limits.maxFrameBytes"_s;
         QTest::addRow("unknown limit") << u"{\"limits\":{\"maxFrames\":1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
@@ -77,6 +92,35 @@ private slots:
             QVERIFY(!c.has_value());
             QVERIFY2(error.startsWith(errorKey), qPrintable(error));
         }
+    }
+
+    void rotationWindow_data()
+    {
+        QTest::addColumn<qint64>("at"); // unix seconds
+        QTest::addColumn<int>("adminKeys");
+        QTest::addColumn<int>("bridgeKeys");
+        const qint64 end = 1796083200; // 2026-12-01T00:00:00Z = 01:00:00+01:00
+        QTest::addRow("inside the window") << end - 1 << 2 << 1;
+        QTest::addRow("at its end") << end << 1 << 1;
+        QTest::addRow("after it") << end + 86400 << 1 << 1;
+    }
+    void rotationWindow()
+    {
+        QFETCH(qint64, at);
+        QFETCH(int, adminKeys);
+        QFETCH(int, bridgeKeys);
+        const QString json = u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"new\",\"bridgeSecret\":\"b\","
+                             "\"previousAdminSecret\":\"old\",\"previousSecretsUntil\":\"2026-12-01T01:00:00+01:00\"}]}"_s;
+        QString error;
+        const auto c = ServerConfig::parse(json.toUtf8(), &error);
+        QVERIFY2(c, qPrintable(error));
+        const TenantConfig &t = c->tenants.first();
+        const QList<QByteArrayView> admin = t.adminSecrets(at);
+        QCOMPARE(admin.size(), adminKeys);
+        QCOMPARE(admin.first(), "new"_ba); // the current secret is always first
+        if (adminKeys == 2)
+            QCOMPARE(admin.at(1), "old"_ba);
+        QCOMPARE(t.bridgeSecrets(at).size(), bridgeKeys); // no previous bridge secret given
     }
 
     void defaultsAndSecrets()

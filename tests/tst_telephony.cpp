@@ -27,6 +27,7 @@ private slots:
 
     void bridgeHello_data();
     void bridgeHello();
+    void bridgeHelloAfterRotation();
     void bridgeHelloReplayed();
     void bridgeHelloNotFirst();
     void bridgeAllowFrom();
@@ -177,6 +178,9 @@ void tst_Telephony::bridgeHello_data()
     QTest::addColumn<bool>("accepted");
     QTest::addRow("good") << QByteArray(secretA) << qint64(0) << true;
     QTest::addRow("inside the window") << QByteArray(secretA) << qint64(-290) << true;
+    QTest::addRow("previous secret inside the rotation window")
+            << QByteArray(previousSecretA) << qint64(0) << true;
+    QTest::addRow("other tenant's previous secret") << QByteArray(previousSecretB) << qint64(0) << false;
     QTest::addRow("other tenant's secret") << QByteArray(secretB) << qint64(0) << false;
     QTest::addRow("wrong secret") << "nope"_ba << qint64(0) << false;
     QTest::addRow("stale") << QByteArray(secretA) << qint64(-301) << false;
@@ -207,6 +211,22 @@ void tst_Telephony::bridgeHello()
         QCOMPARE(b.closeCode(), 1008);
         QVERIFY(!tenantA()->bridgeConnected());
     }
+}
+
+void tst_Telephony::bridgeHelloAfterRotation()
+{
+    // Once the rotation window has closed the previous secret is refused like any other.
+    const TenantConfig saved = tenantA()->config();
+    TenantConfig closed = saved;
+    closed.previousSecretsUntil = now() - 1;
+    tenantA()->reconfigure(closed);
+    Client b(m_port);
+    QVERIFY(b.waitConnected());
+    const QJsonObject answer = b.bridgeHello("127.0.0.1", previousSecretA);
+    tenantA()->reconfigure(saved);
+    QCOMPARE(answer.value(u"code"_s).toString(), u"forbidden"_s);
+    QVERIFY(b.waitClosed());
+    QCOMPARE(b.closeCode(), 1008);
 }
 
 void tst_Telephony::bridgeHelloReplayed()

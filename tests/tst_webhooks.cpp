@@ -129,6 +129,13 @@ void tst_Webhooks::checks_data()
     QTest::addRow("ring: tenant B with B's secret")
             << "localhost"_ba << "POST"_ba << "office-ring"_ba << ring << "good-b" << 200
             << R"({"delivered":0})";
+    QTest::addRow("ring: previous secret inside the rotation window")
+            << "127.0.0.1"_ba << "POST"_ba << "office-ring"_ba
+            << R"({"time":@NOW@,"callId":"hook-rotated","from":"1","to":"*"})"_ba << "previous"
+            << 200 << R"({"delivered":0})";
+    QTest::addRow("ring: previous secret after the rotation window")
+            << "localhost"_ba << "POST"_ba << "office-ring"_ba << ring << "previous-b" << 401
+            << "unauthorized";
     QTest::addRow("ring: tenant B with A's secret") << "localhost"_ba << "POST"_ba << "office-ring"_ba
                                                     << ring << "good" << 401 << "unauthorized";
     QTest::addRow("clear: unknown callId is ok") << "127.0.0.1"_ba << "POST"_ba
@@ -180,6 +187,10 @@ void tst_Webhooks::checks()
         secret = QByteArray(secretB);
     else if (sig == u"good-b"_s)
         secret = QByteArray(secretB);
+    else if (sig == u"previous"_s)
+        secret = QByteArray(previousSecretA);
+    else if (sig == u"previous-b"_s)
+        secret = QByteArray(previousSecretB);
     else if (sig == u"other-flag"_s)
         signedFlag = flag == "office-ring" ? "office-ring-clear" : "office-ring";
     else if (sig == u"other-host"_s)
