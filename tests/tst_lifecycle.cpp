@@ -1,8 +1,8 @@
+#include "ServerProcess.h"
 #include "TestClient.h"
 
 #include <QFile>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -19,40 +19,10 @@ private:
 
     QString writeConfig(const QString &extraHost)
     {
-        const QString path = m_dir.filePath(u"config.json"_s);
-        QFile f(path);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            return {};
-        QString hosts = u"\"localhost\""_s;
+        QStringList hosts{ u"localhost"_s };
         if (!extraHost.isEmpty())
-            hosts += u",\""_s + extraHost + u'"';
-        f.write(QStringLiteral("{\"listen\":\"127.0.0.1:0\",\"adminListen\":\"127.0.0.1:0\",\"dataDir\":\"%1\","
-                               "\"tenants\":[{\"hosts\":[%2],\"adminSecret\":\"a\",\"bridgeSecret\":\"b\"}]}")
-                        .arg(m_dir.path(), hosts)
-                        .toUtf8());
-        return path;
-    }
-
-    // Starts the server and returns its port (0 on failure).
-    quint16 start(QProcess &p, const QStringList &args)
-    {
-        p.setProgram(QStringLiteral(SWITCHBOARD_SERVER_BIN));
-        p.setArguments(args);
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start();
-        QByteArray out;
-        quint16 port = 0;
-        const QRegularExpression re(u"listening on http://[^:]+:(\\d+)"_s);
-        const bool ended = QTest::qWaitFor([&] {
-            out += p.readAll();
-            const auto m = re.match(QString::fromUtf8(out));
-            if (m.hasMatch())
-                port = quint16(m.captured(1).toUInt());
-            return port != 0 || p.state() == QProcess::NotRunning;
-        }, 10000);
-        if (port == 0 || !ended)
-            qWarning("server output: %s", out.constData());
-        return port;
+            hosts.append(extraHost);
+        return serverprocess::writeConfig(m_dir.path(), hosts);
     }
 
 private slots:
@@ -68,7 +38,7 @@ private slots:
     {
         QFETCH(int, signal);
         QProcess p;
-        const quint16 port = start(p, { u"--config"_s, writeConfig({}) });
+        const quint16 port = serverprocess::start(p, { u"--config"_s, writeConfig({}) });
         QVERIFY(port);
         TestClient c;
         QVERIFY(c.open(port));
@@ -89,7 +59,7 @@ private slots:
     {
         QProcess p;
         const QString config = writeConfig({});
-        const quint16 port = start(p, { u"--config"_s, config });
+        const quint16 port = serverprocess::start(p, { u"--config"_s, config });
         QVERIFY(port);
         TestClient c;
         QVERIFY(c.open(port));
