@@ -112,6 +112,7 @@ int crashChild(const char *mode, const char *path)
             _exit(1);
         for (;;)
             pause(); // the parent kills us here
+        return true;
     });
     store.createVirtualNumber(kA, vnum(u"3000"_s, u"Never committed"_s));
     return 2; // reaching this means the hook did not run
@@ -141,6 +142,8 @@ private slots:
     void uniqueConnections();
     void crashMidTransaction_data();
     void crashMidTransaction();
+    void failedLogWritesRetried_data();
+    void failedLogWritesRetried();
 
 private:
     QString freshPath() { return m_dir.filePath(u"db-%1.sqlite"_s.arg(++m_files)); }
@@ -761,6 +764,71 @@ int main(int argc, char *argv[])
     tst_Store tc;
     QTEST_SET_MAIN_SOURCE_PATH
     return QTest::qExec(&tc, argc, argv);
+}
+
+void tst_Store::failedLogWritesRetried_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<bool>("byTimer"); // false: written when the store closes
+    QTest::addRow("CDR, by the retry timer") << u"cdr"_s << true;
+    QTest::addRow("dial log, by the retry timer") << u"dial"_s << true;
+    QTest::addRow("CDR, when the store closes") << u"cdr"_s << false;
+    QTest::addRow("dial log, when the store closes") << u"dial"_s << false;
+}
+
+void tst_Store::failedLogWritesRetried()
+{
+    QFETCH(QString, kind);
+    QFETCH(bool, byTimer);
+    const QString path = freshPath();
+    const bool cdr = kind == u"cdr"_s;
+    const auto ids = [&](const Store &store) {
+        QStringList out; // newest first
+        if (cdr) {
+            for (const CdrRecord &c : store.cdrs(kA))
+                out.append(c.callId);
+        } else {
+            for (const DialLogRecord &d : store.dials(kA))
+                out.append(d.callId);
+        }
+        return out;
+    };
+    bool failing = true; // outlives the store, whose close() still runs the hook
+    {
+        Store store;
+        QVERIFY(store.open(path));
+        store.setBeforeCommitHookForTest([&failing] { return !failing; });
+        for (int i = 1; i <= 3; ++i) {
+            const QString callId = u"call-%1"_s.arg(i);
+            qint64 id = 0;
+            if (cdr) {
+                CdrRecord c;
+                c.callId = callId;
+                c.direction = u"in"_s;
+                c.startedAt = utc(1'700'000'000'000 + i);
+                c.result = u"missed"_s;
+                id = store.addCdr(kA, c);
+            } else {
+                DialLogRecord d;
+                d.callId = callId;
+                d.number = u"2000"_s;
+                d.outcome = u"dialing"_s;
+                id = store.addDial(kA, d);
+            }
+            QCOMPARE(id, 0);
+        }
+        QCOMPARE(store.pendingRows(), 3);
+        QVERIFY(ids(store).isEmpty());
+        QCOMPARE(store.retryPendingRows(), 3); // still failing: nothing is dropped
+        failing = false;
+        if (byTimer) {
+            QTRY_COMPARE_WITH_TIMEOUT(store.pendingRows(), 0, Store::retryIntervalMs * 5);
+            QCOMPARE(ids(store), (QStringList{ u"call-3"_s, u"call-2"_s, u"call-1"_s }));
+        }
+    }
+    Store reopened;
+    QVERIFY(reopened.open(path));
+    QCOMPARE(ids(reopened), (QStringList{ u"call-3"_s, u"call-2"_s, u"call-1"_s }));
 }
 
 #include "tst_store.moc"

@@ -7,10 +7,12 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTimer>
 #include <QVariant>
 #include <algorithm>
 #include <array>
 #include <span>
+#include <variant>
 
 using namespace Qt::StringLiterals;
 
@@ -72,7 +74,14 @@ struct Store::Private {
     QString connectionName;
     QString path;
     bool open = false;
-    std::function<void()> beforeCommitHook;
+    std::function<bool()> beforeCommitHook;
+    // Log rows whose write failed, oldest first (Store::addCdr).
+    struct PendingRow {
+        QString tenant;
+        std::variant<CdrRecord, DialLogRecord> row;
+    };
+    QList<PendingRow> pending;
+    QTimer *retryTimer = nullptr;
 
     QSqlDatabase db() const { return QSqlDatabase::database(connectionName, false); }
 
@@ -118,8 +127,10 @@ struct Store::Private {
             database.rollback();
             return r;
         }
-        if (beforeCommitHook)
-            beforeCommitHook();
+        if (beforeCommitHook && !beforeCommitHook()) {
+            database.rollback();
+            return Result::Failed;
+        }
         if (!database.commit()) {
             qCWarning(lcStore) << "commit failed";
             database.rollback();
@@ -160,6 +171,10 @@ Store::Store(QObject *parent)
     , d(std::make_unique<Private>())
 {
     d->connectionName = u"switchboard-store-%1"_s.arg(s_connectionCounter.fetchAndAddRelaxed(1));
+    d->retryTimer = new QTimer(this);
+    d->retryTimer->setSingleShot(true);
+    d->retryTimer->setInterval(retryIntervalMs);
+    connect(d->retryTimer, &QTimer::timeout, this, &Store::retryPendingRows);
 }
 
 Store::~Store() { close(); }
@@ -242,6 +257,10 @@ bool Store::open(const QString &path, QString *error)
 
 void Store::close()
 {
+    if (d->open && !d->pending.isEmpty() && retryPendingRows() > 0)
+        qCCritical(lcStore) << d->pending.size() << "log rows could not be written and are lost";
+    d->pending.clear();
+    d->retryTimer->stop();
     if (QSqlDatabase::contains(d->connectionName)) {
         {
             QSqlDatabase db = QSqlDatabase::database(d->connectionName, false);
@@ -257,7 +276,7 @@ bool Store::isOpen() const { return d->open; }
 
 int Store::schemaVersion() const { return d->open ? d->userVersion() : -1; }
 
-void Store::setBeforeCommitHookForTest(std::function<void()> hook)
+void Store::setBeforeCommitHookForTest(std::function<bool()> hook)
 {
     d->beforeCommitHook = std::move(hook);
 }
@@ -521,6 +540,60 @@ QString logWhere(
 
 qint64 Store::addCdr(const QString &tenant, const CdrRecord &cdr)
 {
+    return keepIfFailed(tenant, cdr, insertCdr(tenant, cdr));
+}
+
+qint64 Store::addDial(const QString &tenant, const DialLogRecord &dial)
+{
+    DialLogRecord row = dial;
+    if (!row.at.isValid())
+        row.at = QDateTime::currentDateTimeUtc(); // a retried row keeps the time it happened
+    return keepIfFailed(tenant, row, insertDial(tenant, row));
+}
+
+template <typename Row> qint64 Store::keepIfFailed(const QString &tenant, const Row &row, qint64 id)
+{
+    if (id != 0)
+        return id;
+    if (d->pending.size() >= maxPendingRows) {
+        qCCritical(lcStore) << "a log row could not be written and the retry queue is full: lost";
+        return 0;
+    }
+    d->pending.append({ tenant, row });
+    qCWarning(lcStore) << "a log row could not be written; retrying," << d->pending.size()
+                       << "pending";
+    if (!d->retryTimer->isActive())
+        d->retryTimer->start();
+    return 0;
+}
+
+int Store::retryPendingRows()
+{
+    while (!d->pending.isEmpty()) {
+        const Private::PendingRow &p = d->pending.first();
+        const qint64 id = std::visit(
+                [&](const auto &row) -> qint64 {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(row)>, CdrRecord>)
+                        return insertCdr(p.tenant, row);
+                    else
+                        return insertDial(p.tenant, row);
+                },
+                p.row);
+        if (id == 0)
+            break;
+        d->pending.removeFirst();
+    }
+    if (!d->pending.isEmpty() && d->open)
+        d->retryTimer->start();
+    else if (d->pending.isEmpty())
+        qCDebug(lcStore) << "pending log rows written";
+    return int(d->pending.size());
+}
+
+int Store::pendingRows() const { return int(d->pending.size()); }
+
+qint64 Store::insertCdr(const QString &tenant, const CdrRecord &cdr)
+{
     qint64 id = 0;
     const Result r = d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
@@ -573,10 +646,10 @@ QList<CdrRecord> Store::cdrs(const QString &tenant, const LogQuery &query) const
     return out;
 }
 
-qint64 Store::addDial(const QString &tenant, const DialLogRecord &dial)
+qint64 Store::insertDial(const QString &tenant, const DialLogRecord &dial)
 {
     qint64 id = 0;
-    const QDateTime at = dial.at.isValid() ? dial.at : QDateTime::currentDateTimeUtc();
+    const QDateTime at = dial.at;
     const Result r = d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q,

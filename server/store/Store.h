@@ -106,10 +106,18 @@ public:
     Result updateWhitelistEntry(const QString &tenant, const WhitelistEntry &w);
     Result deleteWhitelistEntry(const QString &tenant, const QString &number);
 
-    // Returns the new row id, or 0 on failure (logged).
+    // Return the new row id, or 0 when the write failed: the row is then kept in memory and
+    // written by a retry every retryIntervalMs (in order, before close()), so a transient failure
+    // (a lock held by a backup, a full disk that gets space) loses nothing. At most maxPendingRows
+    // are kept; past that a row is dropped with a critical log line.
     qint64 addCdr(const QString &tenant, const CdrRecord &cdr);
     QList<CdrRecord> cdrs(const QString &tenant, const LogQuery &query = {}) const; // newest first
     qint64 addDial(const QString &tenant, const DialLogRecord &dial);
+    // Writes the rows kept after failed writes; returns how many are still pending.
+    int retryPendingRows();
+    int pendingRows() const;
+    static constexpr int retryIntervalMs = 2000;
+    static constexpr int maxPendingRows = 10000;
     QList<DialLogRecord> dials(const QString &tenant, const LogQuery &query = {}) const; // newest first
     // Virtual-number dials (CDRs with virtualNumber set) that started at or after `since`.
     int virtualNumberCallsSince(const QString &tenant, const QDateTime &since) const;
@@ -118,10 +126,14 @@ public:
     int pruneLogsBefore(const QDateTime &cutoff);
 
     // Tests only: runs right before every write transaction commits, after its statements (so a
-    // test can crash or kill the process mid-transaction).
-    void setBeforeCommitHookForTest(std::function<void()> hook);
+    // test can crash or kill the process mid-transaction); returning false fails the write.
+    void setBeforeCommitHookForTest(std::function<bool()> hook);
 
 private:
+    qint64 insertCdr(const QString &tenant, const CdrRecord &cdr);
+    qint64 insertDial(const QString &tenant, const DialLogRecord &dial);
+    template <typename Row> qint64 keepIfFailed(const QString &tenant, const Row &row, qint64 id);
+
     struct Private;
     std::unique_ptr<Private> d;
 };
