@@ -494,3 +494,37 @@ std::optional<ServerConfig> ServerConfig::embeddedDefault(const QString &dataDir
     }
     return c;
 }
+
+std::optional<ServerConfig> ServerConfig::load(const ConfigSource &source, QString *error)
+{
+    std::optional<ServerConfig> config;
+    QString dataDir = source.dataDir;
+    if (!source.configFile.isEmpty()) {
+        QFile f(source.configFile);
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = u"--config: cannot read %1"_s.arg(f.fileName());
+            return std::nullopt;
+        }
+        config = parse(f.readAll(), error);
+        if (config && dataDir.isEmpty())
+            dataDir = config->dataDir;
+    } else {
+        if (dataDir.isEmpty())
+            dataDir = defaultDataDir();
+        config = embeddedDefault(dataDir, error);
+    }
+    if (!config)
+        return std::nullopt;
+    config->dataDir = dataDir.isEmpty() ? defaultDataDir() : dataDir;
+    if (!source.listen.isEmpty()
+        && !parseHostPort(source.listen, &config->listenHost, &config->listenPort)) {
+        *error = u"--listen: expected HOST:PORT"_s;
+        return std::nullopt;
+    }
+    if (!source.adminListen.isEmpty()
+        && !parseHostPort(source.adminListen, &config->adminHost, &config->adminPort)) {
+        *error = u"--admin-listen: expected HOST:PORT"_s;
+        return std::nullopt;
+    }
+    return config;
+}

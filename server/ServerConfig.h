@@ -98,6 +98,15 @@ struct TlsConfig
     QString key;
 };
 
+// Where a configuration comes from: the command line of switchboard-server.
+struct ConfigSource
+{
+    QString configFile; // empty: the embedded default
+    QString dataDir; // overrides the file's dataDir
+    QString listen; // HOST:PORT overrides
+    QString adminListen;
+};
+
 struct ServerConfig
 {
     QString listenHost = QStringLiteral("127.0.0.1");
@@ -123,6 +132,9 @@ struct ServerConfig
     // CSPRNG and kept in dataDir (mode 0600).
     static std::optional<ServerConfig> embeddedDefault(const QString &dataDir, QString *error);
     static QString defaultDataDir();
+    // Reads the file (or the embedded default) and applies the overrides; used at start-up and
+    // on every SIGHUP. On error returns nullopt and sets *error to a message naming the key.
+    static std::optional<ServerConfig> load(const ConfigSource &source, QString *error);
 
     // "HOST:PORT", "[v6]:PORT"
     static bool parseHostPort(const QString &text, QString *host, quint16 *port);

@@ -1,17 +1,12 @@
 #include "Application.h"
-#include "EpollEventDispatcher.h"
+#include "ProcessSetup.h"
 #include "ServerConfig.h"
 #include "SignalWatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFile>
 
 #include <cstdio>
-
-#ifdef Q_OS_UNIX
-#include <sys/resource.h>
-#endif
 
 using namespace Qt::StringLiterals;
 
@@ -23,19 +18,7 @@ static int fail(const QString &message)
 
 int main(int argc, char *argv[])
 {
-    // The glib dispatcher's wake-up cost grows with idle sockets (QT64-NOTES.md).
-    qputenv("QT_NO_GLIB", "1");
-#ifdef Q_OS_UNIX
-    // Each idle peer holds a descriptor: raise the soft open-files limit to the hard one.
-    if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-        files.rlim_cur = files.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
-#endif
-#ifdef Q_OS_LINUX
-    // poll() walks every socket on each wake-up; epoll costs what is ready (BENCHMARKS.md).
-    QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
-#endif
+    ProcessSetup::beforeApplication();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP));
@@ -52,43 +35,10 @@ int main(int argc, char *argv[])
     parser.addOptions({ configOpt, listenOpt, adminOpt, dataOpt, checkOpt });
     parser.process(app);
 
-    // Loads the file (or the embedded default) and applies the command-line overrides; used at
-    // start-up and again on SIGHUP.
-    const auto loadConfig = [&](QString *error) -> std::optional<ServerConfig> {
-        std::optional<ServerConfig> config;
-        QString dataDir = parser.value(dataOpt);
-        if (parser.isSet(configOpt)) {
-            QFile f(parser.value(configOpt));
-            if (!f.open(QIODevice::ReadOnly)) {
-                *error = u"--config: cannot read %1"_s.arg(f.fileName());
-                return std::nullopt;
-            }
-            config = ServerConfig::parse(f.readAll(), error);
-            if (config && dataDir.isEmpty())
-                dataDir = config->dataDir;
-        } else {
-            if (dataDir.isEmpty())
-                dataDir = ServerConfig::defaultDataDir();
-            config = ServerConfig::embeddedDefault(dataDir, error);
-        }
-        if (!config)
-            return std::nullopt;
-        config->dataDir = dataDir.isEmpty() ? ServerConfig::defaultDataDir() : dataDir;
-        if (parser.isSet(listenOpt)
-            && !ServerConfig::parseHostPort(parser.value(listenOpt), &config->listenHost, &config->listenPort)) {
-            *error = u"--listen: expected HOST:PORT"_s;
-            return std::nullopt;
-        }
-        if (parser.isSet(adminOpt)
-            && !ServerConfig::parseHostPort(parser.value(adminOpt), &config->adminHost, &config->adminPort)) {
-            *error = u"--admin-listen: expected HOST:PORT"_s;
-            return std::nullopt;
-        }
-        return config;
-    };
-
+    const ConfigSource source{ parser.value(configOpt), parser.value(dataOpt),
+                               parser.value(listenOpt), parser.value(adminOpt) };
     QString error;
-    const std::optional<ServerConfig> config = loadConfig(&error);
+    const std::optional<ServerConfig> config = ServerConfig::load(source, &error);
     if (!config)
         return fail(error);
     if (parser.isSet(checkOpt)) {
@@ -112,7 +62,7 @@ int main(int argc, char *argv[])
     QObject::connect(&server, &Application::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
     QObject::connect(&watcher, &SignalWatcher::reloadRequested, &server, [&] {
         QString reloadError;
-        if (const auto fresh = loadConfig(&reloadError))
+        if (const auto fresh = ServerConfig::load(source, &reloadError))
             server.reload(*fresh);
         else
             std::fprintf(stderr, "switchboard-server: reload refused, keeping the running configuration: %s\n",

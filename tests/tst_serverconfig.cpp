@@ -123,6 +123,57 @@ private slots:
         QCOMPARE(t.bridgeSecrets(at).size(), bridgeKeys); // no previous bridge secret given
     }
 
+    void load_data()
+    {
+        QTest::addColumn<QString>("file"); // "good", "missing" or empty (embedded default)
+        QTest::addColumn<QString>("listen");
+        QTest::addColumn<QString>("dataDir");
+        QTest::addColumn<QString>("error"); // start of the error; empty: must load
+        QTest::addRow("file") << u"good"_s << QString() << QString() << QString();
+        QTest::addRow("file, overrides") << u"good"_s << u"[::1]:9443"_s << u"override"_s << QString();
+        QTest::addRow("embedded default") << QString() << QString() << u"default"_s << QString();
+        QTest::addRow("missing file") << u"missing"_s << QString() << QString() << u"--config"_s;
+        QTest::addRow("bad listen override") << u"good"_s << u"nope"_s << QString() << u"--listen"_s;
+    }
+    void load()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, listen);
+        QFETCH(QString, dataDir);
+        QFETCH(QString, error);
+        const QString path = m_dir.filePath(u"load.json"_s);
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write("{\"listen\":\"127.0.0.1:7000\",\"dataDir\":\"/from/file\","
+                "\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"x\",\"bridgeSecret\":\"y\"}]}");
+        f.close();
+        ConfigSource source;
+        if (file == u"good"_s)
+            source.configFile = path;
+        else if (file == u"missing"_s)
+            source.configFile = m_dir.filePath(u"absent.json"_s);
+        if (!dataDir.isEmpty())
+            source.dataDir = m_dir.filePath(dataDir);
+        source.listen = listen;
+        QString message;
+        const auto c = ServerConfig::load(source, &message);
+        if (!error.isEmpty()) {
+            QVERIFY(!c);
+            QVERIFY2(message.startsWith(error), qPrintable(message));
+            return;
+        }
+        QVERIFY2(c, qPrintable(message));
+        QCOMPARE(c->dataDir, dataDir.isEmpty() ? u"/from/file"_s : m_dir.filePath(dataDir));
+        if (listen.isEmpty() && file == u"good"_s)
+            QCOMPARE(c->listenPort, quint16(7000));
+        if (!listen.isEmpty()) {
+            QCOMPARE(c->listenHost, u"::1"_s);
+            QCOMPARE(c->listenPort, quint16(9443));
+        }
+        if (file.isEmpty())
+            QCOMPARE(c->generatedSecretFiles.size(), 4);
+    }
+
     void defaultsAndSecrets()
     {
         const QString json = u"{\"tenants\":[{\"host\":\"Phone.Example.com.\",\"adminSecret\":\"env:SB_TEST_ADMIN_SECRET\","
