@@ -1,7 +1,11 @@
 # Two commands do all set-up on a fresh Debian 12 machine:
 #   make run   installs what is missing, builds, and starts the server on the embedded default
-#   make test  installs what is missing, builds, and runs every test through ctest
+#   make test  installs what is missing, builds, and runs every test through ctest: once in the
+#              normal build, then once more in a clang build with ASan + UBSan in which the fuzz
+#              targets run libFuzzer (SANITIZE=0 skips that second pass)
 BUILD_DIR ?= build
+SAN_DIR ?= build-san
+SANITIZE ?= 1
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
@@ -10,7 +14,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl 
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
 	qtkeychain-qt6-dev xvfb xauth coturn chromium clang libclang-rt-14-dev
 
-.PHONY: run test build deps configure clean
+.PHONY: run test test-sanitize build deps configure clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -42,6 +46,18 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@if [ "$(SANITIZE)" = 1 ]; then $(MAKE) --no-print-directory test-sanitize; fi
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (any finding fails the
+# test), with the fuzz targets built for libFuzzer. -O1 and line tables only keep the build short.
+test-sanitize: deps
+	@if [ ! -f $(SAN_DIR)/build.ninja ]; then \
+		CC=clang CXX=clang++ cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+			"-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" -DSB_SANITIZE=ON -DSB_FUZZ=ON \
+			$$( [ -n "$$CI" ] && echo -DSB_WERROR=ON ) $(CMAKE_FLAGS); \
+	fi
+	cmake --build $(SAN_DIR) -j $(JOBS)
+	cd $(SAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR)

@@ -32,7 +32,7 @@ BridgeSim::BridgeSim(const Options &options, QObject *parent) : QObject(parent),
     connect(&m_session, &QWebSocket::disconnected, this, [this] {
         m_welcomed = false;
         print(u"session closed %1"_s.arg(int(m_session.closeCode())));
-        if (m_session.closeCode() == 4001 || m_session.closeCode() == 1008) {
+        if (const int code = int(m_session.closeCode()); code == 4001 || code == 1008) {
             print(u"not reconnecting (replaced or refused)"_s);
             return;
         }
