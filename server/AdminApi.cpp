@@ -260,8 +260,8 @@ void AdminApi::registerRoutes(HttpApi &api)
         };
     };
     api.addRoute({ u"stats"_s, { "GET" }, A::Admin, bind(&AdminApi::stats),
-                   u"Live counts: rooms, peers, sockets, office phones, rings in flight, "
-                   "counters since start, uptime, memory."_s });
+                   u"Live counts: rooms, peers, heldPeers (lost, waiting for a resume), sockets, "
+                   "office phones, rings in flight, counters since start, uptime, memory."_s });
     api.addRoute({ u"diallog"_s, { "GET" }, A::Admin, bind(&AdminApi::dialLog),
                    u"Dial log, newest first: {dials, nextBefore?}. Parameters: limit (1-1000, "
                    "default 100), before (row id), from, to (RFC 3339 or unix seconds)."_s });
@@ -306,6 +306,7 @@ HttpResponse AdminApi::stats(HttpApi::Context &ctx)
         { u"uptimeSec"_s, m_app.uptimeMs() / 1000 },
         { u"rooms"_s, t.rooms().count() },
         { u"peers"_s, t.rooms().peerCount() },
+        { u"heldPeers"_s, t.rooms().heldPeerCount() },
         { u"sockets"_s, sockets },
         { u"officePhones"_s, t.rings().phoneCount() },
         { u"ringsInFlight"_s, t.rings().ringsInFlight() },

@@ -59,6 +59,9 @@ signals:
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
     void sweep();
+    // Queues trimWhenIdle() when the last socket or room has gone.
+    void noteMaybeIdle();
+    void trimWhenIdle();
 
     ServerConfig m_config;
     QList<Tenant *> m_tenants;
@@ -72,6 +75,7 @@ private:
     AdminAuth m_adminAuth;
     AdminApi *m_adminApi = nullptr;
     bool m_stopping = false;
+    bool m_trimQueued = false;
     Store m_store;
     QTimer m_prune;
     std::unique_ptr<PublicFlags> m_publicFlags;

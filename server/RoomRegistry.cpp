@@ -26,6 +26,16 @@ int RoomRegistry::peerCount() const
     return n;
 }
 
+int RoomRegistry::heldPeerCount() const
+{
+    int n = 0;
+    for (const Room *r : m_rooms) {
+        for (const auto &m : r->members())
+            n += m->session ? 0 : 1;
+    }
+    return n;
+}
+
 Room *RoomRegistry::findOrCreate(const QString &id, Room::Kind kind)
 {
     if (Room *r = m_rooms.value(id))

@@ -19,6 +19,8 @@ public:
     Room *findOrCreate(const QString &id, Room::Kind kind);
     int count() const { return int(m_rooms.size()); }
     int peerCount() const;
+    // Members whose socket was lost and that wait, for the resume grace, to be resumed.
+    int heldPeerCount() const;
     QList<Room *> rooms() const { return m_rooms.values(); }
     // A new room id: `room-<22 base64url>`, or `<prefix>-<22 base64url>`.
     static QString mintId(const QString &prefix = QStringLiteral("room"));

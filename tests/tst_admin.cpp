@@ -711,7 +711,8 @@ void tst_Admin::statsAndApidoc()
     WsClient c(port());
     QVERIFY(c.connected());
     c.send({ { u"type"_s, u"join"_s }, { u"room"_s, u"statsroom"_s }, { u"name"_s, u"S"_s } });
-    QVERIFY(!c.next(u"welcome"_s).isEmpty());
+    const QJsonObject welcome = c.next(u"welcome"_s);
+    QVERIFY(!welcome.isEmpty());
     Reply r = admin("GET", "stats=1");
     QCOMPARE(r.status, 200);
     const QJsonObject s = r.json();
@@ -724,6 +725,18 @@ void tst_Admin::statsAndApidoc()
     QVERIFY(s.value("memory"_L1).toObject().value("residentBytes"_L1).toDouble() > 0);
     for (const char *key : { "officePhones", "ringsInFlight", "bridgeConnected", "startedAt" })
         QVERIFY2(s.contains(QLatin1StringView(key)), key);
+    QCOMPARE(s.value("heldPeers"_L1).toInt(), 0);
+    // A socket lost without a close frame holds its peer (counted in peers too) until a resume.
+    const int peers = s.value("peers"_L1).toInt();
+    c.socket().abort();
+    QTRY_COMPARE(admin("GET", "stats=1").json().value("heldPeers"_L1).toInt(), 1);
+    QCOMPARE(admin("GET", "stats=1").json().value("peers"_L1).toInt(), peers);
+    WsClient resumed(port());
+    QVERIFY(resumed.connected());
+    resumed.send({ { u"type"_s, u"join"_s }, { u"room"_s, u"statsroom"_s }, { u"name"_s, u"S"_s },
+                   { u"resume"_s, welcome.value("resumeToken"_L1) } });
+    QCOMPARE(resumed.next(u"welcome"_s).value("resumed"_L1).toBool(), true);
+    QCOMPARE(admin("GET", "stats=1").json().value("heldPeers"_L1).toInt(), 0);
     QCOMPARE(admin("GET", "stats=1", {}, hostB).json().value("rooms"_L1).toInt(), 0);
 
     r = admin("GET", "apidoc=1");

@@ -17,8 +17,8 @@ volatile pid_t ServerProcess::s_child = 0;
 
 ServerProcess::~ServerProcess() { stop(); }
 
-bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string &officeKey,
-    const std::string &bridgeSecret, std::string *error)
+bool ServerProcess::spawn(
+    const std::string &binary, int cpu, const Config &config, std::string *error)
 {
     char tmpl[] = "/tmp/switchboard-bench-XXXXXX";
     if (!mkdtemp(tmpl)) {
@@ -30,12 +30,14 @@ bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string 
     // "Limits") do not cap a loopback benchmark; the bench counts any `error` frame it gets.
     std::ofstream cfg(m_dir + "/config.json");
     cfg << "{\n  \"listen\": \"127.0.0.1:0\",\n  \"adminListen\": \"127.0.0.1:0\",\n"
-        << "  \"dataDir\": \"" << m_dir << "/data\",\n"
-        << "  \"limits\": { \"maxConnectionsPerIp\": 1000000, \"maxRooms\": 10000000,\n"
+        << "  \"dataDir\": \"" << m_dir << "/data\",\n";
+    if (config.resumeGraceSec > 0)
+        cfg << "  \"resumeGraceSec\": " << config.resumeGraceSec << ",\n";
+    cfg << "  \"limits\": { \"maxConnectionsPerIp\": 1000000, \"maxRooms\": 10000000,\n"
         << "    \"signalPerSec\": 100000, \"signalBurst\": 1000000 },\n"
-        << "  \"tenants\": [ { \"host\": \"localhost\", \"adminSecret\": \"bench-admin-secret\",\n"
-        << "    \"bridgeSecret\": \"" << bridgeSecret << "\", \"officeKeys\": [\"" << officeKey
-        << "\"] } ]\n}\n";
+        << "  \"tenants\": [ { \"host\": \"localhost\", \"adminSecret\": \"" << config.adminSecret
+        << "\",\n    \"bridgeSecret\": \"" << config.bridgeSecret << "\", \"officeKeys\": [\""
+        << config.officeKey << "\"] } ]\n}\n";
     cfg.close();
     std::filesystem::create_directories(m_dir + "/data");
 
@@ -44,7 +46,7 @@ bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string 
         *error = "pipe failed";
         return false;
     }
-    const std::string config = m_dir + "/config.json";
+    const std::string configPath = m_dir + "/config.json";
     const pid_t pid = fork();
     if (pid < 0) {
         *error = "fork failed";
@@ -60,7 +62,7 @@ bool ServerProcess::spawn(const std::string &binary, int cpu, const std::string 
         dup2(out[1], STDOUT_FILENO);
         ::close(out[0]);
         ::close(out[1]);
-        execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
+        execl(binary.c_str(), binary.c_str(), "--config", configPath.c_str(),
             static_cast<char *>(nullptr));
         std::perror("exec");
         _exit(127);

@@ -4,11 +4,19 @@
 #include <string>
 #include <sys/types.h>
 
-// The measured server: either started by the benchmark (`--spawn`, with a bench config in a
-// temporary directory and its CPU pinned) or an existing one named by `--server-pid`.
+// The measured server: either started by the benchmark or the soak test (`--spawn`, with a
+// config in a temporary directory and its CPU pinned) or an existing one named by `--server-pid`.
 // Reads CPU time and RSS from /proc/<pid>.
 class ServerProcess {
 public:
+    // What the spawned server's config says beyond the raised limits; 0 keeps the server default.
+    struct Config {
+        std::string officeKey = "bench-office-key";
+        std::string bridgeSecret = "bench-bridge-secret";
+        std::string adminSecret = "bench-admin-secret";
+        int resumeGraceSec = 0;
+    };
+
     ServerProcess() = default;
     ~ServerProcess();
     ServerProcess(const ServerProcess &) = delete;
@@ -16,8 +24,7 @@ public:
 
     // Starts `binary --config <tmp>/config.json` on 127.0.0.1 port 0, pinned to `cpu` (-1: not
     // pinned), and waits for its "listening" line. Returns false with `error` set.
-    bool spawn(const std::string &binary, int cpu, const std::string &officeKey,
-        const std::string &bridgeSecret, std::string *error);
+    bool spawn(const std::string &binary, int cpu, const Config &config, std::string *error);
     void attach(pid_t pid) { m_pid = pid; }
     void stop();
 

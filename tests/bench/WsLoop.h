@@ -58,6 +58,8 @@ public:
     void sendText(Conn &c, std::string_view payload);
     // Sends a close frame (1000) and shuts the connection down.
     void close(Conn &c);
+    // Closes the TCP connection without a close frame (a network drop, as the server sees it).
+    void abort(Conn &c) { drop(c); }
     // One round: waits up to timeoutMs for events, dispatches them, flushes pending output.
     void poll(int timeoutMs);
     void flush();

@@ -824,7 +824,10 @@ int main(int argc, char **argv)
             std::fprintf(stderr, "switchboard-bench: --spawn starts switchboard-server only\n");
             return 2;
         }
-        if (!server.spawn(o.spawn, o.spawnCpu, o.officeKey, o.bridgeSecret, &error)) {
+        ServerProcess::Config config;
+        config.officeKey = o.officeKey;
+        config.bridgeSecret = o.bridgeSecret;
+        if (!server.spawn(o.spawn, o.spawnCpu, config, &error)) {
             std::fprintf(stderr, "switchboard-bench: %s\n", error.c_str());
             return 2;
         }
