@@ -9,7 +9,7 @@
 #include "AdminAuth.h"
 #include "Crypto.h"
 #include "RawHttp.h"
-#include "ServerProcess.h"
+#include "ServerChild.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -82,7 +82,7 @@ public:
 private:
     void post(const QByteArray &flag, const QByteArray &body)
     {
-        const QByteArray sig = hexMac(serverprocess::bridgeSecret, flag + '|' + host + '|' + body);
+        const QByteArray sig = hexMac(serverchild::bridgeSecret, flag + '|' + host + '|' + body);
         m_socket.write("POST /signal.ashx?" + flag + " HTTP/1.1\r\nHost: " + host
             + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\nX-Sig: " + sig
             + "\r\n\r\n" + body);
@@ -190,7 +190,7 @@ bool tst_CrashSafety::cdrLog(quint16 port, QHash<QString, QString> *results)
             query += "&before=" + QByteArray::number(before);
         const QByteArray time = uniqueTime();
         const QByteArray sig = hexMac(
-            serverprocess::adminSecret, AdminAuth::signedMessage("GET", query, host, time, {}));
+            serverchild::adminSecret, AdminAuth::signedMessage("GET", query, host, time, {}));
         const RawResponse r = rawHttp(port,
             httpRequest(
                 "GET", query, host, "X-Admin-Time: " + time + "\r\nX-Admin-Sig: " + sig + "\r\n"));
@@ -237,7 +237,7 @@ void tst_CrashSafety::killMidCdrWrites()
 
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString config = serverprocess::writeConfig(dir.path(), { QString::fromLatin1(host) });
+    const QString config = serverchild::writeConfig(dir.path(), { QString::fromLatin1(host) });
     QVERIFY(!config.isEmpty());
 
     // 1. A steady stream of CDR writes from several bridges, then SIGKILL with requests in flight.
@@ -245,7 +245,7 @@ void tst_CrashSafety::killMidCdrWrites()
     {
         QProcess server;
         server.setProcessEnvironment(quietEnvironment());
-        const quint16 port = serverprocess::start(server, { u"--config"_s, config });
+        const quint16 port = serverchild::start(server, { u"--config"_s, config });
         QVERIFY(port);
         QObject stream;
         QList<BridgeClient *> bridges;
@@ -320,7 +320,7 @@ void tst_CrashSafety::killMidCdrWrites()
     // 3. The server starts again on the crashed files and lists the same rows.
     QProcess server;
     server.setProcessEnvironment(quietEnvironment());
-    const quint16 port = serverprocess::start(server, { u"--config"_s, config });
+    const quint16 port = serverchild::start(server, { u"--config"_s, config });
     QVERIFY(port);
     QHash<QString, QString> listed;
     QVERIFY(cdrLog(port, &listed));

@@ -1,4 +1,4 @@
-#include "ServerProcess.h"
+#include "ServerChild.h"
 #include "TestClient.h"
 
 #include <QFile>
@@ -22,7 +22,7 @@ private:
         QStringList hosts{ u"localhost"_s };
         if (!extraHost.isEmpty())
             hosts.append(extraHost);
-        return serverprocess::writeConfig(m_dir.path(), hosts);
+        return serverchild::writeConfig(m_dir.path(), hosts);
     }
 
 private slots:
@@ -38,7 +38,7 @@ private slots:
     {
         QFETCH(int, signal);
         QProcess p;
-        const quint16 port = serverprocess::start(p, { u"--config"_s, writeConfig({}) });
+        const quint16 port = serverchild::start(p, { u"--config"_s, writeConfig({}) });
         QVERIFY(port);
         TestClient c;
         QVERIFY(c.open(port));
@@ -59,7 +59,7 @@ private slots:
     {
         QProcess p;
         const QString config = writeConfig({});
-        const quint16 port = serverprocess::start(p, { u"--config"_s, config });
+        const quint16 port = serverchild::start(p, { u"--config"_s, config });
         QVERIFY(port);
         TestClient c;
         QVERIFY(c.open(port));

@@ -527,7 +527,7 @@ void tst_Soak::cycles()
     QCOMPARE(run.signalsRelayed(), 2 * episodes + 2 * resumeEpisodes);
     QCOMPARE(run.resumes(), resumeEpisodes);
     QCOMPARE(run.expiriesSeen(), watchedEpisodes);
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) || defined(SB_SANITIZED)
     // ASan's quarantine holds freed memory back: RSS would measure it, not the server.
     qInfo("AddressSanitizer build: RSS bound not checked");
 #else

@@ -72,6 +72,11 @@ void BridgeSim::print(const QString &line)
     std::fflush(stdout);
 }
 
+BridgeSim::~BridgeSim()
+{
+    m_session.disconnect(this);
+}
+
 void BridgeSim::start()
 {
     openSession();

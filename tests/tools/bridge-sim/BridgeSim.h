@@ -33,6 +33,9 @@ public:
     };
 
     explicit BridgeSim(const Options &options, QObject *parent = nullptr);
+    // The session's socket emits disconnected from its destructor, after the reconnect timer
+    // (declared later) is gone: cut its connections first.
+    ~BridgeSim() override;
     void start();
     // One command line: ring, clear, trunks, registrar, end, status, quit (see --help).
     void command(const QString &line);

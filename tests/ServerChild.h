@@ -12,7 +12,7 @@
 #include <QStringList>
 #include <QTest>
 
-namespace serverprocess {
+namespace serverchild {
 using namespace Qt::StringLiterals;
 
 inline const QByteArray adminSecret = QByteArrayLiteral("a");
@@ -59,4 +59,4 @@ inline quint16 start(QProcess &p, const QStringList &args, int timeoutMs = 10000
         qWarning("server output: %s", out.constData());
     return port;
 }
-} // namespace serverprocess
+} // namespace serverchild
