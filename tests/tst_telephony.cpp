@@ -27,10 +27,10 @@ private slots:
 
     void bridgeHello_data();
     void bridgeHello();
-    void bridgeHelloAfterRotation();
     void bridgeHelloReplayed();
     void bridgeHelloNotFirst();
-    void bridgeAllowFrom();
+    void bridgeRefusedByConfig_data();
+    void bridgeRefusedByConfig();
     void bridgeReplaced();
     void bridgeOnlySpeaksBridge();
 
@@ -213,22 +213,6 @@ void tst_Telephony::bridgeHello()
     }
 }
 
-void tst_Telephony::bridgeHelloAfterRotation()
-{
-    // Once the rotation window has closed the previous secret is refused like any other.
-    const TenantConfig saved = tenantA()->config();
-    TenantConfig closed = saved;
-    closed.previousSecretsUntil = now() - 1;
-    tenantA()->reconfigure(closed);
-    Client b(m_port);
-    QVERIFY(b.waitConnected());
-    const QJsonObject answer = b.bridgeHello("127.0.0.1", previousSecretA);
-    tenantA()->reconfigure(saved);
-    QCOMPARE(answer.value(u"code"_s).toString(), u"forbidden"_s);
-    QVERIFY(b.waitClosed());
-    QCOMPARE(b.closeCode(), 1008);
-}
-
 void tst_Telephony::bridgeHelloReplayed()
 {
     const qint64 t = Client::freshHelloTime();
@@ -264,15 +248,30 @@ void tst_Telephony::bridgeHelloNotFirst()
     QCOMPARE(b.closeCode(), 1008);
 }
 
-void tst_Telephony::bridgeAllowFrom()
+void tst_Telephony::bridgeRefusedByConfig_data()
 {
+    QTest::addColumn<QString>("change");
+    QTest::addColumn<QByteArray>("secret");
+    QTest::addRow("address outside bridgeAllowFrom") << u"allow-from"_s << QByteArray(secretA);
+    // Once the rotation window has closed the previous secret is refused like any other.
+    QTest::addRow("previous secret after the rotation window")
+            << u"window-closed"_s << QByteArray(previousSecretA);
+}
+
+void tst_Telephony::bridgeRefusedByConfig()
+{
+    QFETCH(QString, change);
+    QFETCH(QByteArray, secret);
     const TenantConfig saved = tenantA()->config();
-    TenantConfig narrowed = saved;
-    narrowed.bridgeAllowFrom = { *ServerConfig::parseCidr(u"10.0.0.0/8"_s) };
-    tenantA()->reconfigure(narrowed);
+    TenantConfig changed = saved;
+    if (change == u"allow-from"_s)
+        changed.bridgeAllowFrom = { *ServerConfig::parseCidr(u"10.0.0.0/8"_s) };
+    else
+        changed.previousSecretsUntil = now() - 1;
+    tenantA()->reconfigure(changed);
     Client b(m_port);
     QVERIFY(b.waitConnected());
-    const QJsonObject answer = b.bridgeHello("127.0.0.1", secretA);
+    const QJsonObject answer = b.bridgeHello("127.0.0.1", secret);
     tenantA()->reconfigure(saved);
     QCOMPARE(answer.value(u"type"_s).toString(), u"error"_s);
     QCOMPARE(answer.value(u"code"_s).toString(), u"forbidden"_s);
