@@ -75,6 +75,9 @@ void FrontDoor::incomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    // Signaling frames are small and latency-bound: without TCP_NODELAY a frame written while an
+    // earlier one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     const QHostAddress peer = socket->peerAddress();
     int &count = m_perIp[peer];
     ++count;
