@@ -12,6 +12,8 @@
 #include <QSet>
 #include <QStandardPaths>
 
+#include <cmath>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -61,7 +63,9 @@ public:
         if (v.isUndefined() || v.isNull())
             return def;
         const double d = v.toDouble(-1e300);
-        if (!v.isDouble() || d != double(qint64(d)) || d < min || d > max)
+        // The range first: converting a double outside qint64's range is undefined behaviour
+        // (found by fuzz_config under UBSan).
+        if (!v.isDouble() || d < min || d > max || d != std::floor(d))
             throw ConfigError{ keyPath(key)
                                + u": expected an integer from %1 to %2"_s.arg(min).arg(max) };
         return int(d);

@@ -71,6 +71,12 @@ private slots:
                 << u"tenants[0].previousBridgeSecret"_s;
         QTest::addRow("bad limit") << u"{\"limits\":{\"maxFrameBytes\":-1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
                                    << u"limits.maxFrameBytes"_s;
+        QTest::addRow("limit beyond 64 bits")
+                << u"{\"limits\":{\"maxFrameBytes\":4096666666666666666666666666666666},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
+                << u"limits.maxFrameBytes"_s;
+        QTest::addRow("limit with a fraction")
+                << u"{\"limits\":{\"maxRooms\":10.5},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
+                << u"limits.maxRooms"_s;
         QTest::addRow("unknown limit") << u"{\"limits\":{\"maxFrames\":1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
                                        << u"limits.maxFrames"_s;
         QTest::addRow("bad listen") << u"{\"listen\":\"nope\",\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s << u"listen"_s;
