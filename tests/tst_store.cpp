@@ -144,6 +144,7 @@ private slots:
     void crashMidTransaction();
     void failedLogWritesRetried_data();
     void failedLogWritesRetried();
+    void newerLogRowWaitsForPendingOnes();
 
 private:
     QString freshPath() { return m_dir.filePath(u"db-%1.sqlite"_s.arg(++m_files)); }
@@ -793,42 +794,67 @@ void tst_Store::failedLogWritesRetried()
         }
         return out;
     };
+    const auto add = [&](Store &store, int i) -> qint64 {
+        const QString callId = u"call-%1"_s.arg(i);
+        if (cdr) {
+            CdrRecord c;
+            c.callId = callId;
+            c.direction = u"in"_s;
+            c.startedAt = utc(1'700'000'000'000 + i);
+            c.result = u"missed"_s;
+            return store.addCdr(kA, c);
+        }
+        DialLogRecord d;
+        d.callId = callId;
+        d.number = u"2000"_s;
+        d.outcome = u"dialing"_s;
+        return store.addDial(kA, d);
+    };
+    const QStringList three{ u"call-3"_s, u"call-2"_s, u"call-1"_s };
     bool failing = true; // outlives the store, whose close() still runs the hook
     {
         Store store;
         QVERIFY(store.open(path));
         store.setBeforeCommitHookForTest([&failing] { return !failing; });
-        for (int i = 1; i <= 3; ++i) {
-            const QString callId = u"call-%1"_s.arg(i);
-            qint64 id = 0;
-            if (cdr) {
-                CdrRecord c;
-                c.callId = callId;
-                c.direction = u"in"_s;
-                c.startedAt = utc(1'700'000'000'000 + i);
-                c.result = u"missed"_s;
-                id = store.addCdr(kA, c);
-            } else {
-                DialLogRecord d;
-                d.callId = callId;
-                d.number = u"2000"_s;
-                d.outcome = u"dialing"_s;
-                id = store.addDial(kA, d);
-            }
-            QCOMPARE(id, 0);
-        }
+        for (int i = 1; i <= 3; ++i)
+            QCOMPARE(add(store, i), 0);
         QCOMPARE(store.pendingRows(), 3);
         QVERIFY(ids(store).isEmpty());
         QCOMPARE(store.retryPendingRows(), 3); // still failing: nothing is dropped
         failing = false;
         if (byTimer) {
             QTRY_COMPARE_WITH_TIMEOUT(store.pendingRows(), 0, Store::retryIntervalMs * 5);
-            QCOMPARE(ids(store), (QStringList{ u"call-3"_s, u"call-2"_s, u"call-1"_s }));
+            QCOMPARE(ids(store), three);
         }
     }
     Store reopened;
     QVERIFY(reopened.open(path));
-    QCOMPARE(ids(reopened), (QStringList{ u"call-3"_s, u"call-2"_s, u"call-1"_s }));
+    QCOMPARE(ids(reopened), three);
+}
+
+void tst_Store::newerLogRowWaitsForPendingOnes()
+{
+    // A row added while older ones wait for their retry is written after them: ids (and so
+    // "newest first") keep the order in which the rows happened.
+    bool failing = true; // outlives the store
+    Store store;
+    QVERIFY(store.open(freshPath()));
+    store.setBeforeCommitHookForTest([&failing] { return !failing; });
+    CdrRecord c;
+    c.direction = u"in"_s;
+    c.result = u"missed"_s;
+    c.callId = u"older"_s;
+    c.startedAt = utc(1'700'000'000'000);
+    QCOMPARE(store.addCdr(kA, c), 0);
+    failing = false;
+    c.callId = u"newer"_s;
+    QVERIFY(store.addCdr(kA, c) != 0);
+    QCOMPARE(store.pendingRows(), 0);
+    const QList<CdrRecord> rows = store.cdrs(kA);
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows.at(0).callId, u"newer"_s);
+    QCOMPARE(rows.at(1).callId, u"older"_s);
+    QVERIFY(rows.at(0).id > rows.at(1).id);
 }
 
 #include "tst_store.moc"

@@ -540,7 +540,7 @@ QString logWhere(
 
 qint64 Store::addCdr(const QString &tenant, const CdrRecord &cdr)
 {
-    return keepIfFailed(tenant, cdr, insertCdr(tenant, cdr));
+    return addLogRow(tenant, cdr);
 }
 
 qint64 Store::addDial(const QString &tenant, const DialLogRecord &dial)
@@ -548,11 +548,13 @@ qint64 Store::addDial(const QString &tenant, const DialLogRecord &dial)
     DialLogRecord row = dial;
     if (!row.at.isValid())
         row.at = QDateTime::currentDateTimeUtc(); // a retried row keeps the time it happened
-    return keepIfFailed(tenant, row, insertDial(tenant, row));
+    return addLogRow(tenant, row);
 }
 
-template <typename Row> qint64 Store::keepIfFailed(const QString &tenant, const Row &row, qint64 id)
+template <typename Row> qint64 Store::addLogRow(const QString &tenant, const Row &row)
 {
+    // Rows waiting for a retry go first, so that row ids keep the order in which calls ended.
+    const qint64 id = d->pending.isEmpty() || retryPendingRows() == 0 ? insertRow(tenant, row) : 0;
     if (id != 0)
         return id;
     if (d->pending.size() >= maxPendingRows) {
@@ -571,14 +573,8 @@ int Store::retryPendingRows()
 {
     while (!d->pending.isEmpty()) {
         const Private::PendingRow &p = d->pending.first();
-        const qint64 id = std::visit(
-                [&](const auto &row) -> qint64 {
-                    if constexpr (std::is_same_v<std::decay_t<decltype(row)>, CdrRecord>)
-                        return insertCdr(p.tenant, row);
-                    else
-                        return insertDial(p.tenant, row);
-                },
-                p.row);
+        const qint64 id =
+                std::visit([&](const auto &row) { return insertRow(p.tenant, row); }, p.row);
         if (id == 0)
             break;
         d->pending.removeFirst();
@@ -592,7 +588,7 @@ int Store::retryPendingRows()
 
 int Store::pendingRows() const { return int(d->pending.size()); }
 
-qint64 Store::insertCdr(const QString &tenant, const CdrRecord &cdr)
+qint64 Store::insertRow(const QString &tenant, const CdrRecord &cdr)
 {
     qint64 id = 0;
     const Result r = d->write([&](QSqlDatabase &db) {
@@ -646,7 +642,7 @@ QList<CdrRecord> Store::cdrs(const QString &tenant, const LogQuery &query) const
     return out;
 }
 
-qint64 Store::insertDial(const QString &tenant, const DialLogRecord &dial)
+qint64 Store::insertRow(const QString &tenant, const DialLogRecord &dial)
 {
     qint64 id = 0;
     const QDateTime at = dial.at;

@@ -107,7 +107,8 @@ public:
     Result deleteWhitelistEntry(const QString &tenant, const QString &number);
 
     // Return the new row id, or 0 when the write failed: the row is then kept in memory and
-    // written by a retry every retryIntervalMs (in order, before close()), so a transient failure
+    // written by a retry every retryIntervalMs, before any newer row and before close() ends,
+    // so a transient failure
     // (a lock held by a backup, a full disk that gets space) loses nothing. At most maxPendingRows
     // are kept; past that a row is dropped with a critical log line.
     qint64 addCdr(const QString &tenant, const CdrRecord &cdr);
@@ -130,9 +131,9 @@ public:
     void setBeforeCommitHookForTest(std::function<bool()> hook);
 
 private:
-    qint64 insertCdr(const QString &tenant, const CdrRecord &cdr);
-    qint64 insertDial(const QString &tenant, const DialLogRecord &dial);
-    template <typename Row> qint64 keepIfFailed(const QString &tenant, const Row &row, qint64 id);
+    qint64 insertRow(const QString &tenant, const CdrRecord &cdr);
+    qint64 insertRow(const QString &tenant, const DialLogRecord &dial);
+    template <typename Row> qint64 addLogRow(const QString &tenant, const Row &row);
 
     struct Private;
     std::unique_ptr<Private> d;
