@@ -5,6 +5,7 @@
 // SB_SOAK_CYCLES lowers the count (e.g. for a sanitizer build, where the RSS bound is not
 // checked); each row warms up on half its cycles, at most 5 000.
 
+#include "AdminAuth.h"
 #include "Crypto.h"
 #include "ServerProcess.h"
 #include "WsLoop.h"
@@ -144,8 +145,9 @@ public:
                               .count();
         const QByteArray time = QByteArray::number(ns / 1000000000) + '.'
             + QByteArray::number(ns % 1000000000).rightJustified(9, '0');
-        const QByteArray message = "GET stats=1|localhost|" + time + '|';
-        const QByteArray sig = Crypto::hmacSha256(QByteArrayView(adminSecret), message).toHex();
+        const QByteArray sig = Crypto::hmacSha256(QByteArrayView(adminSecret),
+            AdminAuth::signedMessage("GET", "stats=1", "localhost", time, {}))
+                                   .toHex();
         m_httpStatus = 0;
         m_loop.openHttp("GET /signal.ashx?stats=1 HTTP/1.1\r\nHost: localhost\r\nX-Admin-Time: "
             + time.toStdString() + "\r\nX-Admin-Sig: " + sig.toStdString()
