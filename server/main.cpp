@@ -1,7 +1,7 @@
-#include "Application.h"
-#include "ProcessSetup.h"
-#include "ServerConfig.h"
-#include "SignalWatcher.h"
+#include "app/Application.h"
+#include "app/ProcessSetup.h"
+#include "config/ServerConfig.h"
+#include "app/SignalWatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -4,10 +4,10 @@
 // tenants, raw HTTP for the webhooks (any Host header), WebSocket clients that collect frames,
 // and the signing helpers a bridge uses.
 
-#include "Application.h"
+#include "app/Application.h"
 #include "Crypto.h"
-#include "ServerConfig.h"
-#include "Tenant.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "store/Store.h"
 
 #include <QDateTime>

@@ -1,12 +1,12 @@
 // The admin flags over real HTTP: HMAC and Bearer auth (replay, window, tampering), CRUD with
 // statuses, paging of the logs, kick, and that admin-only values never reach public flags.
 
-#include "AdminAuth.h"
-#include "Application.h"
+#include "auth/AdminAuth.h"
+#include "app/Application.h"
 #include "Crypto.h"
-#include "OidcVerifier.h"
-#include "ServerConfig.h"
-#include "Tenant.h"
+#include "auth/OidcVerifier.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "TestIssuer.h"
 #include "store/Store.h"
 

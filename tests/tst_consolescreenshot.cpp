@@ -3,14 +3,14 @@
 
 #include "AdminClient.h"
 #include "AdminProtocol.h"
-#include "AdminSocket.h"
-#include "Application.h"
+#include "admin/AdminSocket.h"
+#include "app/Application.h"
 #include "MainWindow.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
 #include "SecretStore.h"
-#include "ServerConfig.h"
-#include "Tenant.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "TrunksModel.h"
 
 #include <QApplication>

@@ -6,7 +6,7 @@
 // handler, before the handler returns the answer. So every callId whose clear got 200 must have
 // its row after SIGKILL, whatever else was in flight.
 
-#include "AdminAuth.h"
+#include "auth/AdminAuth.h"
 #include "Crypto.h"
 #include "RawHttp.h"
 #include "ServerChild.h"

@@ -1,6 +1,6 @@
-#include "Application.h"
-#include "EpollEventDispatcher.h"
-#include "ServerConfig.h"
+#include "app/Application.h"
+#include "app/EpollEventDispatcher.h"
+#include "config/ServerConfig.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -7,10 +7,10 @@
 // then every public request of both tenants is fetched. A new public flag or field is one more
 // row in publicAnswer_data(); a new kind of private value is one more entry in plant().
 
-#include "Application.h"
+#include "app/Application.h"
 #include "RawHttp.h"
-#include "ServerConfig.h"
-#include "Tenant.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "TestClient.h"
 #include "store/Store.h"
 

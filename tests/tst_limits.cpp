@@ -1,6 +1,6 @@
-#include "Application.h"
+#include "app/Application.h"
 #include "Crypto.h"
-#include "ServerConfig.h"
+#include "config/ServerConfig.h"
 #include "TestClient.h"
 
 #include <QDateTime>

@@ -1,11 +1,11 @@
 // OidcVerifier against a test issuer whose keys are generated at test time and whose JWKS is
 // served by a local QHttpServer; then verifiedIdentity over the real signaling socket.
 
-#include "Application.h"
-#include "Jwks.h"
-#include "OidcVerifier.h"
-#include "ServerConfig.h"
-#include "Tenant.h"
+#include "app/Application.h"
+#include "auth/Jwks.h"
+#include "auth/OidcVerifier.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "TestIssuer.h"
 
 #include <QHttpServer>

@@ -1,11 +1,11 @@
 // The public flags of /signal.ashx (healthsummary, vnum-overview, cameras) over real HTTP against
 // an in-process Application, their errors and CORS, and the Application's store wiring.
 
-#include "Application.h"
-#include "PublicFlags.h"
+#include "app/Application.h"
+#include "http/PublicFlags.h"
 #include "RawHttp.h"
-#include "ServerConfig.h"
-#include "Tenant.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "TestClient.h"
 #include "store/Store.h"
 

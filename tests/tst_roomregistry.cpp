@@ -1,4 +1,4 @@
-#include "RoomRegistry.h"
+#include "signal/RoomRegistry.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,4 +1,4 @@
-#include "ServerConfig.h"
+#include "config/ServerConfig.h"
 
 #include <QFile>
 #include <QTemporaryDir>

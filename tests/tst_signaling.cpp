@@ -1,5 +1,5 @@
-#include "Application.h"
-#include "ServerConfig.h"
+#include "app/Application.h"
+#include "config/ServerConfig.h"
 #include "TestClient.h"
 
 #include <QJsonArray>

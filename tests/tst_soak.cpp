@@ -5,7 +5,7 @@
 // SB_SOAK_CYCLES lowers the count (e.g. for a sanitizer build, where the RSS bound is not
 // checked); each row warms up on half its cycles, at most 5 000.
 
-#include "AdminAuth.h"
+#include "auth/AdminAuth.h"
 #include "Crypto.h"
 #include "ServerProcess.h"
 #include "WsLoop.h"

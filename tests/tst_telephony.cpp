@@ -3,7 +3,7 @@
 
 #include "TelephonyHarness.h"
 
-#include "Room.h"
+#include "signal/Room.h"
 
 #include <QDateTime>
 #include <QProcess>

@@ -1,4 +1,4 @@
-#include "TurnCredentials.h"
+#include "signal/TurnCredentials.h"
 
 #include <QJsonArray>
 #include <QTest>

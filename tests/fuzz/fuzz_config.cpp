@@ -1,5 +1,5 @@
 // libFuzzer target: the configuration loader (JSON, types, secrets, CIDRs, hosts).
-#include "ServerConfig.h"
+#include "config/ServerConfig.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

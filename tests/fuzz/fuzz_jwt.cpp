@@ -1,7 +1,7 @@
 // libFuzzer target: the JWKS parser and the JWS compact-token parser of OidcVerifier. The first
 // byte picks which one gets the rest of the input.
-#include "Jwks.h"
-#include "OidcVerifier.h"
+#include "auth/Jwks.h"
+#include "auth/OidcVerifier.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 // libFuzzer target: the HTTP request-head parser of the front door.
-#include "HttpApi.h"
-#include "RequestHead.h"
+#include "http/HttpApi.h"
+#include "http/RequestHead.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

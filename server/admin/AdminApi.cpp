@@ -1,0 +1,549 @@
+#include "admin/AdminApi.h"
+
+#include "app/Application.h"
+#include "JsonScanner.h"
+#include "NameRules.h"
+#include "signal/PeerSession.h"
+#include "signal/Tenant.h"
+#include "store/Store.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+#include <cmath>
+
+#ifdef Q_OS_LINUX
+#include <unistd.h>
+#endif
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
+
+constexpr int maxTextChars = 8000;
+constexpr int maxNoteChars = 200;
+constexpr int maxReasonChars = 200;
+
+[[noreturn]] void badField(const QString &field, const QString &message)
+{
+    throw ApiError{ ApiErrorKind::BadRequest, message, field };
+}
+
+// The request body as a JSON object: duplicate keys and non-objects are 400.
+QJsonObject bodyObject(const HttpRequest &request)
+{
+    const QString text = QString::fromUtf8(request.body);
+    JsonScanner::Fields fields;
+    const auto scanned = JsonScanner::scanObject(text, fields);
+    if (scanned == JsonScanner::Result::DuplicateKey)
+        throw ApiError{ ApiErrorKind::BadRequest, u"The body has a duplicate key."_s };
+    if (scanned != JsonScanner::Result::Ok)
+        throw ApiError{ ApiErrorKind::BadRequest, u"The body must be a JSON object."_s };
+    return QJsonDocument::fromJson(request.body).object();
+}
+
+void onlyFields(const QJsonObject &body, std::initializer_list<QLatin1StringView> allowed)
+{
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+            badField(it.key(), u"Unknown field."_s);
+    }
+}
+
+bool isDialable(const QString &number)
+{
+    return NameRules::isExtension(number) || NameRules::isE164(number);
+}
+
+QString numberField(const QJsonObject &body)
+{
+    const QJsonValue v = body.value("number"_L1);
+    if (!v.isString() || !isDialable(v.toString()))
+        badField(u"number"_s, u"Expected an extension ([0-9]{2,6}) or an E.164 number."_s);
+    return v.toString();
+}
+
+QString nameField(const QJsonObject &body)
+{
+    const QJsonValue v = body.value("name"_L1);
+    const auto name = v.isString() ? NameRules::normaliseDisplayName(v.toString()) : std::nullopt;
+    if (!name)
+        badField(u"name"_s, u"Expected 1 to 64 characters without control characters."_s);
+    return *name;
+}
+
+std::optional<qint64> integerField(const QJsonObject &body, QLatin1StringView key, qint64 min,
+                                   qint64 max)
+{
+    if (!body.contains(key))
+        return std::nullopt;
+    const QJsonValue v = body.value(key);
+    const double d = v.toDouble(std::nan(""));
+    if (!v.isDouble() || std::floor(d) != d || d < double(min) || d > double(max))
+        badField(key, u"Expected an integer from %1 to %2."_s.arg(min).arg(max));
+    return qint64(d);
+}
+
+QString queryNumber(const HttpApi::Context &ctx)
+{
+    const auto n = ctx.param(u"number"_s);
+    if (!n || !isDialable(*n))
+        badField(u"number"_s, u"Expected &number= with an extension or an E.164 number."_s);
+    return *n;
+}
+
+std::optional<QDateTime> timeParam(const HttpApi::Context &ctx, const QString &key)
+{
+    const auto text = ctx.param(key);
+    if (!text)
+        return std::nullopt;
+    bool isNumber = false;
+    const qint64 seconds = text->toLongLong(&isNumber);
+    QDateTime t;
+    if (isNumber && seconds >= 0)
+        t = QDateTime::fromSecsSinceEpoch(seconds, Qt::UTC);
+    else if (!isNumber)
+        t = QDateTime::fromString(*text, Qt::ISODateWithMs);
+    if (!t.isValid())
+        badField(key, u"Expected RFC 3339 or unix seconds."_s);
+    return t.toUTC();
+}
+
+LogQuery logQuery(const HttpApi::Context &ctx)
+{
+    LogQuery q;
+    if (const auto limit = ctx.param(u"limit"_s)) {
+        bool ok = false;
+        q.limit = limit->toInt(&ok);
+        if (!ok || q.limit < 1 || q.limit > 1000)
+            badField(u"limit"_s, u"Expected an integer from 1 to 1000."_s);
+    }
+    if (const auto before = ctx.param(u"before"_s)) {
+        bool ok = false;
+        q.before = before->toLongLong(&ok);
+        if (!ok || q.before < 1)
+            badField(u"before"_s, u"Expected a row id."_s);
+    }
+    if (const auto from = timeParam(ctx, u"from"_s))
+        q.from = *from;
+    if (const auto to = timeParam(ctx, u"to"_s))
+        q.to = *to;
+    return q;
+}
+
+HttpResponse storeResult(Store::Result r, const QJsonObject &ok, int okStatus)
+{
+    switch (r) {
+    case Store::Result::Ok: return HttpApi::json(ok, okStatus);
+    case Store::Result::NotFound: throw ApiError{ ApiErrorKind::NotFound, u"No such entry."_s };
+    case Store::Result::Duplicate:
+        throw ApiError{ ApiErrorKind::Conflict, u"An entry with this number exists."_s, u"number"_s };
+    case Store::Result::Failed: break;
+    }
+    throw ApiError{ ApiErrorKind::Internal, u"Internal error."_s };
+}
+
+QJsonObject toJson(const VirtualNumber &vn)
+{
+    return QJsonObject{ { u"number"_s, vn.number }, { u"name"_s, vn.name },
+                        { u"mode"_s, vn.mode },     { u"text"_s, vn.text },
+                        { u"startMs"_s, vn.startMs }, { u"maxSec"_s, vn.maxSec },
+                        { u"loop"_s, vn.loop },     { u"visibility"_s, vn.visibility } };
+}
+
+QJsonObject toJson(const AliasEntry &a)
+{
+    return QJsonObject{ { u"number"_s, a.number }, { u"name"_s, a.name } };
+}
+
+QJsonObject toJson(const WhitelistEntry &w)
+{
+    QJsonObject o{ { u"number"_s, w.number } };
+    if (!w.note.isEmpty())
+        o.insert(u"note"_s, w.note);
+    return o;
+}
+
+// Fills `vn` from the body; on create every required field must be there, on update only
+// `number` is, and absent fields keep their value.
+void applyVirtualNumber(const QJsonObject &body, VirtualNumber &vn, bool create)
+{
+    onlyFields(body, { "number"_L1, "name"_L1, "mode"_L1, "text"_L1, "startMs"_L1, "maxSec"_L1,
+                       "loop"_L1, "visibility"_L1 });
+    vn.number = numberField(body);
+    if (create || body.contains("name"_L1))
+        vn.name = nameField(body);
+    if (create || body.contains("mode"_L1)) {
+        const QString mode = body.value("mode"_L1).toString();
+        if (mode != "tts"_L1 && mode != "gemini-live"_L1 && mode != "ai"_L1)
+            badField(u"mode"_s, u"Expected tts, gemini-live or ai."_s);
+        vn.mode = mode;
+    }
+    if (body.contains("text"_L1)) {
+        const QJsonValue v = body.value("text"_L1);
+        if (!v.isString() || v.toString().size() > maxTextChars)
+            badField(u"text"_s, u"Expected a string of at most %1 characters."_s.arg(maxTextChars));
+        vn.text = v.toString();
+    }
+    if (const auto startMs = integerField(body, "startMs"_L1, 0, 86400000))
+        vn.startMs = *startMs;
+    if (const auto maxSec = integerField(body, "maxSec"_L1, 0, 86400))
+        vn.maxSec = int(*maxSec);
+    if (body.contains("loop"_L1)) {
+        if (!body.value("loop"_L1).isBool())
+            badField(u"loop"_s, u"Expected true or false."_s);
+        vn.loop = body.value("loop"_L1).toBool();
+    }
+    if (body.contains("visibility"_L1)) {
+        const QString vis = body.value("visibility"_L1).toString();
+        if (vis != "anonymous"_L1 && vis != "internal"_L1)
+            badField(u"visibility"_s, u"Expected anonymous or internal."_s);
+        vn.visibility = vis;
+    }
+}
+
+qint64 residentBytes()
+{
+#ifdef Q_OS_LINUX
+    QFile f(u"/proc/self/statm"_s);
+    if (f.open(QIODevice::ReadOnly)) {
+        const QList<QByteArray> parts = f.readAll().split(' ');
+        if (parts.size() > 1)
+            return parts[1].toLongLong() * sysconf(_SC_PAGESIZE);
+    }
+#endif
+    return -1;
+}
+
+QString accessName(HttpApi::Access a)
+{
+    switch (a) {
+    case HttpApi::Access::Public: return u"public"_s;
+    case HttpApi::Access::Webhook: return u"webhook"_s;
+    case HttpApi::Access::Admin: return u"admin"_s;
+    }
+    return {};
+}
+} // namespace
+
+AdminApi::AdminApi(Application &app, Store &store, QObject *parent)
+    : QObject(parent), m_app(app), m_store(store), m_startedAt(QDateTime::currentDateTimeUtc())
+{
+    for (Tenant *t : app.tenants())
+        watchTenant(t);
+}
+
+void AdminApi::watchTenant(Tenant *tenant)
+{
+    m_counters.insert(tenant, {});
+    connect(&tenant->rooms(), &RoomRegistry::roomCreated, this, [this, tenant](Room *room) {
+        ++m_counters[tenant].roomsCreated;
+        connect(room, &Room::peerJoined, this, [this, tenant] { ++m_counters[tenant].peersJoined; });
+    });
+}
+
+QString AdminApi::rfc3339(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+void AdminApi::registerRoutes(HttpApi &api)
+{
+    m_api = &api;
+    using A = HttpApi::Access;
+    auto bind = [this](HttpResponse (AdminApi::*fn)(HttpApi::Context &)) {
+        return [this, fn](HttpApi::Context &ctx) {
+            ++m_counters[&ctx.tenant].adminRequests;
+            return (this->*fn)(ctx);
+        };
+    };
+    api.addRoute({ u"stats"_s, { "GET" }, A::Admin, bind(&AdminApi::stats),
+                   u"Live counts: rooms, peers, heldPeers (lost, waiting for a resume), sockets, "
+                   "office phones, rings in flight, counters since start, uptime, memory."_s });
+    api.addRoute({ u"diallog"_s, { "GET" }, A::Admin, bind(&AdminApi::dialLog),
+                   u"Dial log, newest first: {dials, nextBefore?}. Parameters: limit (1-1000, "
+                   "default 100), before (row id), from, to (RFC 3339 or unix seconds)."_s });
+    api.addRoute({ u"cdrlog"_s, { "GET" }, A::Admin, bind(&AdminApi::cdrLog),
+                   u"Call detail records, newest first: {cdrs, nextBefore?}. Parameters as "
+                   "diallog."_s });
+    api.addRoute({ u"registrar"_s, { "GET" }, A::Admin, bind(&AdminApi::registrar),
+                   u"The SIP bridge's latest registrar report: {registrar: [{extension, contact, "
+                   "userAgent}]}."_s });
+    api.addRoute({ u"aliases"_s, { "GET", "POST", "PUT", "DELETE" }, A::Admin,
+                   bind(&AdminApi::aliases),
+                   u"Aliases {number, name}: GET lists, POST creates (201), PUT updates, "
+                   "DELETE &number=N deletes."_s });
+    api.addRoute({ u"whitelist"_s, { "GET", "POST", "PUT", "DELETE" }, A::Admin,
+                   bind(&AdminApi::whitelist),
+                   u"Dialable numbers {number, note?}: GET lists, POST creates (201), PUT "
+                   "updates, DELETE &number=N deletes."_s });
+    api.addRoute({ u"virtualnumbers"_s, { "GET", "POST", "PUT", "DELETE" }, A::Admin,
+                   bind(&AdminApi::virtualNumbers),
+                   u"Virtual numbers {number, name, mode (tts|gemini-live|ai), text, startMs, "
+                   "maxSec, loop, visibility (anonymous|internal)}: GET lists, POST creates "
+                   "(201), PUT updates the fields given, DELETE &number=N deletes. Saving one "
+                   "puts it on the whitelist."_s });
+    api.addRoute({ u"kick"_s, { "POST" }, A::Admin, bind(&AdminApi::kick),
+                   u"POST {peerId, reason?}: the peer gets kicked {reason: admin, message?} "
+                   "and close 4000; 404 when this tenant has no such peer."_s });
+    api.addRoute({ u"apidoc"_s, { "GET" }, A::Admin, bind(&AdminApi::apiDoc),
+                   u"This reference, generated from the route table."_s });
+}
+
+HttpResponse AdminApi::stats(HttpApi::Context &ctx)
+{
+    Tenant &t = ctx.tenant;
+    qCInfo(lcAdmin).noquote() << ctx.actor << "read stats of" << t.config().host;
+    int sockets = 0;
+    for (PeerSession *s : m_app.sessions())
+        sockets += s->tenant() == &t ? 1 : 0;
+    const Counters c = m_counters.value(&t);
+    QJsonObject body{
+        { u"tenant"_s, t.config().host },
+        { u"startedAt"_s, rfc3339(m_startedAt) },
+        { u"uptimeSec"_s, m_app.uptimeMs() / 1000 },
+        { u"rooms"_s, t.rooms().count() },
+        { u"peers"_s, t.rooms().peerCount() },
+        { u"heldPeers"_s, t.rooms().heldPeerCount() },
+        { u"sockets"_s, sockets },
+        { u"officePhones"_s, t.rings().phoneCount() },
+        { u"ringsInFlight"_s, t.rings().ringsInFlight() },
+        { u"bridgeConnected"_s, t.bridgeConnected() },
+        { u"counters"_s,
+          QJsonObject{ { u"roomsCreated"_s, c.roomsCreated },
+                       { u"peersJoined"_s, c.peersJoined },
+                       { u"adminRequests"_s, c.adminRequests } } },
+    };
+    if (const qint64 rss = residentBytes(); rss >= 0)
+        body.insert(u"memory"_s, QJsonObject{ { u"residentBytes"_s, rss } });
+    return HttpApi::json(body);
+}
+
+HttpResponse AdminApi::dialLog(HttpApi::Context &ctx)
+{
+    const LogQuery q = logQuery(ctx);
+    qCInfo(lcAdmin).noquote() << ctx.actor << "read the dial log of" << ctx.tenant.config().host;
+    const QList<DialLogRecord> rows = m_store.dials(ctx.tenant.config().host, q);
+    QJsonArray out;
+    for (const DialLogRecord &d : rows) {
+        QJsonObject o{ { u"id"_s, d.id },         { u"at"_s, rfc3339(d.at) },
+                       { u"room"_s, d.room },     { u"peerId"_s, d.peerId },
+                       { u"number"_s, d.number }, { u"outcome"_s, d.outcome } };
+        if (!d.callId.isEmpty())
+            o.insert(u"callId"_s, d.callId);
+        out.append(o);
+    }
+    QJsonObject body{ { u"dials"_s, out } };
+    if (rows.size() == q.limit && !rows.isEmpty())
+        body.insert(u"nextBefore"_s, rows.last().id);
+    return HttpApi::json(body);
+}
+
+HttpResponse AdminApi::cdrLog(HttpApi::Context &ctx)
+{
+    const LogQuery q = logQuery(ctx);
+    qCInfo(lcAdmin).noquote() << ctx.actor << "read the CDR log of" << ctx.tenant.config().host;
+    const QList<CdrRecord> rows = m_store.cdrs(ctx.tenant.config().host, q);
+    QJsonArray out;
+    for (const CdrRecord &c : rows) {
+        QJsonObject o{ { u"id"_s, c.id },
+                       { u"callId"_s, c.callId },
+                       { u"direction"_s, c.direction },
+                       { u"from"_s, c.from },
+                       { u"to"_s, c.to },
+                       { u"room"_s, c.room },
+                       { u"startedAt"_s, rfc3339(c.startedAt) },
+                       { u"endedAt"_s, rfc3339(c.endedAt) },
+                       { u"result"_s, c.result } };
+        if (c.answeredAt.isValid())
+            o.insert(u"answeredAt"_s, rfc3339(c.answeredAt));
+        out.append(o);
+    }
+    QJsonObject body{ { u"cdrs"_s, out } };
+    if (rows.size() == q.limit && !rows.isEmpty())
+        body.insert(u"nextBefore"_s, rows.last().id);
+    return HttpApi::json(body);
+}
+
+HttpResponse AdminApi::registrar(HttpApi::Context &ctx)
+{
+    qCInfo(lcAdmin).noquote() << ctx.actor << "read the registrar of" << ctx.tenant.config().host;
+    const BridgeLink &bridge = ctx.tenant.bridge();
+    QJsonObject body{ { u"registrar"_s, bridge.registrar() } };
+    if (bridge.registrarSeenMs() > 0)
+        body.insert(u"reportedAt"_s,
+                    rfc3339(QDateTime::fromMSecsSinceEpoch(bridge.registrarSeenMs(), Qt::UTC)));
+    return HttpApi::json(body);
+}
+
+HttpResponse AdminApi::aliases(HttpApi::Context &ctx)
+{
+    const QString tenant = ctx.tenant.config().host;
+    const QByteArray method = ctx.request.method;
+    if (method == "GET" || method == "HEAD") {
+        qCInfo(lcAdmin).noquote() << ctx.actor << "listed aliases of" << tenant;
+        QJsonArray out;
+        for (const AliasEntry &a : m_store.aliases(tenant))
+            out.append(toJson(a));
+        return HttpApi::json(QJsonObject{ { u"aliases"_s, out } });
+    }
+    if (method == "DELETE") {
+        const QString number = queryNumber(ctx);
+        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes an alias of" << tenant;
+        qCDebug(lcAdmin) << "alias" << number;
+        return storeResult(m_store.deleteAlias(tenant, number), { { u"ok"_s, true } }, 200);
+    }
+    const QJsonObject body = bodyObject(ctx.request);
+    onlyFields(body, { "number"_L1, "name"_L1 });
+    const AliasEntry a{ numberField(body), nameField(body) };
+    const bool create = method == "POST";
+    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "an alias of"
+                              << tenant;
+    qCDebug(lcAdmin) << "alias" << a.number;
+    return storeResult(create ? m_store.createAlias(tenant, a) : m_store.updateAlias(tenant, a),
+                       toJson(a), create ? 201 : 200);
+}
+
+HttpResponse AdminApi::whitelist(HttpApi::Context &ctx)
+{
+    const QString tenant = ctx.tenant.config().host;
+    const QByteArray method = ctx.request.method;
+    if (method == "GET" || method == "HEAD") {
+        qCInfo(lcAdmin).noquote() << ctx.actor << "listed the whitelist of" << tenant;
+        QJsonArray out;
+        for (const WhitelistEntry &w : m_store.whitelist(tenant))
+            out.append(toJson(w));
+        return HttpApi::json(QJsonObject{ { u"whitelist"_s, out } });
+    }
+    if (method == "DELETE") {
+        const QString number = queryNumber(ctx);
+        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes a whitelist entry of" << tenant;
+        qCDebug(lcAdmin) << "whitelist" << number;
+        return storeResult(m_store.deleteWhitelistEntry(tenant, number), { { u"ok"_s, true } }, 200);
+    }
+    const QJsonObject body = bodyObject(ctx.request);
+    onlyFields(body, { "number"_L1, "note"_L1 });
+    WhitelistEntry w{ numberField(body), {} };
+    if (body.contains("note"_L1)) {
+        const QJsonValue note = body.value("note"_L1);
+        if (!note.isString() || note.toString().size() > maxNoteChars)
+            badField(u"note"_s, u"Expected a string of at most %1 characters."_s.arg(maxNoteChars));
+        w.note = note.toString();
+    }
+    const bool create = method == "POST";
+    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates")
+                              << "a whitelist entry of" << tenant;
+    qCDebug(lcAdmin) << "whitelist" << w.number;
+    return storeResult(create ? m_store.createWhitelistEntry(tenant, w)
+                              : m_store.updateWhitelistEntry(tenant, w),
+                       toJson(w), create ? 201 : 200);
+}
+
+HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
+{
+    const QString tenant = ctx.tenant.config().host;
+    const QByteArray method = ctx.request.method;
+    if (method == "GET" || method == "HEAD") {
+        qCInfo(lcAdmin).noquote() << ctx.actor << "listed virtual numbers of" << tenant;
+        QJsonArray out;
+        for (const VirtualNumber &vn : m_store.virtualNumbers(tenant))
+            out.append(toJson(vn));
+        return HttpApi::json(QJsonObject{ { u"virtualNumbers"_s, out } });
+    }
+    if (method == "DELETE") {
+        const QString number = queryNumber(ctx);
+        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes virtual number" << number << "of"
+                                  << tenant;
+        return storeResult(m_store.deleteVirtualNumber(tenant, number), { { u"ok"_s, true } }, 200);
+    }
+    const QJsonObject body = bodyObject(ctx.request);
+    const bool create = method == "POST";
+    VirtualNumber vn;
+    if (!create) {
+        const QString number = numberField(body);
+        const auto existing = m_store.virtualNumber(tenant, number);
+        if (!existing)
+            throw ApiError{ ApiErrorKind::NotFound, u"No such entry."_s };
+        vn = *existing;
+    }
+    applyVirtualNumber(body, vn, create);
+    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "virtual number"
+                              << vn.number << "of" << tenant;
+    return storeResult(create ? m_store.createVirtualNumber(tenant, vn)
+                              : m_store.updateVirtualNumber(tenant, vn),
+                       toJson(vn), create ? 201 : 200);
+}
+
+HttpResponse AdminApi::kick(HttpApi::Context &ctx)
+{
+    const QJsonObject body = bodyObject(ctx.request);
+    onlyFields(body, { "peerId"_L1, "reason"_L1 });
+    const QJsonValue peerValue = body.value("peerId"_L1);
+    if (!peerValue.isString() || peerValue.toString().isEmpty() || peerValue.toString().size() > 64)
+        badField(u"peerId"_s, u"Expected a peer id."_s);
+    const QString peerId = peerValue.toString();
+    QString message;
+    if (body.contains("reason"_L1)) {
+        const QJsonValue r = body.value("reason"_L1);
+        const auto text = r.isString() ? NameRules::normaliseDisplayName(r.toString()) : std::nullopt;
+        if (!text || r.toString().size() > maxReasonChars)
+            badField(u"reason"_s, u"Expected a short text without control characters."_s);
+        message = *text;
+    }
+    Tenant &tenant = ctx.tenant;
+    for (Room *room : tenant.rooms().rooms()) {
+        Room::Member *m = room->member(peerId);
+        if (!m)
+            continue;
+        qCInfo(lcAdmin).noquote() << ctx.actor << "kicks peer" << peerId << "of"
+                                  << tenant.config().host;
+        if (m->session)
+            m->session->kick("admin"_L1, 4000, "kicked"_L1, message);
+        else
+            room->remove(peerId, "kicked"_L1); // held for resume: there is no socket to tell
+        return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
+    }
+    // An office phone that is registered but in no room.
+    for (PeerSession *s : m_app.sessions()) {
+        if (s->tenant() != &tenant || tenant.rings().phonePeerId(s) != peerId)
+            continue;
+        qCInfo(lcAdmin).noquote() << ctx.actor << "kicks office phone" << peerId << "of"
+                                  << tenant.config().host;
+        s->kick("admin"_L1, 4000, "kicked"_L1, message);
+        return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
+    }
+    throw ApiError{ ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s };
+}
+
+HttpResponse AdminApi::apiDoc(HttpApi::Context &ctx)
+{
+    qCInfo(lcAdmin).noquote() << ctx.actor << "read the API reference";
+    QJsonArray routes;
+    for (const HttpApi::Route &r : m_api->routes()) {
+        QJsonArray methods;
+        for (const QByteArray &m : r.methods)
+            methods.append(QString::fromLatin1(m));
+        routes.append(QJsonObject{ { u"flag"_s, r.flag },
+                                   { u"path"_s, QString(u"/signal.ashx?"_s + r.flag) },
+                                   { u"methods"_s, methods },
+                                   { u"access"_s, accessName(r.access) },
+                                   { u"summary"_s, r.summary } });
+    }
+    const QJsonObject auth{
+        { u"hmac"_s,
+          u"X-Admin-Time: unix seconds (a fraction allowed, signed as sent); X-Admin-Sig: hex "
+          "HMAC-SHA256 with the tenant's admin secret over "
+          "'<METHOD> <raw query>|<host>|<time>|<raw body>'. Time within 300 s; each signature "
+          "is accepted once."_s },
+        { u"bearer"_s,
+          u"Authorization: Bearer <OIDC ID token> whose groups claim holds one of the tenant's "
+          "adminGroups."_s },
+        { u"errors"_s,
+          u"{error, message, field?}: 400 bad field (field names it), 401 not authorised, 404 "
+          "missing, 405 wrong method, 409 duplicate, 413 body too large."_s },
+        { u"times"_s, u"RFC 3339 UTC with milliseconds."_s },
+    };
+    return HttpApi::json(QJsonObject{ { u"routes"_s, routes }, { u"auth"_s, auth } });
+}

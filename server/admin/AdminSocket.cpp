@@ -1,0 +1,649 @@
+#include "admin/AdminSocket.h"
+
+#include "admin/AdminConnection.h"
+#include "AdminProtocol.h"
+#include "app/Application.h"
+#include "telephony/Dialer.h"
+#include "NameRules.h"
+#include "signal/PeerSession.h"
+#include "telephony/Ring.h"
+#include "telephony/RingDispatcher.h"
+#include "signal/Room.h"
+#include "signal/Tenant.h"
+#include "store/Store.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QWebSocket>
+#include <QWebSocketCorsAuthenticator>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
+QJsonObject ringJson(const Ring &ring);
+}
+
+AdminSocket::AdminSocket(Application &app, QObject *parent)
+    : QObject(parent)
+    , m_app(app)
+    , m_server(u"switchboard-admin"_s, QWebSocketServer::NonSecureMode) // TLS is m_listener's
+{
+    m_server.setHandshakeTimeout(std::chrono::milliseconds(10000));
+    // No web page may reach the admin socket: any Origin at all is refused (403).
+    connect(&m_server, &QWebSocketServer::originAuthenticationRequired, this,
+        [](QWebSocketCorsAuthenticator *auth) { auth->setAllowed(auth->origin().isEmpty()); });
+    connect(&m_server, &QWebSocketServer::newConnection, this, &AdminSocket::onNewConnection);
+    // An admin Bearer is an ID token the tenant verifies with admin rights (the one token hook).
+    m_bearer = [](Tenant &tenant, const QString &token, QString *actor) {
+        const auto verified = tenant.verifyIdToken(token);
+        if (!verified || !verified->adminRights)
+            return false;
+        *actor = verified->identity.value(u"name"_s).toString();
+        return true;
+    };
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, &AdminSocket::tick);
+    for (Tenant *t : app.tenants())
+        watchTenant(t);
+}
+
+AdminSocket::~AdminSocket()
+{
+    const auto connections = m_connections;
+    for (AdminConnection *c : connections)
+        delete c;
+}
+
+bool AdminSocket::listen(QString *error)
+{
+    const ServerConfig &config = m_app.config();
+    QHostAddress address;
+    if (config.adminHost == u"localhost"_s)
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(config.adminHost)) {
+        *error = u"adminListen: not an IP address: %1"_s.arg(config.adminHost);
+        return false;
+    }
+    if (config.tls) {
+        QFile certFile(config.tls->cert);
+        QFile keyFile(config.tls->key);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
+            *error = u"tls: cannot read the certificate or key for adminListen"_s;
+            return false;
+        }
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll());
+        const QSslKey key(keyFile.readAll(), QSsl::Rsa);
+        const QSslKey ecKey = key.isNull() ? QSslKey(keyFile.readAll(), QSsl::Ec) : key;
+        if (chain.isEmpty() || ecKey.isNull()) {
+            *error = u"tls: the certificate or key is not valid PEM"_s;
+            return false;
+        }
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setLocalCertificateChain(chain);
+        ssl.setPrivateKey(ecKey);
+        auto sslServer = std::make_unique<QSslServer>();
+        sslServer->setSslConfiguration(ssl);
+        sslServer->setHandshakeTimeout(10000);
+        m_listener = std::move(sslServer);
+    } else if (!address.isLoopback()) {
+        *error
+            = u"adminListen: %1 is not a loopback address; the admin socket needs tls there"_s.arg(
+                config.adminHost);
+        return false;
+    }
+    if (!m_listener)
+        m_listener = std::make_unique<QTcpServer>();
+    connect(m_listener.get(), &QTcpServer::newConnection, this, &AdminSocket::onTcpConnection);
+    quint16 port = config.adminPort;
+    // A public port of 0 means a test: a default admin port would make parallel tests collide.
+    if (config.listenPort == 0 && port == ServerConfig().adminPort)
+        port = 0;
+    if (!m_listener->listen(address, port)) {
+        *error = u"adminListen: %1"_s.arg(m_listener->errorString());
+        return false;
+    }
+    m_tick.start();
+    qCInfo(lcAdmin) << "admin socket on" << address.toString() << m_listener->serverPort();
+    return true;
+}
+
+quint16 AdminSocket::port() const { return m_listener ? m_listener->serverPort() : 0; }
+
+void AdminSocket::addSnapshotSection(const QString &key, Section section)
+{
+    m_sections.append({ key, std::move(section) });
+}
+
+void AdminSocket::addCounter(const QString &key, std::function<int(Tenant &)> counter)
+{
+    m_counters.append({ key, std::move(counter) });
+}
+
+void AdminSocket::publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body)
+{
+    QString frame; // serialised once, only when somebody listens
+    const auto connections = m_connections; // a send may drop (and so remove) a console
+    for (AdminConnection *c : connections) {
+        if (c->state() != AdminConnection::State::Ready || c->tenant() != tenant)
+            continue;
+        if (frame.isEmpty())
+            frame = AdminProtocol::make(type, body);
+        c->send(frame);
+    }
+}
+
+QJsonObject AdminSocket::describeRoom(const Room &room)
+{
+    QJsonArray peers;
+    for (const auto &m : room.members()) {
+        QJsonObject p = room.describe(*m);
+        p.insert(u"held"_s, m->session == nullptr);
+        peers.append(p);
+    }
+    QLatin1StringView kind = "conference"_L1;
+    if (room.kind() == Room::Kind::Call)
+        kind = "call"_L1;
+    else if (room.kind() == Room::Kind::VirtualNumber)
+        kind = "virtual-number"_L1;
+    return { { u"id"_s, room.id() }, { u"kind"_s, kind }, { u"peers"_s, peers } };
+}
+
+QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
+{
+    QJsonArray rooms;
+    for (const Room *r : tenant.rooms().rooms())
+        rooms.append(describeRoom(*r));
+    QJsonArray phones;
+    for (const auto &[peerId, extension] : tenant.rings().phones())
+        phones.append(QJsonObject { { u"peerId"_s, peerId }, { u"extension"_s, extension } });
+    QJsonArray rings;
+    for (const Ring *r : tenant.rings().activeRings())
+        rings.append(ringJson(*r));
+    QJsonObject snap { { u"tenant"_s, tenant.config().host }, { u"rooms"_s, rooms },
+        { u"phones"_s, phones }, { u"trunks"_s, trunksJson(tenant) }, { u"rings"_s, rings },
+        { u"virtualNumbers"_s, virtualNumbersJson(tenant) }, { u"aliases"_s, aliasesJson(tenant) },
+        { u"whitelist"_s, whitelistJson(tenant) }, { u"counters"_s, countersFor(tenant) } };
+    for (const auto &[key, section] : m_sections)
+        snap.insert(key, section(tenant));
+    return snap;
+}
+
+QJsonObject AdminSocket::countersFor(Tenant &tenant) const
+{
+    int sessions = 0;
+    for (const PeerSession *s : m_app.sessions())
+        sessions += s->tenant() == &tenant ? 1 : 0;
+    int consoles = 0;
+    for (const AdminConnection *c : m_connections)
+        consoles += c->tenant() == &tenant ? 1 : 0;
+    QJsonObject counters { { u"rooms"_s, tenant.rooms().count() },
+        { u"peers"_s, tenant.rooms().peerCount() }, { u"sessions"_s, sessions },
+        { u"consoles"_s, consoles }, { u"uptimeSec"_s, m_app.uptimeMs() / 1000 },
+        { u"phones"_s, tenant.rings().phoneCount() },
+        { u"ringing"_s, tenant.rings().ringsInFlight() } };
+    for (const auto &[key, counter] : m_counters)
+        counters.insert(key, counter(tenant));
+    return counters;
+}
+
+namespace {
+QJsonObject ringJson(const Ring &ring)
+{
+    const Ring::Call &c = ring.call();
+    QJsonObject o { { u"callId"_s, c.callId }, { u"from"_s, c.from }, { u"to"_s, c.to },
+        { u"room"_s, c.room }, { u"delivered"_s, ring.delivered() },
+        { u"at"_s, AdminProtocol::timestamp(ring.startedAt().toMSecsSinceEpoch()) },
+        { u"state"_s, ring.state() == Ring::State::Answered ? u"answered"_s : u"ringing"_s } };
+    if (!c.fromName.isEmpty())
+        o.insert(u"fromName"_s, c.fromName);
+    return o;
+}
+
+QString now() { return AdminProtocol::timestamp(QDateTime::currentMSecsSinceEpoch()); }
+} // namespace
+
+void AdminSocket::watchTelephony(Tenant *tenant)
+{
+    namespace AP = AdminProtocol;
+    RingDispatcher &rings = tenant->rings();
+    connect(&rings, &RingDispatcher::phoneRegistered, this,
+        [this, tenant](const QString &peerId, const QString &extension) {
+            publish(tenant, AP::phoneRegistered,
+                { { u"phone"_s,
+                    QJsonObject { { u"peerId"_s, peerId }, { u"extension"_s, extension } } } });
+        });
+    connect(
+        &rings, &RingDispatcher::phoneUnregistered, this, [this, tenant](const QString &peerId) {
+            publish(tenant, AP::phoneUnregistered, { { u"peerId"_s, peerId } });
+        });
+    connect(&rings, &RingDispatcher::ringStarted, this, [this, tenant](const QString &callId, int) {
+        if (const Ring *r = tenant->rings().findRing(callId))
+            publish(tenant, AP::ring, { { u"ring"_s, ringJson(*r) } });
+    });
+    connect(&rings, &RingDispatcher::ringAnswered, this,
+        [this, tenant](const QString &callId, const QString &peerId) {
+            publish(tenant, AP::ringAnswered,
+                { { u"callId"_s, callId }, { u"peerId"_s, peerId }, { u"at"_s, now() } });
+        });
+    connect(&rings, &RingDispatcher::ringTimedOut, this, [this, tenant](const QString &callId) {
+        m_timedOut.insert(callId);
+        publish(tenant, AP::ringTimeout, { { u"callId"_s, callId }, { u"at"_s, now() } });
+    });
+    connect(&rings, &RingDispatcher::ringEnded, this,
+        [this, tenant](const QString &callId, const QString &result) {
+            if (m_timedOut.remove(callId))
+                return; // already told as ring-timeout
+            if (result == u"answered"_s)
+                return; // the answer was told; the call itself goes on in its room
+            publish(tenant, AP::ringCleared,
+                { { u"callId"_s, callId }, { u"reason"_s, result }, { u"at"_s, now() } });
+        });
+    Dialer &dialer = tenant->dialer();
+    connect(&dialer, &Dialer::dialStarted, this,
+        [this, tenant](const QString &callId, const QString &roomId, const QString &number) {
+            publish(tenant, AP::dial,
+                { { u"dial"_s,
+                    QJsonObject { { u"callId"_s, callId }, { u"room"_s, roomId },
+                        { u"number"_s, number }, { u"outcome"_s, u"dialing"_s },
+                        { u"at"_s, now() } } } });
+        });
+    connect(&dialer, &Dialer::dialStatusRelayed, this,
+        [this, tenant](const QString &callId, const QString &state, const QString &reason) {
+            QJsonObject body { { u"callId"_s, callId }, { u"state"_s, state }, { u"at"_s, now() } };
+            if (!reason.isEmpty())
+                body.insert(u"reason"_s, reason);
+            publish(tenant, AP::dialStatus, body);
+        });
+    connect(&dialer, &Dialer::dialEnded, this,
+        [this, tenant](const QString &callId, const QString &result) {
+            publish(tenant, AP::dialStatus,
+                { { u"callId"_s, callId },
+                    { u"state"_s, result == u"failed"_s ? u"failed"_s : u"ended"_s },
+                    { u"reason"_s, result }, { u"at"_s, now() } });
+        });
+}
+
+void AdminSocket::watchTenant(Tenant *tenant)
+{
+    watchTelephony(tenant);
+    connect(tenant, &Tenant::trunksChanged, this, [this, tenant] {
+        publish(tenant, AdminProtocol::trunkStatus, { { u"trunks"_s, trunksJson(*tenant) } });
+    });
+    RoomRegistry &registry = tenant->rooms();
+    for (Room *r : registry.rooms())
+        watchRoom(tenant, r);
+    connect(&registry, &RoomRegistry::roomCreated, this, [this, tenant](Room *room) {
+        watchRoom(tenant, room);
+        publish(tenant, AdminProtocol::roomCreated, { { u"room"_s, describeRoom(*room) } });
+    });
+    connect(&registry, &RoomRegistry::roomRemoved, this, [this, tenant](const QString &id) {
+        publish(tenant, AdminProtocol::roomRemoved, { { u"roomId"_s, id } });
+    });
+}
+
+void AdminSocket::watchRoom(const Tenant *tenant, Room *room)
+{
+    connect(room, &Room::peerJoined, this, [this, tenant, room](const QString &peerId) {
+        const Room::Member *m = room->member(peerId);
+        if (!m)
+            return;
+        QJsonObject peer = room->describe(*m);
+        peer.insert(u"held"_s, m->session == nullptr);
+        publish(tenant, AdminProtocol::peerJoined,
+            { { u"roomId"_s, room->id() }, { u"peer"_s, peer } });
+    });
+    connect(room, &Room::peerLeft, this,
+        [this, tenant, room](const QString &peerId, const QString &reason) {
+            publish(tenant, AdminProtocol::peerLeft,
+                { { u"roomId"_s, room->id() }, { u"peerId"_s, peerId }, { u"reason"_s, reason } });
+        });
+}
+
+void AdminSocket::onTcpConnection()
+{
+    while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
+        const auto key = qMakePair(tcp->peerAddress(), tcp->peerPort());
+        m_upgrading.insert(key, tcp);
+        connect(tcp, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
+        m_server.handleConnection(tcp); // the handshake, the Origin check (403) and its timeout
+    }
+}
+
+void AdminSocket::onNewConnection()
+{
+    while (QWebSocket *ws = m_server.nextPendingConnection()) {
+        QTcpSocket *tcp = m_upgrading.take(qMakePair(ws->peerAddress(), ws->peerPort()));
+        if (ws->requestUrl().path() != AdminProtocol::path) {
+            // QWebSocketServer upgrades any path; anything but /admin is closed at once.
+            ws->close(QWebSocketProtocol::CloseCodePolicyViolated, u"not found"_s);
+            connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
+            QTimer::singleShot(5000, ws, &QObject::deleteLater);
+            continue;
+        }
+        auto *c = new AdminConnection(ws, tcp, m_maxPending, this);
+        m_connections.insert(c);
+        connect(c, &AdminConnection::messageReceived, this,
+            [this, c](const QString &text) { onMessage(c, text); });
+        connect(c, &AdminConnection::finished, this, [this, c] {
+            m_connections.remove(c);
+            c->deleteLater();
+        });
+    }
+}
+
+void AdminSocket::onMessage(AdminConnection *c, const QString &text)
+{
+    const auto message = AdminProtocol::parse(text);
+    if (c->state() == AdminConnection::State::AwaitingAuth) {
+        if (!message || message->type != AdminProtocol::auth) {
+            c->send(AdminProtocol::makeError(AdminProtocol::errUnauthorized));
+            c->closeWith(AdminProtocol::closeAuthFailed);
+            return;
+        }
+        authenticate(c, message->body);
+        return;
+    }
+    if (!message) {
+        c->send(AdminProtocol::makeError(AdminProtocol::errBadMessage));
+        return;
+    }
+    const QJsonValue id = message->body.value(u"id"_s);
+    if (!AdminProtocol::isCommand(message->type) || !id.isString() || id.toString().isEmpty()
+        || id.toString().size() > 64) {
+        c->send(AdminProtocol::makeError(
+            AdminProtocol::errBadMessage, id.isString() ? id.toString().left(64) : QString()));
+        return;
+    }
+    runCommand(c, message->type, message->body);
+}
+
+void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
+{
+    if (body.value(u"version"_s).toInt(-1) != AdminProtocol::version) {
+        c->send(AdminProtocol::makeError(AdminProtocol::errUnsupportedVersion));
+        c->closeWith(AdminProtocol::closeUnsupportedVersion);
+        return;
+    }
+    const QString host = ServerConfig::normaliseHost(body.value(u"tenant"_s).toString());
+    Tenant *tenant = host.isEmpty() ? nullptr : m_app.tenantForHost(host);
+    QString actor;
+    bool ok = false;
+    if (tenant && body.value(u"hmac"_s).isString()) {
+        const QString hmac = body.value(u"hmac"_s).toString();
+        for (const QByteArrayView secret :
+             tenant->config().adminSecrets(QDateTime::currentSecsSinceEpoch()))
+            ok = AdminProtocol::verifyNonce(secret, host, c->nonce(), hmac) || ok;
+        actor = u"admin-secret"_s;
+    } else if (tenant && body.value(u"bearer"_s).isString() && m_bearer) {
+        ok = m_bearer(*tenant, body.value(u"bearer"_s).toString(), &actor);
+    }
+    if (!ok) {
+        // Which part failed is never said, to the console or in the log.
+        qCInfo(lcAdmin) << "admin socket authentication failed";
+        c->send(AdminProtocol::makeError(AdminProtocol::errUnauthorized));
+        c->closeWith(AdminProtocol::closeAuthFailed);
+        return;
+    }
+    c->markReady(tenant, actor);
+    qCInfo(lcAdmin) << "console connected to tenant" << tenant->config().host << "as" << actor;
+    c->send(AdminProtocol::make(
+        AdminProtocol::welcome, { { u"tenant"_s, tenant->config().host }, { u"actor"_s, actor } }));
+    c->sendSnapshot(AdminProtocol::make(AdminProtocol::snapshot, snapshotFor(*tenant)));
+}
+
+void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJsonObject &body)
+{
+    const QString id = body.value(u"id"_s).toString();
+    Tenant *tenant = c->tenant();
+    if (!tenant) {
+        c->send(AdminProtocol::makeError(AdminProtocol::errUnavailable, id));
+        return;
+    }
+    if (type == AdminProtocol::kick) {
+        const QString peerId = body.value(u"peerId"_s).toString();
+        if (peerId.isEmpty()) {
+            c->send(AdminProtocol::makeError(AdminProtocol::errBadField, id, u"peerId"_s));
+            return;
+        }
+        const QString roomId = kick(*tenant, peerId);
+        if (roomId.isEmpty()) {
+            c->send(AdminProtocol::makeError(AdminProtocol::errNotFound, id, u"peerId"_s));
+            return;
+        }
+        qCInfo(lcAdmin) << c->actor() << "kicked a peer of room" << roomId;
+        c->send(AdminProtocol::make(AdminProtocol::ok, { { u"id"_s, id } }));
+        return;
+    }
+    runEdit(c, type, body);
+}
+
+namespace {
+// A field problem of an edit: the field named, the code fixed.
+struct FieldError {
+    QString field;
+};
+
+bool isDialable(QStringView number)
+{
+    return NameRules::isExtension(number) || NameRules::isE164(number);
+}
+
+QString requireNumber(const QJsonObject &o)
+{
+    const QJsonValue v = o.value(u"number"_s);
+    if (!v.isString() || !isDialable(v.toString()))
+        throw FieldError { u"number"_s };
+    return v.toString();
+}
+
+QString requireText(const QJsonObject &o, const QString &key, int maxChars, bool required)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() && !required)
+        return {};
+    if (!v.isString() || v.toString().size() > maxChars
+        || (required && v.toString().trimmed().isEmpty()))
+        throw FieldError { key };
+    return v.toString();
+}
+
+qint64 optionalCount(const QJsonObject &o, const QString &key, qint64 max)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return 0;
+    const double d = v.toDouble(-1);
+    if (!v.isDouble() || d < 0 || d > double(max) || d != double(qint64(d)))
+        throw FieldError { key };
+    return qint64(d);
+}
+
+VirtualNumber parseVirtualNumber(const QJsonObject &o)
+{
+    VirtualNumber vn;
+    vn.number = requireNumber(o);
+    vn.name = requireText(o, u"name"_s, 64, true);
+    vn.mode = requireText(o, u"mode"_s, 32, true);
+    if (vn.mode != u"tts"_s && vn.mode != u"gemini-live"_s && vn.mode != u"ai"_s)
+        throw FieldError { u"mode"_s };
+    vn.text = requireText(o, u"text"_s, 4000, false);
+    vn.startMs = optionalCount(o, u"startMs"_s, qint64(24) * 3600 * 1000);
+    vn.maxSec = int(optionalCount(o, u"maxSec"_s, 24 * 3600));
+    const QJsonValue loop = o.value(u"loop"_s);
+    if (!loop.isUndefined() && !loop.isBool())
+        throw FieldError { u"loop"_s };
+    vn.loop = loop.toBool();
+    const QString visibility = requireText(o, u"visibility"_s, 16, false);
+    if (!visibility.isEmpty())
+        vn.visibility = visibility;
+    if (vn.visibility != u"anonymous"_s && vn.visibility != u"internal"_s)
+        throw FieldError { u"visibility"_s };
+    return vn;
+}
+
+QLatin1StringView resultCode(Store::Result r)
+{
+    switch (r) {
+    case Store::Result::Ok:
+        return {};
+    case Store::Result::NotFound:
+        return AdminProtocol::errNotFound;
+    case Store::Result::Duplicate:
+        return AdminProtocol::errDuplicate;
+    case Store::Result::Failed:
+        return AdminProtocol::errInternal;
+    }
+    return AdminProtocol::errInternal;
+}
+} // namespace
+
+void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonObject &body)
+{
+    namespace AP = AdminProtocol;
+    const QString id = body.value(u"id"_s).toString();
+    Tenant &tenant = *c->tenant();
+    Store &store = m_app.store();
+    if (!store.isOpen()) {
+        c->send(AP::makeError(AP::errUnavailable, id));
+        return;
+    }
+    const QString host = tenant.config().host;
+    const QJsonObject data = body.value(u"data"_s).toObject();
+    Store::Result result = Store::Result::Failed;
+    bool vnums = false, aliases = false, whitelist = false;
+    try {
+        if (type == AP::vnumCreate || type == AP::vnumUpdate) {
+            const VirtualNumber vn = parseVirtualNumber(data);
+            result = type == AP::vnumCreate ? store.createVirtualNumber(host, vn)
+                                            : store.updateVirtualNumber(host, vn);
+            vnums = whitelist = true; // saving a virtual number puts it on the whitelist
+        } else if (type == AP::vnumDelete) {
+            result = store.deleteVirtualNumber(host, requireNumber(body));
+            vnums = true;
+        } else if (type == AP::aliasCreate || type == AP::aliasUpdate) {
+            const AliasEntry a { requireNumber(data), requireText(data, u"name"_s, 64, true) };
+            result
+                = type == AP::aliasCreate ? store.createAlias(host, a) : store.updateAlias(host, a);
+            aliases = true;
+        } else if (type == AP::aliasDelete) {
+            result = store.deleteAlias(host, requireNumber(body));
+            aliases = true;
+        } else if (type == AP::whitelistCreate || type == AP::whitelistUpdate) {
+            const WhitelistEntry w { requireNumber(data),
+                requireText(data, u"note"_s, 200, false) };
+            result = type == AP::whitelistCreate ? store.createWhitelistEntry(host, w)
+                                                 : store.updateWhitelistEntry(host, w);
+            whitelist = true;
+        } else if (type == AP::whitelistDelete) {
+            result = store.deleteWhitelistEntry(host, requireNumber(body));
+            whitelist = true;
+        }
+    } catch (const FieldError &e) {
+        c->send(AP::makeError(AP::errBadField, id, e.field));
+        return;
+    }
+    if (result != Store::Result::Ok) {
+        c->send(AP::makeError(
+            resultCode(result), id, result == Store::Result::Failed ? QString() : u"number"_s));
+        return;
+    }
+    qCInfo(lcAdmin) << c->actor() << type << "on tenant" << host;
+    c->send(AP::make(AP::ok, { { u"id"_s, id } }));
+    if (vnums)
+        publish(
+            &tenant, AP::virtualNumbers, { { u"virtualNumbers"_s, virtualNumbersJson(tenant) } });
+    if (aliases)
+        publish(&tenant, AP::aliases, { { u"aliases"_s, aliasesJson(tenant) } });
+    if (whitelist)
+        publish(&tenant, AP::whitelist, { { u"whitelist"_s, whitelistJson(tenant) } });
+}
+
+QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    const QString seen
+        = tenant.trunksSeenMs() ? AdminProtocol::timestamp(tenant.trunksSeenMs()) : QString();
+    for (const Tenant::TrunkState &t : tenant.trunks())
+        out.append(QJsonObject { { u"id"_s, t.id }, { u"host"_s, t.host },
+            { u"registered"_s, t.registered }, { u"lastSeen"_s, seen } });
+    return out;
+}
+
+QJsonArray AdminSocket::virtualNumbersJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    if (!m_app.store().isOpen())
+        return out;
+    for (const VirtualNumber &vn : m_app.store().virtualNumbers(tenant.config().host))
+        out.append(QJsonObject { { u"number"_s, vn.number }, { u"name"_s, vn.name },
+            { u"mode"_s, vn.mode }, { u"text"_s, vn.text }, { u"startMs"_s, vn.startMs },
+            { u"maxSec"_s, vn.maxSec }, { u"loop"_s, vn.loop },
+            { u"visibility"_s, vn.visibility } });
+    return out;
+}
+
+QJsonArray AdminSocket::aliasesJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    if (!m_app.store().isOpen())
+        return out;
+    for (const AliasEntry &a : m_app.store().aliases(tenant.config().host))
+        out.append(QJsonObject { { u"number"_s, a.number }, { u"name"_s, a.name } });
+    return out;
+}
+
+QJsonArray AdminSocket::whitelistJson(const Tenant &tenant) const
+{
+    QJsonArray out;
+    if (!m_app.store().isOpen())
+        return out;
+    for (const WhitelistEntry &w : m_app.store().whitelist(tenant.config().host)) {
+        QJsonObject o { { u"number"_s, w.number } };
+        if (!w.note.isEmpty())
+            o.insert(u"note"_s, w.note);
+        out.append(o);
+    }
+    return out;
+}
+
+QString AdminSocket::kick(Tenant &tenant, const QString &peerId)
+{
+    for (Room *room : tenant.rooms().rooms()) {
+        Room::Member *m = room->member(peerId);
+        if (!m)
+            continue;
+        const QString roomId = room->id();
+        if (m->session)
+            m->session->kick("admin"_L1, 4000, "kicked"_L1);
+        else
+            room->remove(peerId, "kicked"_L1); // held: nobody to tell
+        return roomId;
+    }
+    return {};
+}
+
+void AdminSocket::tick()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const ServerConfig &config = m_app.config();
+    const auto connections = m_connections;
+    for (AdminConnection *c : connections)
+        c->tick(now, config.keepaliveSec, config.firstFrameTimeoutSec);
+    for (Tenant *t : m_app.tenants()) {
+        bool listening = false;
+        for (const AdminConnection *c : std::as_const(m_connections))
+            listening
+                = listening || (c->tenant() == t && c->state() == AdminConnection::State::Ready);
+        if (listening)
+            publish(t, AdminProtocol::counters, { { u"counters"_s, countersFor(*t) } });
+    }
+}

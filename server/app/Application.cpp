@@ -1,0 +1,242 @@
+#include "app/Application.h"
+
+#include "admin/AdminApi.h"
+#include "auth/OidcVerifier.h"
+#include "admin/AdminSocket.h"
+#include "signal/PeerSession.h"
+#include "http/PublicFlags.h"
+#include "app/Resources.h"
+#include "signal/Tenant.h"
+#include "telephony/Webhooks.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QLoggingCategory>
+#include <QWebSocket>
+
+#include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcApp, "switchboard.app", QtInfoMsg)
+}
+
+Application::Application(const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_config(config), m_api(*this)
+{
+    Resources::init();
+    for (const TenantConfig &t : std::as_const(m_config.tenants)) {
+        auto *tenant = new Tenant(t, m_config, this);
+        m_tenants.append(tenant);
+        tenant->setStore(&m_store);
+        connect(&tenant->rooms(), &RoomRegistry::roomRemoved, this, &Application::noteMaybeIdle);
+        for (const QString &h : t.hosts)
+            m_tenantByHost.insert(h, tenant);
+    }
+    Webhooks::install(m_api);
+    m_door = std::make_unique<FrontDoor>(
+            m_config, m_api,
+            [this](const QString &host) {
+                const Tenant *t = tenantForHost(host);
+                return t ? t->config().allowedOrigins : QStringList();
+            },
+            nullptr);
+    connect(m_door.get(), &FrontDoor::webSocketAccepted, this, &Application::onWebSocket);
+    m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
+    connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);
+    m_uptime.start();
+    m_api.setAuthorizer(HttpApi::Access::Admin,
+                        [this](HttpApi::Context &ctx) { m_adminAuth.authorize(ctx); });
+    m_adminApi = new AdminApi(*this, m_store, this);
+    m_adminApi->registerRoutes(m_api);
+    m_publicFlags = std::make_unique<PublicFlags>(*this);
+    m_publicFlags->registerRoutes(m_api);
+    // Any valid ID token of the tenant's issuer (admin or not) also sees `internal` numbers.
+    m_publicFlags->setInternalVnumAccess([](const HttpRequest &request, Tenant &tenant) {
+        return AdminAuth::bearerIdentity(request, tenant).has_value();
+    });
+    m_prune.setInterval(std::chrono::hours(24));
+    connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
+    m_admin = std::make_unique<AdminSocket>(*this);
+}
+
+Application::~Application()
+{
+    // Sessions end before the tenants whose rooms they belong to.
+    const auto sessions = m_sessions;
+    for (PeerSession *s : sessions)
+        delete s;
+    m_door.reset();
+    // Tenants (whose rings may still write CDRs as they end) go before the store member.
+    qDeleteAll(m_tenants);
+    m_tenants.clear();
+    m_tenantByHost.clear();
+}
+
+bool Application::start(QString *error)
+{
+    QString adminError;
+    QHostAddress address;
+    if (m_config.listenHost == u"localhost"_s)
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(m_config.listenHost)) {
+        if (error)
+            *error = u"listen: not an IP address: %1"_s.arg(m_config.listenHost);
+        return false;
+    }
+    if (!m_store.isOpen()) {
+        if (m_config.dataDir.isEmpty() || !QDir().mkpath(m_config.dataDir)) {
+            if (error)
+                *error = u"dataDir: cannot create the data directory %1"_s.arg(m_config.dataDir);
+            return false;
+        }
+        QString storeError;
+        const QString dbPath = QDir(m_config.dataDir).filePath(u"switchboard.db"_s);
+        if (!m_store.open(dbPath, &storeError)) {
+            if (error)
+                *error = u"store: %1"_s.arg(storeError);
+            return false;
+        }
+        pruneLogs();
+        m_prune.start();
+    }
+    // Qt's default backlog (50) overflows in a join storm and clients wait for SYN retries.
+    m_door->setListenBacklogSize(1024);
+    if (!m_door->listen(address, m_config.listenPort)) {
+        if (error)
+            *error = u"listen: %1"_s.arg(m_door->errorString());
+        return false;
+    }
+    if (!m_admin->listen(error ? error : &adminError))
+        return false;
+    m_sweep.start();
+    qCInfo(lcApp) << "listening on" << address.toString() << m_door->serverPort();
+    return true;
+}
+
+quint16 Application::adminPort() const
+{
+    return m_admin->port();
+}
+
+Tenant *Application::tenantForHost(const QString &normalisedHost) const
+{
+    return m_tenantByHost.value(normalisedHost);
+}
+
+void Application::shutdown(int graceMs)
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    m_door->close();
+    m_sweep.stop();
+    qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
+    const auto sessions = m_sessions;
+    for (PeerSession *s : sessions)
+        s->kick("shutdown"_L1, 1001, "closed"_L1);
+    if (m_sessions.isEmpty()) {
+        QTimer::singleShot(0, this, &Application::stopped);
+        return;
+    }
+    QTimer::singleShot(graceMs, this, &Application::stopped);
+}
+
+void Application::reload(const ServerConfig &config)
+{
+    const QString listenHost = m_config.listenHost;
+    const quint16 listenPort = m_config.listenPort;
+    const QString adminHost = m_config.adminHost;
+    const quint16 adminPort = m_config.adminPort;
+    const QString dataDir = m_config.dataDir;
+    m_config = config;
+    m_config.listenHost = listenHost;
+    m_config.listenPort = listenPort;
+    m_config.adminHost = adminHost;
+    m_config.adminPort = adminPort;
+    m_config.dataDir = dataDir;
+    m_door->setConfig(m_config);
+    m_tenantByHost.clear();
+    for (const TenantConfig &t : std::as_const(m_config.tenants)) {
+        Tenant *tenant = nullptr;
+        for (Tenant *existing : std::as_const(m_tenants)) {
+            if (existing->config().host == t.host)
+                tenant = existing;
+        }
+        if (tenant) {
+            tenant->reconfigure(t);
+        } else {
+            tenant = new Tenant(t, m_config, this);
+            m_tenants.append(tenant);
+            tenant->setStore(&m_store);
+            connect(&tenant->rooms(), &RoomRegistry::roomRemoved, this,
+                    &Application::noteMaybeIdle);
+            m_adminApi->watchTenant(tenant);
+            m_admin->addTenant(tenant);
+        }
+        for (const QString &h : t.hosts)
+            m_tenantByHost.insert(h, tenant);
+    }
+    // A tenant dropped from the file keeps its live sockets but is reachable no more.
+    m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
+    qCInfo(lcApp) << "configuration reloaded:" << m_config.tenants.size() << "tenant(s)";
+}
+
+void Application::onWebSocket(QWebSocket *socket, const UpgradeInfo &info)
+{
+    auto *session = new PeerSession(socket, tenantForHost(info.host), info, m_config, this);
+    m_sessions.insert(session);
+    connect(session, &PeerSession::finished, this, [this, session] {
+        m_sessions.remove(session);
+        session->deleteLater();
+        if (m_stopping && m_sessions.isEmpty())
+            emit stopped();
+        noteMaybeIdle();
+    });
+}
+
+void Application::noteMaybeIdle()
+{
+    if (!m_sessions.isEmpty() || m_trimQueued)
+        return;
+    m_trimQueued = true;
+    // Queued: it runs after the session's (or room's) deferred delete has freed its memory.
+    QMetaObject::invokeMethod(this, &Application::trimWhenIdle, Qt::QueuedConnection);
+}
+
+void Application::trimWhenIdle()
+{
+    m_trimQueued = false;
+    if (!m_sessions.isEmpty())
+        return;
+    for (Tenant *t : std::as_const(m_tenants)) {
+        if (t->rooms().count() > 0)
+            return;
+    }
+#ifdef __GLIBC__
+    // glibc keeps freed heap pages mapped, so RSS stays at the busiest moment's high-water mark
+    // and a leak cannot be told from the allocator's cache (tst_soak measured +11 % over 40 000
+    // cycles without this, +0.7 % with it). It runs only when nothing is connected, so its walk
+    // over the heap delays nobody.
+    malloc_trim(0);
+#endif
+}
+
+void Application::sweep()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto sessions = m_sessions; // a tick may close (and so remove) a session
+    for (PeerSession *s : sessions)
+        s->tick(now);
+}
+
+void Application::pruneLogs()
+{
+    if (m_config.retentionDays <= 0)
+        return; // keep forever
+    m_store.pruneLogsBefore(QDateTime::currentDateTimeUtc().addDays(-m_config.retentionDays));
+}

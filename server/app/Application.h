@@ -1,0 +1,82 @@
+#pragma once
+
+#include "auth/AdminAuth.h"
+#include "http/FrontDoor.h"
+#include "http/HttpApi.h"
+#include "config/ServerConfig.h"
+#include "store/Store.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+
+class AdminApi;
+class AdminSocket;
+class PeerSession;
+class PublicFlags;
+class Tenant;
+
+// Owns the tenants, the front door and the sessions, and wires them in one place.
+class Application : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Application(const ServerConfig &config, QObject *parent = nullptr);
+    ~Application() override;
+
+    // Listens on the configured address; false (with *error) when it cannot.
+    bool start(QString *error = nullptr);
+    quint16 httpPort() const { return m_door->serverPort(); }
+    quint16 adminPort() const;
+    AdminSocket &adminSocket() { return *m_admin; }
+
+    const ServerConfig &config() const { return m_config; }
+    Tenant *tenantForHost(const QString &normalisedHost) const;
+    QList<Tenant *> tenants() const { return m_tenants; }
+    const QSet<PeerSession *> &sessions() const { return m_sessions; }
+    qint64 uptimeMs() const { return m_uptime.elapsed(); }
+    HttpApi &api() { return m_api; }
+    Store &store() { return m_store; }
+    AdminApi &adminApi() { return *m_adminApi; }
+    PublicFlags &publicFlags() { return *m_publicFlags; }
+    // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
+    void pruneLogs();
+
+    // Stops accepting, sends `kicked shutdown` + close 1001 to every socket, and emits
+    // stopped() once they are gone (or after `graceMs`).
+    void shutdown(int graceMs = 4000);
+    // Applies a reloaded configuration (tenants, secrets, limits) without dropping connections.
+    // Listen addresses are kept; they change only with a restart.
+    void reload(const ServerConfig &config);
+
+signals:
+    void stopped();
+
+private:
+    void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
+    void sweep();
+    // Queues trimWhenIdle() when the last socket or room has gone.
+    void noteMaybeIdle();
+    void trimWhenIdle();
+
+    ServerConfig m_config;
+    QList<Tenant *> m_tenants;
+    QHash<QString, Tenant *> m_tenantByHost;
+    HttpApi m_api;
+    std::unique_ptr<FrontDoor> m_door;
+    QSet<PeerSession *> m_sessions;
+    QTimer m_sweep;
+    std::unique_ptr<AdminSocket> m_admin;
+    QElapsedTimer m_uptime;
+    AdminAuth m_adminAuth;
+    AdminApi *m_adminApi = nullptr;
+    bool m_stopping = false;
+    bool m_trimQueued = false;
+    Store m_store;
+    QTimer m_prune;
+    std::unique_ptr<PublicFlags> m_publicFlags;
+};

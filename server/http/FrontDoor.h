@@ -1,0 +1,72 @@
+#pragma once
+
+#include "config/ServerConfig.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QPointer>
+#include <QTcpServer>
+#include <QWebSocketServer>
+
+#include <functional>
+
+class HttpApi;
+class QTcpSocket;
+class QWebSocket;
+
+// What the front door learnt from an upgrade request, handed on with the accepted socket.
+struct UpgradeInfo
+{
+    QString host; // normalised Host
+    QHostAddress client; // after trustedProxies
+    bool tls = false;
+    // The TCP socket under the WebSocket: Qt 6.4's server-side QWebSocket neither exposes its
+    // unsent bytes nor emits bytesWritten, so the write-buffer bound reads them here.
+    QPointer<QTcpSocket> tcp = {};
+};
+
+// The one port: reads each request head itself (QT64-NOTES.md: QHttpServer 6.4 has no head or
+// body limits, no 405, no idle timeout, and stalls on Expect: 100-continue), enforces the limits,
+// answers HTTP through HttpApi and hands WebSocket upgrades to QWebSocketServer.
+class FrontDoor : public QTcpServer
+{
+    Q_OBJECT
+public:
+    // Returns the tenant's allowedOrigins for a normalised host (empty when none or no tenant).
+    using OriginList = std::function<QStringList(const QString &host)>;
+
+    FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origins, QObject *parent = nullptr);
+    ~FrontDoor() override;
+
+    void setConfig(const ServerConfig &config) { m_config = config; }
+    const ServerConfig &config() const { return m_config; }
+    HttpApi &api() { return m_api; }
+    int connectionsFrom(const QHostAddress &address) const { return m_perIp.value(address); }
+    QHostAddress effectiveClient(const QHostAddress &peer, const QByteArray &forwardedFor) const;
+    bool originAllowed(const QByteArray &origin, const QByteArray &hostHeader, const QString &host) const;
+
+    // Called by HttpConnection once a head asks for a WebSocket on /signal.ashx.
+    void handOver(QTcpSocket *socket, const UpgradeInfo &info);
+
+signals:
+    // The receiver takes ownership of the socket.
+    void webSocketAccepted(QWebSocket *socket, const UpgradeInfo &info);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    void onWebSocketPending();
+
+    ServerConfig m_config;
+    HttpApi &m_api;
+    OriginList m_origins;
+    QWebSocketServer m_ws;
+    QHash<QHostAddress, int> m_perIp;
+    struct Upgrading
+    {
+        UpgradeInfo info;
+        QPointer<QObject> ticket;
+    };
+    QHash<QPair<QHostAddress, quint16>, Upgrading> m_upgrading;
+};

@@ -1,0 +1,198 @@
+#include "http/HttpConnection.h"
+
+#include "http/ApiError.h"
+#include "http/FrontDoor.h"
+#include "http/HttpApi.h"
+#include "http/RequestHead.h"
+#include "config/ServerConfig.h"
+
+#include <QTcpSocket>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+bool headerHasToken(const QByteArray &value, QByteArrayView token)
+{
+    for (const QByteArray &part : value.split(',')) {
+        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+HttpConnection::HttpConnection(QTcpSocket *socket, FrontDoor &door)
+    : QObject(&door), m_socket(socket), m_door(door)
+{
+    m_socket->setParent(this);
+    m_idle.setSingleShot(true);
+    m_idle.setInterval(std::chrono::seconds(m_door.config().httpIdleTimeoutSec));
+    connect(&m_idle, &QTimer::timeout, this, &HttpConnection::finish);
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::finish);
+    m_idle.start();
+    if (m_socket->bytesAvailable() > 0)
+        onReadyRead();
+}
+
+void HttpConnection::finish()
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_idle.stop();
+    m_socket->disconnect(this);
+    if (m_socket->state() != QAbstractSocket::UnconnectedState)
+        m_socket->disconnectFromHost();
+    deleteLater();
+}
+
+void HttpConnection::onReadyRead()
+{
+    while (!m_done && processOne()) { }
+}
+
+void HttpConnection::fail(const HttpResponse &response)
+{
+    respond(response, false, false);
+}
+
+void HttpConnection::respond(const HttpResponse &r, bool keepAlive, bool headOnly)
+{
+    QByteArray out;
+    out.reserve(256 + r.body.size());
+    out += "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + HttpResponse::reasonPhrase(r.status)
+            + "\r\n";
+    if (!r.contentType.isEmpty())
+        out += "Content-Type: " + r.contentType + "\r\n";
+    for (const auto &h : r.headers)
+        out += h.first + ": " + h.second + "\r\n";
+    out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\n";
+    out += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    if (!headOnly)
+        out += r.body;
+    m_socket->write(out);
+    if (!keepAlive) {
+        m_done = true;
+        m_idle.stop();
+        m_socket->disconnect(this);
+        m_socket->disconnectFromHost();
+        connect(m_socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+        // A peer that never reads must not keep us: give it a bounded time to take the answer.
+        QTimer::singleShot(5000, this, &QObject::deleteLater);
+    } else {
+        m_idle.start();
+    }
+}
+
+bool HttpConnection::processOne()
+{
+    const auto &limits = m_door.config().limits;
+    if (m_bodyLength < 0) {
+        const QByteArray peeked = m_socket->peek(limits.maxHeadBytes + 4);
+        const qsizetype end = peeked.indexOf("\r\n\r\n");
+        if (end < 0) {
+            if (peeked.size() >= limits.maxHeadBytes + 4 || (peeked.size() > limits.maxHeadBytes))
+                fail(ApiError{ ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s }
+                             .toResponse());
+            return false;
+        }
+        if (end + 4 > limits.maxHeadBytes) {
+            fail(ApiError{ ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s }
+                         .toResponse());
+            return false;
+        }
+        auto parsed = RequestHead::parse(peeked.left(end));
+        if (!parsed) {
+            fail(ApiError{ ApiErrorKind::BadRequest, u"The request is malformed."_s }.toResponse());
+            return false;
+        }
+        HttpRequest req = std::move(parsed->request);
+        const bool http10 = parsed->http10;
+        const QByteArray hostHeader = req.header("host");
+        req.tls = m_door.config().tls.has_value();
+        req.clientAddress = m_door.effectiveClient(m_socket->peerAddress(), req.header("x-forwarded-for"));
+
+        if (headerHasToken(req.header("upgrade"), "websocket")) {
+            if (req.path != "/signal.ashx") {
+                fail(ApiError{ ApiErrorKind::NotFound, u"No WebSocket here."_s }.toResponse());
+                return false;
+            }
+            if (!m_door.originAllowed(req.header("origin"), hostHeader, req.host)) {
+                fail(ApiError{ ApiErrorKind::Forbidden, u"This origin may not connect."_s }.toResponse());
+                return false;
+            }
+            // Leave the head unread: QWebSocketServer reads the handshake itself.
+            m_done = true;
+            m_idle.stop();
+            m_socket->disconnect(this);
+            m_socket->setParent(nullptr);
+            m_door.handOver(m_socket, UpgradeInfo{ req.host, req.clientAddress, req.tls });
+            deleteLater();
+            return false;
+        }
+        m_socket->skip(end + 4);
+        if (req.hasHeader("transfer-encoding")) {
+            fail(ApiError{ ApiErrorKind::LengthRequired, u"Send the body with a Content-Length."_s }
+                         .toResponse());
+            return false;
+        }
+        qint64 length = 0;
+        if (req.hasHeader("content-length")) {
+            bool ok = false;
+            length = req.header("content-length").toLongLong(&ok);
+            if (!ok || length < 0) {
+                fail(ApiError{ ApiErrorKind::BadRequest, u"The request is malformed."_s }.toResponse());
+                return false;
+            }
+        }
+        if (length > limits.maxBodyBytes) {
+            // Read no further: answer and close.
+            fail(ApiError{ ApiErrorKind::PayloadTooLarge, u"The request body is too large."_s }
+                         .toResponse());
+            return false;
+        }
+        if (length > 0 && req.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0)
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        const QByteArray connection = req.header("connection");
+        if (http10 && !headerHasToken(connection, "keep-alive"))
+            req.headers.append(qMakePair(QByteArray("connection"), QByteArray("close")));
+        m_request = std::move(req);
+        m_bodyLength = length;
+    }
+    if (m_socket->bytesAvailable() < m_bodyLength)
+        return false;
+    m_request.body = m_socket->read(m_bodyLength);
+    m_bodyLength = -1;
+    HttpRequest req = std::move(m_request);
+    m_request = HttpRequest();
+    const bool keepAlive = !headerHasToken(req.header("connection"), "close");
+    const HttpResponse response = m_door.api().handle(req);
+    respond(response, keepAlive, req.method == "HEAD");
+    return !m_done;
+}
+
+QByteArray HttpResponse::reasonPhrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}

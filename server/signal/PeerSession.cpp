@@ -1,0 +1,496 @@
+#include "signal/PeerSession.h"
+
+#include "Crypto.h"
+#include "Frame.h"
+#include "FrameWriter.h"
+#include "NameRules.h"
+#include "auth/OidcVerifier.h"
+#include "signal/Tenant.h"
+#include "signal/TurnCredentials.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QTcpSocket>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+Q_LOGGING_CATEGORY(lcSignal, "switchboard.signal", QtInfoMsg)
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+} // namespace
+
+PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
+                         const ServerConfig &config, QObject *parent)
+    : QObject(parent),
+      m_socket(socket),
+      m_tenant(tenant),
+      m_config(config),
+      m_client(info.client),
+      m_host(info.host),
+      m_tcp(info.tcp),
+      m_createdMs(nowMs()),
+      m_lastSeenMs(m_createdMs),
+      m_lastPingMs(m_createdMs),
+      m_signalBucket(config.limits.signalBurst),
+      m_joinBucket(config.limits.joinBurst)
+{
+    m_socket->setParent(this);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &PeerSession::onText);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
+        m_lastSeenMs = nowMs();
+        m_gotFrame = true;
+        sendError("bad-frame"_L1);
+    });
+    connect(m_socket, &QWebSocket::pong, this, [this] { m_lastSeenMs = nowMs(); });
+    connect(m_socket, &QWebSocket::aboutToClose, this, [this] {
+        if (!m_closingByUs)
+            m_peerClosed = true;
+    });
+    connect(m_socket, &QWebSocket::disconnected, this, &PeerSession::onDisconnected);
+    if (!m_tenant) {
+        // A Host that matches no tenant is upgraded, told `forbidden`, and closed (1008).
+        sendError("forbidden"_L1);
+        closeWith(QWebSocketProtocol::CloseCodePolicyViolated, true);
+    }
+}
+
+PeerSession::~PeerSession()
+{
+    if (member())
+        endMembership("closed"_L1);
+}
+
+Room::Member *PeerSession::member() const
+{
+    if (!m_room || m_peerId.isEmpty())
+        return nullptr;
+    Room::Member *m = m_room->member(m_peerId);
+    return m && m->session == this ? m : nullptr;
+}
+
+void PeerSession::sendText(const QString &frame)
+{
+    if (m_socket->state() != QAbstractSocket::ConnectedState || m_closingByUs)
+        return;
+    if (m_tcp && m_tcp->bytesToWrite() > m_config.limits.maxWriteBufferBytes) {
+        // The client does not read: drop it rather than buffer without bound. It may resume.
+        qCDebug(lcSignal) << "write buffer over its bound" << m_peerId;
+        closeWith(4003, false);
+        return;
+    }
+    m_socket->sendTextMessage(frame);
+}
+
+void PeerSession::sendError(QLatin1StringView code, QStringView ref)
+{
+    // Errors count toward the limit, so a stream of bad frames is throttled like any other.
+    m_signalBucket.charge(nowMs(), m_config.limits.signalPerSec, m_config.limits.signalBurst);
+    sendText(FrameWriter::error(code, ref));
+}
+
+bool PeerSession::admit(const Frame &frame, qint64 now)
+{
+    const auto &l = m_config.limits;
+    bool ok;
+    switch (frame.type()) {
+    case Frame::Type::Join:
+    case Frame::Type::Register:
+    case Frame::Type::Identify:
+        ok = m_joinBucket.take(now, l.joinPerSec, l.joinBurst);
+        break;
+    case Frame::Type::Dial: // dials have their own per-peer limit (3 a minute) where they are handled
+        ok = true;
+        break;
+    default:
+        ok = m_signalBucket.take(now, l.signalPerSec, l.signalBurst);
+        break;
+    }
+    if (ok) {
+        // Over the limit ends only after a second without a refused frame: a flood that the
+        // refill lets through one frame at a time is still a flood.
+        if (now - m_lastRejectMs > 1000)
+            m_overLimitSinceMs = 0;
+        return true;
+    }
+    m_lastRejectMs = now;
+    if (m_overLimitSinceMs == 0)
+        m_overLimitSinceMs = now;
+    if (now - m_overLimitSinceMs >= qint64(l.rateLimitCloseSec) * 1000) {
+        closeWith(4008, true);
+        return false;
+    }
+    if (now - m_lastRateErrorMs >= 1000) {
+        m_lastRateErrorMs = now;
+        sendText(FrameWriter::error("rate-limited"_L1, frame.typeName()));
+    }
+    return false;
+}
+
+void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReason)
+{
+    if (m_closingByUs)
+        return;
+    m_closingByUs = true;
+    if (final)
+        m_endReason = leftReason;
+    else
+        m_holdOnClose = true;
+    m_socket->close(QWebSocketProtocol::CloseCode(code));
+    // A peer that never reads would keep the socket half-closed: cut it after a grace.
+    QTimer::singleShot(5000, this, [this] {
+        if (m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+    });
+}
+
+void PeerSession::kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason,
+                       const QString &message)
+{
+    QJsonObject body{ { u"reason"_s, reason } };
+    if (!message.isEmpty())
+        body.insert(u"message"_s, message);
+    sendText(FrameWriter::make("kicked"_L1, body));
+    closeWith(closeCode, !leftReason.isEmpty(), leftReason);
+}
+
+void PeerSession::tick(qint64 now)
+{
+    if (m_closingByUs || m_finished)
+        return;
+    if (!m_gotFrame && now - m_createdMs > qint64(m_config.firstFrameTimeoutSec) * 1000) {
+        closeWith(QWebSocketProtocol::CloseCodePolicyViolated, true);
+        return;
+    }
+    const qint64 keepaliveMs = qint64(m_config.keepaliveSec) * 1000;
+    if (now - m_lastSeenMs > 2 * keepaliveMs) {
+        qCDebug(lcSignal) << "keepalive timeout" << m_peerId;
+        closeWith(4002, false);
+        return;
+    }
+    if (now - m_lastPingMs >= keepaliveMs) {
+        m_lastPingMs = now;
+        m_socket->ping();
+    }
+}
+
+void PeerSession::onDisconnected()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (member()) {
+        if (!m_endReason.isEmpty())
+            endMembership(m_endReason);
+        else if (m_peerClosed && !m_holdOnClose)
+            endMembership("closed"_L1); // a close frame (tab close or reload) is final
+        else
+            holdMembership(); // lost without a close frame: held for resume
+    }
+    emit finished();
+}
+
+void PeerSession::endMembership(QLatin1StringView reason)
+{
+    Room *room = m_room;
+    const QString id = m_peerId;
+    m_room = nullptr;
+    m_peerId.clear();
+    if (room) {
+        if (m_tenant)
+            m_tenant->forgetResumeToken(id);
+        room->remove(id, reason);
+    }
+}
+
+void PeerSession::detachMember()
+{
+    m_room = nullptr;
+    m_peerId.clear();
+}
+
+void PeerSession::holdMembership()
+{
+    Room::Member *m = member();
+    Room *room = m_room;
+    detachMember();
+    m->session = nullptr;
+    const quint32 generation = ++m->holdGeneration;
+    const QString peerId = m->peerId;
+    const int graceMs = m_config.resumeGraceSec * 1000;
+    if (graceMs <= 0) {
+        if (m_tenant)
+            m_tenant->forgetResumeToken(peerId);
+        room->remove(peerId, "timeout"_L1);
+        return;
+    }
+    QPointer<Tenant> tenant = m_tenant;
+    QTimer::singleShot(graceMs, room, [room, peerId, generation, tenant] {
+        Room::Member *held = room->member(peerId);
+        if (!held || held->session || held->holdGeneration != generation)
+            return;
+        if (tenant)
+            tenant->forgetResumeToken(peerId);
+        room->remove(peerId, "timeout"_L1);
+    });
+}
+
+void PeerSession::onText(const QString &text)
+{
+    m_lastSeenMs = nowMs();
+    const bool firstFrame = !m_gotFrame;
+    m_gotFrame = true;
+    if (!m_tenant || m_closingByUs)
+        return;
+    const Frame frame = Frame::parse(text);
+    if (!admit(frame, m_lastSeenMs))
+        return;
+    if (!frame.isValid()) {
+        sendError("bad-frame"_L1, frame.typeName());
+        return;
+    }
+    if (m_tenant->bridge().isBridge(this)) {
+        m_tenant->bridge().handleFrame(*this, frame);
+        return;
+    }
+    switch (frame.type()) {
+    case Frame::Type::Join:
+        handleJoin(frame);
+        return;
+    case Frame::Type::Signal:
+        handleSignal(frame);
+        return;
+    case Frame::Type::Leave:
+        handleLeave();
+        return;
+    case Frame::Type::Ping:
+        sendText(u"{\"type\":\"pong\"}"_s);
+        return;
+    case Frame::Type::Identify:
+        if (!member()) {
+            sendError("not-joined"_L1, frame.typeName());
+            return;
+        }
+        handleIdentify(frame);
+        return;
+    case Frame::Type::Dial:
+        m_tenant->dialer().dial(*this, frame.string("number"_L1).value_or(QString()),
+                                frame.string("trunk"_L1));
+        return;
+    case Frame::Type::Hangup:
+        m_tenant->dialer().hangup(*this, frame);
+        return;
+    case Frame::Type::Register:
+        m_tenant->rings().registerPhone(*this, frame);
+        return;
+    case Frame::Type::Answer:
+        m_tenant->rings().answer(*this, frame);
+        return;
+    case Frame::Type::Decline:
+        m_tenant->rings().decline(*this, frame);
+        return;
+    case Frame::Type::BridgeHello:
+        m_tenant->bridge().hello(*this, frame, firstFrame);
+        return;
+    case Frame::Type::DialStatus: // only the bridge session sends these
+    case Frame::Type::Registrar:
+    case Frame::Type::Unknown:
+        sendError("bad-frame"_L1, frame.typeName());
+        return;
+    }
+}
+
+void PeerSession::handleJoin(const Frame &frame)
+{
+    const QString ref = frame.typeName();
+    if (member()) {
+        sendError("already-joined"_L1, ref);
+        return;
+    }
+    if (const auto token = frame.string("resume"_L1)) {
+        handleResume(frame, *token);
+        return;
+    }
+    QString roomId = frame.string("room"_L1).value_or(QString());
+    Room::Kind kind = Room::Kind::Conference;
+    const auto dial = frame.string("dial"_L1);
+    if (roomId == u"random"_s) {
+        roomId = RoomRegistry::mintId();
+        if (const auto vnumRoom = dial ? m_tenant->dialer().vnumRoomFor(*dial, false) : std::nullopt) {
+            roomId = *vnumRoom;
+            kind = Room::Kind::VirtualNumber;
+        }
+    } else if (!NameRules::isRoomId(roomId)) {
+        sendError("bad-frame"_L1, ref);
+        return;
+    } else if (m_tenant->rings().isCallRoom(roomId)) {
+        kind = Room::Kind::Call; // a room minted for a ring stays a call room
+    }
+    const auto name = NameRules::normaliseDisplayName(frame.string("name"_L1).value_or(QString()));
+    if (!name) {
+        sendError("bad-frame"_L1, ref);
+        return;
+    }
+    std::optional<OidcIdentity> identity;
+    if (const auto idToken = frame.string("idToken"_L1)) {
+        // A token that fails verification stops the join; the client may join without it.
+        identity = verifyIdToken(*idToken);
+        if (!identity) {
+            sendError("invalid-token"_L1, ref);
+            return;
+        }
+    }
+    QLatin1StringView peerKind = "browser"_L1;
+    if (frame.kind("bridgeTicket"_L1) == JsonScanner::Kind::Object) {
+        // bridgeTicket {time, sig}: sig = hex HMAC-SHA256(bridgeSecret, bridge-join|<host>|<room>|<time>)
+        const auto ticketText = frame.raw("bridgeTicket"_L1);
+        const Frame ticket = Frame::parse(ticketText);
+        const auto time = ticket.integer("time"_L1);
+        const auto sig = ticket.string("sig"_L1);
+        bool allowed = false;
+        for (const Cidr &c : m_tenant->config().bridgeAllowFrom)
+            allowed = allowed || c.contains(m_client);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        const QByteArray message = "bridge-join|" + m_host.toUtf8() + '|' + roomId.toUtf8() + '|'
+                + QByteArray::number(time.value_or(0));
+        if (!allowed || !time || !sig || qAbs(now - *time) > 300
+            || !Crypto::matchHexMac(sig->toLatin1(), m_tenant->config().bridgeSecrets(now), message)) {
+            sendError("forbidden"_L1, ref);
+            return;
+        }
+        peerKind = "bridge"_L1;
+    }
+    Room *room = m_tenant->rooms().findOrCreate(roomId, kind);
+    if (!room || room->isFull()) {
+        sendError("room-full"_L1, ref);
+        return;
+    }
+    auto m = std::make_unique<Room::Member>();
+    const QString phoneId = m_tenant->rings().phonePeerId(this); // a phone keeps its peerId
+    m->peerId = phoneId.isEmpty() ? Crypto::randomId() : phoneId;
+    m->name = identity ? identity->name : *name;
+    if (identity)
+        m->verifiedIdentity = identity->verifiedIdentity();
+    m->kind = peerKind;
+    m->session = this;
+    const QString joined
+            = FrameWriter::make("peer-joined"_L1, room->describe(*m));
+    m_room = room;
+    m_peerId = m->peerId;
+    Room::Member &me = room->add(std::move(m));
+    sendWelcome(me, false);
+    room->broadcast(joined, m_peerId);
+    qCDebug(lcSignal) << "join" << m_peerId;
+    if (dial) // welcome comes first; the join stands if the dial fails
+        m_tenant->dialer().dial(*this, *dial, frame.string("trunk"_L1));
+}
+
+void PeerSession::handleResume(const Frame &frame, const QString &token)
+{
+    const QString ref = frame.typeName();
+    const auto entry = m_tenant->takeResumeToken(token);
+    Room *room = entry ? m_tenant->rooms().find(entry->roomId) : nullptr;
+    Room::Member *m = room ? room->member(entry->peerId) : nullptr;
+    if (!m || frame.string("room"_L1).value_or(QString()) != entry->roomId) {
+        sendError("invalid-token"_L1, ref);
+        return;
+    }
+    if (PeerSession *old = m->session) {
+        // A valid resume takes over a socket that still looks alive; nobody sees a peer-left.
+        old->detachMember();
+        old->kick("replaced"_L1, 4001, {});
+    }
+    m->session = this;
+    ++m->holdGeneration; // cancels the pending grace expiry
+    m_room = room;
+    m_peerId = m->peerId;
+    sendWelcome(*m, true);
+    const QList<QString> queued = std::exchange(m->queue, {});
+    m->queueBytes = 0;
+    for (const QString &f : queued)
+        sendText(f);
+}
+
+void PeerSession::sendWelcome(Room::Member &me, bool resumed)
+{
+    QJsonArray peers;
+    for (const auto &other : m_room->members()) {
+        if (other.get() != &me)
+            peers.append(m_room->describe(*other));
+    }
+    const QString token = m_tenant->issueResumeToken(m_room->id(), me.peerId);
+    const QJsonObject body{
+        { u"peerId"_s, me.peerId },
+        { u"room"_s, m_room->id() },
+        { u"peers"_s, peers },
+        { u"iceServers"_s,
+          TurnCredentials::iceServers(m_tenant->config(), me.peerId,
+                                      QDateTime::currentSecsSinceEpoch()) },
+        { u"resumeToken"_s, token },
+        { u"keepaliveSec"_s, m_config.keepaliveSec },
+        { u"resumed"_s, resumed },
+    };
+    sendText(FrameWriter::make("welcome"_L1, body));
+}
+
+void PeerSession::handleSignal(const Frame &frame)
+{
+    Room::Member *me = member();
+    if (!me) {
+        sendError("not-joined"_L1, frame.typeName());
+        return;
+    }
+    QString scratch;
+    const auto to = frame.stringView("to"_L1, scratch);
+    Room::Member *target = (to && *to != m_peerId) ? m_room->member(*to) : nullptr;
+    if (!target) {
+        sendError("unknown-peer"_L1, frame.typeName());
+        return;
+    }
+    if (!m_room->deliver(*target, FrameWriter::signal(m_peerId, frame.raw("data"_L1))))
+        m_room->remove(target->peerId, "timeout"_L1); // a held peer's queue overflowed
+}
+
+void PeerSession::handleLeave()
+{
+    if (!member()) {
+        sendError("not-joined"_L1, u"leave");
+        return;
+    }
+    endMembership("left"_L1);
+}
+
+std::optional<OidcIdentity> PeerSession::verifyIdToken(const QString &token)
+{
+    OidcVerifier *verifier = m_tenant ? m_tenant->oidc() : nullptr;
+    if (!verifier)
+        return std::nullopt; // no identity provider: no token can be verified
+    return verifier->verify(token.toUtf8());
+}
+
+void PeerSession::handleIdentify(const Frame &frame)
+{
+    Room::Member *me = member();
+    if (!me) {
+        sendError("not-joined"_L1, frame.typeName());
+        return;
+    }
+    const auto identity = verifyIdToken(frame.string("idToken"_L1).value_or(QString()));
+    if (!identity) {
+        sendError("invalid-token"_L1, frame.typeName());
+        return;
+    }
+    me->name = identity->name;
+    me->verifiedIdentity = identity->verifiedIdentity();
+    // Everyone in the room, the sender included, learns the verified name.
+    m_room->broadcast(FrameWriter::make("peer-updated"_L1,
+                                        QJsonObject{ { u"peerId"_s, me->peerId },
+                                                     { u"name"_s, me->name },
+                                                     { u"verifiedIdentity"_s,
+                                                       me->verifiedIdentity } }));
+}

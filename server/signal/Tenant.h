@@ -1,0 +1,94 @@
+#pragma once
+
+#include "telephony/BridgeLink.h"
+#include "telephony/Dialer.h"
+#include "telephony/RingDispatcher.h"
+#include "signal/RoomRegistry.h"
+#include "config/ServerConfig.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+
+#include <optional>
+
+class OidcVerifier;
+class Store;
+
+// One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
+// the bridge link and trunks). The Application owns the tenants.
+class Tenant : public QObject
+{
+    Q_OBJECT
+public:
+    Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent = nullptr);
+
+    const TenantConfig &config() const { return m_config; }
+    const ServerConfig &server() const { return m_server; }
+    void reconfigure(const TenantConfig &config);
+    RoomRegistry &rooms() { return m_rooms; }
+    // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
+    OidcVerifier *oidc() const { return m_oidc; }
+    // True while a bridge session is connected (set by the bridge link of the telephony issue).
+    bool bridgeConnected() const { return m_bridgeConnected; }
+    void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
+
+    struct TrunkState
+    {
+        QString id;
+        QString host; // private: never in a public answer
+        bool registered = false;
+    };
+    // The latest `trunk-status` report; one with an older `time` than the last is ignored.
+    void setTrunkReport(const QList<TrunkState> &trunks, qint64 reportTime);
+    const QList<TrunkState> &trunks() const { return m_trunks; }
+    qint64 trunksSeenMs() const { return m_trunksSeenMs; }
+
+    struct ResumeEntry
+    {
+        QString roomId;
+        QString peerId;
+    };
+    // A fresh single-use token for the peer (any older one is spent). Only its hash is kept.
+    QString issueResumeToken(const QString &roomId, const QString &peerId);
+    // Spends the token; nullopt when unknown or already spent.
+    std::optional<ResumeEntry> takeResumeToken(const QString &token);
+    void forgetResumeToken(const QString &peerId);
+    int resumeTokenCount() const { return int(m_resumeByHash.size()); }
+
+    // Telephony (DESIGN.md "Office phones, the SIP bridge, rings and dials").
+    BridgeLink &bridge() { return m_bridge; }
+    RingDispatcher &rings() { return m_rings; }
+    Dialer &dialer() { return m_dialer; }
+    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
+    Store *store() const { return m_store; }
+    void setStore(Store *store) { m_store = store; }
+
+    struct VerifiedToken
+    {
+        QJsonObject identity; // {name, issuer}
+        bool phoneRights = false;
+        bool adminRights = false;
+    };
+    // The one hook for ID tokens (register; join/identify use the same verifier): nullopt when
+    // the token fails verification or the tenant has no `oidc` configuration.
+    std::optional<VerifiedToken> verifyIdToken(const QString &idToken) const;
+signals:
+    void trunksChanged(); // a newer trunk-status report was kept (the admin socket shows it)
+
+private:
+    TenantConfig m_config;
+    const ServerConfig &m_server;
+    RoomRegistry m_rooms;
+    OidcVerifier *m_oidc = nullptr;
+    bool m_bridgeConnected = false;
+    QList<TrunkState> m_trunks;
+    qint64 m_trunksTime = 0;
+    qint64 m_trunksSeenMs = 0;
+    QHash<QByteArray, ResumeEntry> m_resumeByHash;
+    QHash<QString, QByteArray> m_resumeByPeer;
+    Store *m_store = nullptr;
+    BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
+    RingDispatcher m_rings;
+    Dialer m_dialer;
+};

@@ -1,0 +1,83 @@
+#pragma once
+
+#include "telephony/Ring.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QString>
+
+class Frame;
+class PeerSession;
+class Room;
+class Tenant;
+
+// The office phones of one tenant and the rings in flight (DESIGN.md "Office phones and rings").
+// A phone is a socket that sent a valid `register`; a ring is one `office-ring` webhook, fanned
+// out to every matching phone, and it leaves exactly one CDR row when it ends.
+class RingDispatcher : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr qint64 rememberEndedMs = 24 * 3600 * 1000;
+
+    explicit RingDispatcher(Tenant &tenant, QObject *parent = nullptr);
+    ~RingDispatcher() override;
+
+    // office-ring: rings every matching phone; returns the number of phones the frame was written
+    // to. A callId still in flight answers its first count again; one that ended within 24 h, 0.
+    int ring(const Ring::Call &call);
+    // office-ring-clear: `reason` is caller-hung-up, answered-elsewhere or cleared.
+    void clear(const QString &callId, const QString &reason);
+
+    // Frames from a phone socket.
+    void registerPhone(PeerSession &session, const Frame &frame);
+    void answer(PeerSession &session, const Frame &frame);
+    void decline(PeerSession &session, const Frame &frame);
+
+    // The peerId a registered phone was given (empty when the socket is not a phone).
+    QString phonePeerId(const PeerSession *session) const;
+    // A room id minted or named for a ring in the last 24 h: it is joined as a call room.
+    bool isCallRoom(const QString &roomId) const;
+    int phoneCount() const { return int(m_phones.size()); }
+    int ringsInFlight() const { return int(m_rings.size()); }
+    // For the admin socket's snapshot and events.
+    const Ring *findRing(const QString &callId) const { return m_rings.value(callId); }
+    QList<const Ring *> activeRings() const { return { m_rings.cbegin(), m_rings.cend() }; }
+    QList<QPair<QString, QString>> phones() const // (peerId, extension)
+    {
+        QList<QPair<QString, QString>> out;
+        for (const Phone &p : m_phones)
+            out.append({ p.peerId, p.extension });
+        return out;
+    }
+
+signals:
+    void phoneRegistered(const QString &peerId, const QString &extension);
+    void phoneUnregistered(const QString &peerId);
+    void ringStarted(const QString &callId, int delivered);
+    void ringAnswered(const QString &callId, const QString &peerId);
+    void ringEnded(const QString &callId, const QString &result);
+    void ringTimedOut(const QString &callId); // before its ringEnded (missed)
+
+private:
+    struct Phone
+    {
+        QString extension;
+        QString peerId;
+    };
+    static bool matches(const QString &ringTo, const QString &phoneExtension);
+    void phoneGone(PeerSession *session);
+    void onTimeout(Ring *ring);
+    void watchRoom(Room *room);
+    // Ends a ring: one CDR row, remembered for 24 h, then deleted.
+    void finish(Ring *ring, const QString &result);
+    void pruneEnded(qint64 nowMs);
+
+    Tenant &m_tenant;
+    QHash<PeerSession *, Phone> m_phones;
+    QHash<QString, Ring *> m_rings; // by callId
+    QHash<QString, qint64> m_ended; // callId → when it ended (ms)
+    QHash<QString, qint64> m_callRooms; // room id → when its ring ended (ms), 0 while in flight
+    QSet<Room *> m_watchedRooms; // call rooms whose joins and leaves are watched
+};
