@@ -12,9 +12,9 @@ JOBS ?= $(shell nproc)
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
-	qtkeychain-qt6-dev xvfb xauth coturn chromium clang libclang-rt-14-dev
+	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev
 
-.PHONY: run test test-sanitize build deps configure clean
+.PHONY: run test test-sanitize build deps configure clean format format-check
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -44,7 +44,7 @@ build: configure
 run: build
 	$(BUILD_DIR)/bin/switchboard-server $(ARGS)
 
-test: build
+test: build format-check
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@if [ "$(SANITIZE)" = 1 ]; then $(MAKE) --no-print-directory test-sanitize; fi
 
@@ -58,6 +58,14 @@ test-sanitize: deps
 	fi
 	cmake --build $(SAN_DIR) -j $(JOBS)
 	cd $(SAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# Layout is decided by .clang-format; make test fails on a file that does not follow it.
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check: deps
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)

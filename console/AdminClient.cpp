@@ -20,14 +20,10 @@ Q_LOGGING_CATEGORY(lcClient, "switchboard.console", QtInfoMsg)
 }
 
 AdminClient::AdminClient(QObject *parent)
-    : QObject(parent)
-    , m_rooms(new RoomsModel(this))
-    , m_phones(new PhonesModel(this))
-    , m_trunks(new TrunksModel(this))
-    , m_ringLog(new RingLogModel(this))
-    , m_vnums(new VirtualNumbersModel(this))
-    , m_aliases(new AliasesModel(this))
-    , m_whitelist(new WhitelistModel(this))
+    : QObject(parent), m_rooms(new RoomsModel(this)), m_phones(new PhonesModel(this)),
+      m_trunks(new TrunksModel(this)), m_ringLog(new RingLogModel(this)),
+      m_vnums(new VirtualNumbersModel(this)), m_aliases(new AliasesModel(this)),
+      m_whitelist(new WhitelistModel(this))
 {
     m_socket.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
     m_reconnect.setSingleShot(true);
@@ -88,7 +84,10 @@ void AdminClient::setState(State state)
     emit stateChanged(state);
 }
 
-void AdminClient::onConnected() { setState(State::Authenticating); }
+void AdminClient::onConnected()
+{
+    setState(State::Authenticating);
+}
 
 void AdminClient::onDisconnected()
 {
@@ -130,12 +129,12 @@ void AdminClient::handleMessage(const QString &text)
             m_socket.close();
             return;
         }
-        QJsonObject auth { { u"version"_s, AP::version }, { u"tenant"_s, m_credentials.tenant } };
+        QJsonObject auth{{u"version"_s, AP::version}, {u"tenant"_s, m_credentials.tenant}};
         if (!m_credentials.bearer.isEmpty())
             auth.insert(u"bearer"_s, m_credentials.bearer);
         else
-            auth.insert(
-                u"hmac"_s, AP::signNonce(m_credentials.adminSecret, m_credentials.tenant, nonce));
+            auth.insert(u"hmac"_s,
+                        AP::signNonce(m_credentials.adminSecret, m_credentials.tenant, nonce));
         m_socket.sendTextMessage(AP::make(AP::auth, auth));
         return;
     }
@@ -165,15 +164,15 @@ void AdminClient::handleMessage(const QString &text)
     } else if (type == AP::ringAnswered) {
         m_ringLog->setState(body.value(u"callId"_s).toString(), u"answered"_s);
     } else if (type == AP::ringCleared) {
-        m_ringLog->setState(
-            body.value(u"callId"_s).toString(), u"cleared"_s, body.value(u"reason"_s).toString());
+        m_ringLog->setState(body.value(u"callId"_s).toString(), u"cleared"_s,
+                            body.value(u"reason"_s).toString());
     } else if (type == AP::ringTimeout) {
         m_ringLog->setState(body.value(u"callId"_s).toString(), u"timeout"_s);
     } else if (type == AP::dial) {
         m_ringLog->addDial(body.value(u"dial"_s).toObject());
     } else if (type == AP::dialStatus) {
         m_ringLog->setState(body.value(u"callId"_s).toString(), body.value(u"state"_s).toString(),
-            body.value(u"reason"_s).toString());
+                            body.value(u"reason"_s).toString());
     } else if (type == AP::counters) {
         m_counters = body.value(u"counters"_s).toObject();
         emit countersChanged(m_counters);
@@ -195,7 +194,7 @@ void AdminClient::handleMessage(const QString &text)
             emit authenticationFailed(m_lastError);
         } else {
             emit commandFinished(id, false, code, body.value(u"message"_s).toString(),
-                body.value(u"field"_s).toString());
+                                 body.value(u"field"_s).toString());
         }
     }
     emit eventReceived(type, body);
@@ -226,7 +225,7 @@ QString AdminClient::command(QLatin1StringView type, QJsonObject body)
 
 QString AdminClient::kick(const QString &peerId, const QString &reason)
 {
-    QJsonObject body { { u"peerId"_s, peerId } };
+    QJsonObject body{{u"peerId"_s, peerId}};
     if (!reason.isEmpty())
         body.insert(u"reason"_s, reason);
     return command(AP::kick, body);
@@ -234,30 +233,30 @@ QString AdminClient::kick(const QString &peerId, const QString &reason)
 
 QString AdminClient::saveVirtualNumber(const QJsonObject &vnum, bool create)
 {
-    return command(create ? AP::vnumCreate : AP::vnumUpdate, { { u"data"_s, vnum } });
+    return command(create ? AP::vnumCreate : AP::vnumUpdate, {{u"data"_s, vnum}});
 }
 
 QString AdminClient::deleteVirtualNumber(const QString &number)
 {
-    return command(AP::vnumDelete, { { u"number"_s, number } });
+    return command(AP::vnumDelete, {{u"number"_s, number}});
 }
 
 QString AdminClient::saveAlias(const QJsonObject &alias, bool create)
 {
-    return command(create ? AP::aliasCreate : AP::aliasUpdate, { { u"data"_s, alias } });
+    return command(create ? AP::aliasCreate : AP::aliasUpdate, {{u"data"_s, alias}});
 }
 
 QString AdminClient::deleteAlias(const QString &number)
 {
-    return command(AP::aliasDelete, { { u"number"_s, number } });
+    return command(AP::aliasDelete, {{u"number"_s, number}});
 }
 
 QString AdminClient::saveWhitelistEntry(const QJsonObject &entry, bool create)
 {
-    return command(create ? AP::whitelistCreate : AP::whitelistUpdate, { { u"data"_s, entry } });
+    return command(create ? AP::whitelistCreate : AP::whitelistUpdate, {{u"data"_s, entry}});
 }
 
 QString AdminClient::deleteWhitelistEntry(const QString &number)
 {
-    return command(AP::whitelistDelete, { { u"number"_s, number } });
+    return command(AP::whitelistDelete, {{u"number"_s, number}});
 }

@@ -74,7 +74,7 @@ signals:
     void countersChanged(const QJsonObject &counters);
     void eventReceived(const QString &type, const QJsonObject &body);
     void commandFinished(const QString &id, bool ok, const QString &code, const QString &message,
-        const QString &field);
+                         const QString &field);
 
 private:
     void open();

@@ -23,16 +23,12 @@ const QString s_recentKey = u"recentServers"_s;
 }
 
 ConnectDialog::ConnectDialog(SecretStore &secrets, QWidget *parent)
-    : QDialog(parent)
-    , m_secrets(secrets)
-    , m_address(new QComboBox(this))
-    , m_tenant(new QLineEdit(this))
-    , m_useSecret(new QRadioButton(tr("Admin secret"), this))
-    , m_useToken(new QRadioButton(tr("OIDC ID token"), this))
-    , m_secret(new QLineEdit(this))
-    , m_token(new QLineEdit(this))
-    , m_rememberSecret(new QCheckBox(tr("Remember in the keychain"), this))
-    , m_note(new QLabel(this))
+    : QDialog(parent), m_secrets(secrets), m_address(new QComboBox(this)),
+      m_tenant(new QLineEdit(this)), m_useSecret(new QRadioButton(tr("Admin secret"), this)),
+      m_useToken(new QRadioButton(tr("OIDC ID token"), this)), m_secret(new QLineEdit(this)),
+      m_token(new QLineEdit(this)),
+      m_rememberSecret(new QCheckBox(tr("Remember in the keychain"), this)),
+      m_note(new QLabel(this))
 {
     setWindowTitle(tr("Connect to a Switchboard server"));
     m_address->setEditable(true);
@@ -82,7 +78,10 @@ ConnectDialog::ConnectDialog(SecretStore &secrets, QWidget *parent)
     updateMode();
 }
 
-QUrl ConnectDialog::url() const { return QUrl::fromUserInput(m_address->currentText().trimmed()); }
+QUrl ConnectDialog::url() const
+{
+    return QUrl::fromUserInput(m_address->currentText().trimmed());
+}
 
 AdminClient::Credentials ConnectDialog::credentials() const
 {

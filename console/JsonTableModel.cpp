@@ -5,9 +5,7 @@
 using namespace Qt::StringLiterals;
 
 JsonTableModel::JsonTableModel(QList<Column> columns, QString keyField, QObject *parent)
-    : QAbstractTableModel(parent)
-    , m_columns(std::move(columns))
-    , m_keyField(std::move(keyField))
+    : QAbstractTableModel(parent), m_columns(std::move(columns)), m_keyField(std::move(keyField))
 {
 }
 
@@ -29,12 +27,9 @@ QVariant JsonTableModel::data(const QModelIndex &index, int role) const
     const QString &key = m_columns.at(index.column()).key;
     switch (role) {
     case Qt::DisplayRole:
-    case Qt::ToolTipRole:
-        return cellText(r, key);
-    case Qt::EditRole:
-        return r.value(key).toVariant();
-    default:
-        return {};
+    case Qt::ToolTipRole: return cellText(r, key);
+    case Qt::EditRole: return r.value(key).toVariant();
+    default: return {};
     }
 }
 
@@ -91,7 +86,10 @@ bool JsonTableModel::removeKey(const QString &key)
     return true;
 }
 
-void JsonTableModel::clear() { setRows({}); }
+void JsonTableModel::clear()
+{
+    setRows({});
+}
 
 int JsonTableModel::rowOfKey(const QString &key) const
 {
@@ -106,13 +104,9 @@ QString JsonTableModel::cellText(const QJsonObject &row, const QString &key) con
 {
     const QJsonValue v = row.value(key);
     switch (v.type()) {
-    case QJsonValue::Bool:
-        return v.toBool() ? u"yes"_s : u"no"_s;
-    case QJsonValue::Double:
-        return QString::number(v.toDouble(), 'g', 15);
-    case QJsonValue::String:
-        return v.toString();
-    default:
-        return {};
+    case QJsonValue::Bool: return v.toBool() ? u"yes"_s : u"no"_s;
+    case QJsonValue::Double: return QString::number(v.toDouble(), 'g', 15);
+    case QJsonValue::String: return v.toString();
+    default: return {};
     }
 }

@@ -31,15 +31,9 @@
 using namespace Qt::StringLiterals;
 
 MainWindow::MainWindow(AdminClient &client, SecretStore &secrets, QWidget *parent)
-    : QMainWindow(parent)
-    , m_client(client)
-    , m_secrets(secrets)
-    , m_roomsView(new QTreeView(this))
-    , m_ringFilter(new QSortFilterProxyModel(this))
-    , m_ringFilterEdit(new QLineEdit(this))
-    , m_offline(new QLabel(this))
-    , m_stateLabel(new QLabel(this))
-    , m_countersLabel(new QLabel(this))
+    : QMainWindow(parent), m_client(client), m_secrets(secrets), m_roomsView(new QTreeView(this)),
+      m_ringFilter(new QSortFilterProxyModel(this)), m_ringFilterEdit(new QLineEdit(this)),
+      m_offline(new QLabel(this)), m_stateLabel(new QLabel(this)), m_countersLabel(new QLabel(this))
 {
     setWindowTitle(tr("Switchboard console"));
     resize(1200, 720);
@@ -55,20 +49,20 @@ MainWindow::MainWindow(AdminClient &client, SecretStore &secrets, QWidget *paren
     m_roomsView->setContextMenuPolicy(Qt::CustomContextMenu);
     m_roomsView->setAlternatingRowColors(true);
     m_roomsView->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    connect(
-        m_roomsView, &QTreeView::customContextMenuRequested, this, &MainWindow::onRoomsContextMenu);
+    connect(m_roomsView, &QTreeView::customContextMenuRequested, this,
+            &MainWindow::onRoomsContextMenu);
     // New peers show without a click: rooms open as they appear.
     connect(client.rooms(), &QAbstractItemModel::rowsInserted, m_roomsView,
-        [this](const QModelIndex &parent, int first, int last) {
-            if (!parent.isValid()) {
-                for (int r = first; r <= last; ++r)
-                    m_roomsView->expand(m_client.rooms()->index(r, 0));
-            } else {
-                m_roomsView->expand(parent);
-            }
-        });
+            [this](const QModelIndex &parent, int first, int last) {
+                if (!parent.isValid()) {
+                    for (int r = first; r <= last; ++r)
+                        m_roomsView->expand(m_client.rooms()->index(r, 0));
+                } else {
+                    m_roomsView->expand(parent);
+                }
+            });
     connect(client.rooms(), &QAbstractItemModel::modelReset, m_roomsView,
-        [this] { m_roomsView->expandAll(); });
+            [this] { m_roomsView->expandAll(); });
 
     // Ring log with its filter.
     m_ringFilter->setSourceModel(client.ringLog());
@@ -77,7 +71,7 @@ MainWindow::MainWindow(AdminClient &client, SecretStore &secrets, QWidget *paren
     m_ringFilterEdit->setPlaceholderText(tr("Filter: number, room, state…"));
     m_ringFilterEdit->setClearButtonEnabled(true);
     connect(m_ringFilterEdit, &QLineEdit::textChanged, m_ringFilter,
-        &QSortFilterProxyModel::setFilterFixedString);
+            &QSortFilterProxyModel::setFilterFixedString);
     auto *ringView = new QTableView(this);
     ringView->setModel(m_ringFilter);
     ringView->verticalHeader()->hide();
@@ -95,8 +89,8 @@ MainWindow::MainWindow(AdminClient &client, SecretStore &secrets, QWidget *paren
     QTableView *unused = nullptr;
     tabs->addTab(makeTable(client.phones(), &unused), tr("Office phones"));
     tabs->addTab(makeTable(client.trunks(), &unused), tr("Trunks"));
-    tabs->addTab(
-        makeEditor(Editor::VirtualNumbers, client.virtualNumbers()), tr("Virtual numbers"));
+    tabs->addTab(makeEditor(Editor::VirtualNumbers, client.virtualNumbers()),
+                 tr("Virtual numbers"));
     tabs->addTab(makeEditor(Editor::Aliases, client.aliases()), tr("Aliases"));
     tabs->addTab(makeEditor(Editor::Whitelist, client.whitelist()), tr("Whitelist"));
 
@@ -172,13 +166,13 @@ QWidget *MainWindow::makeEditor(Editor editor, JsonTableModel *model)
     buttons->addStretch();
     layout->addLayout(buttons);
     connect(add, &QPushButton::clicked, this,
-        [this, editor, model, view] { editRecord(editor, model, view, true); });
+            [this, editor, model, view] { editRecord(editor, model, view, true); });
     connect(edit, &QPushButton::clicked, this,
-        [this, editor, model, view] { editRecord(editor, model, view, false); });
+            [this, editor, model, view] { editRecord(editor, model, view, false); });
     connect(view, &QTableView::doubleClicked, this,
-        [this, editor, model, view] { editRecord(editor, model, view, false); });
+            [this, editor, model, view] { editRecord(editor, model, view, false); });
     connect(remove, &QPushButton::clicked, this,
-        [this, editor, model, view] { deleteRecord(editor, model, view); });
+            [this, editor, model, view] { deleteRecord(editor, model, view); });
     return page;
 }
 
@@ -212,15 +206,9 @@ void MainWindow::editRecord(Editor editor, JsonTableModel *model, QTableView *vi
         return;
     QString id;
     switch (editor) {
-    case Editor::VirtualNumbers:
-        id = m_client.saveVirtualNumber(dialog.record(), create);
-        break;
-    case Editor::Aliases:
-        id = m_client.saveAlias(dialog.record(), create);
-        break;
-    case Editor::Whitelist:
-        id = m_client.saveWhitelistEntry(dialog.record(), create);
-        break;
+    case Editor::VirtualNumbers: id = m_client.saveVirtualNumber(dialog.record(), create); break;
+    case Editor::Aliases: id = m_client.saveAlias(dialog.record(), create); break;
+    case Editor::Whitelist: id = m_client.saveWhitelistEntry(dialog.record(), create); break;
     }
     if (!id.isEmpty())
         m_pending.insert(id, title);
@@ -236,15 +224,9 @@ void MainWindow::deleteRecord(Editor editor, JsonTableModel *model, QTableView *
         return;
     QString id;
     switch (editor) {
-    case Editor::VirtualNumbers:
-        id = m_client.deleteVirtualNumber(number);
-        break;
-    case Editor::Aliases:
-        id = m_client.deleteAlias(number);
-        break;
-    case Editor::Whitelist:
-        id = m_client.deleteWhitelistEntry(number);
-        break;
+    case Editor::VirtualNumbers: id = m_client.deleteVirtualNumber(number); break;
+    case Editor::Aliases: id = m_client.deleteAlias(number); break;
+    case Editor::Whitelist: id = m_client.deleteWhitelistEntry(number); break;
     }
     if (!id.isEmpty())
         m_pending.insert(id, tr("Delete %1").arg(number));
@@ -279,9 +261,7 @@ void MainWindow::onStateChanged(AdminClient::State state)
     case AdminClient::State::Authenticating:
         m_stateLabel->setText(tr("Connecting to %1…").arg(m_client.url().toString()));
         break;
-    case AdminClient::State::Offline:
-        m_stateLabel->setText(tr("○ Offline"));
-        break;
+    case AdminClient::State::Offline: m_stateLabel->setText(tr("○ Offline")); break;
     }
     if (m_client.url().isEmpty())
         m_offline->setText(tr("Offline: not connected. Use Server → Connect…"));
@@ -304,8 +284,8 @@ void MainWindow::onCounters(const QJsonObject &c)
                                  .arg(c.value(u"uptimeSec"_s).toInteger()));
 }
 
-void MainWindow::onCommandFinished(
-    const QString &id, bool ok, const QString &code, const QString &message, const QString &field)
+void MainWindow::onCommandFinished(const QString &id, bool ok, const QString &code,
+                                   const QString &message, const QString &field)
 {
     const QString what = m_pending.take(id);
     if (what.isEmpty())
@@ -314,6 +294,6 @@ void MainWindow::onCommandFinished(
         statusBar()->showMessage(tr("%1: done").arg(what), 5000);
     else
         QMessageBox::warning(this, what,
-            field.isEmpty() ? tr("%1 (%2)").arg(message, code)
-                            : tr("%1 (%2, field %3)").arg(message, code, field));
+                             field.isEmpty() ? tr("%1 (%2)").arg(message, code)
+                                             : tr("%1 (%2, field %3)").arg(message, code, field));
 }

@@ -35,7 +35,7 @@ private:
     void onStateChanged(AdminClient::State state);
     void onCounters(const QJsonObject &counters);
     void onCommandFinished(const QString &id, bool ok, const QString &code, const QString &message,
-        const QString &field);
+                           const QString &field);
 
     AdminClient &m_client;
     SecretStore &m_secrets;

@@ -12,9 +12,8 @@ using namespace Qt::StringLiterals;
 using Kind = RecordDialog::Field::Kind;
 
 RecordDialog::RecordDialog(const QString &title, QList<Field> fields, const QJsonObject &record,
-    bool editing, QWidget *parent)
-    : QDialog(parent)
-    , m_fields(std::move(fields))
+                           bool editing, QWidget *parent)
+    : QDialog(parent), m_fields(std::move(fields))
 {
     setWindowTitle(title);
     auto *form = new QFormLayout(this);
@@ -73,15 +72,9 @@ QJsonObject RecordDialog::record() const
                 out.insert(f.key, text);
             break;
         }
-        case Kind::Integer:
-            out.insert(f.key, static_cast<QSpinBox *>(w)->value());
-            break;
-        case Kind::Boolean:
-            out.insert(f.key, static_cast<QCheckBox *>(w)->isChecked());
-            break;
-        case Kind::Choice:
-            out.insert(f.key, static_cast<QComboBox *>(w)->currentText());
-            break;
+        case Kind::Integer: out.insert(f.key, static_cast<QSpinBox *>(w)->value()); break;
+        case Kind::Boolean: out.insert(f.key, static_cast<QCheckBox *>(w)->isChecked()); break;
+        case Kind::Choice: out.insert(f.key, static_cast<QComboBox *>(w)->currentText()); break;
         }
     }
     return out;
@@ -89,25 +82,25 @@ QJsonObject RecordDialog::record() const
 
 QList<RecordDialog::Field> RecordDialog::virtualNumberFields()
 {
-    return { { u"number"_s, tr("Number"), Kind::Text, {}, true },
-        { u"name"_s, tr("Name"), Kind::Text, {}, true },
-        { u"mode"_s, tr("Mode"), Kind::Choice, { u"tts"_s, u"gemini-live"_s, u"ai"_s }, true },
-        { u"visibility"_s, tr("Visibility"), Kind::Choice, { u"anonymous"_s, u"internal"_s },
-            true },
-        { u"text"_s, tr("Text"), Kind::Text, {}, false },
-        { u"startMs"_s, tr("Start (ms)"), Kind::Integer, {}, false },
-        { u"maxSec"_s, tr("Max (s)"), Kind::Integer, {}, false },
-        { u"loop"_s, tr("Loop"), Kind::Boolean, {}, false } };
+    return {
+        {u"number"_s, tr("Number"), Kind::Text, {}, true},
+        {u"name"_s, tr("Name"), Kind::Text, {}, true},
+        {u"mode"_s, tr("Mode"), Kind::Choice, {u"tts"_s, u"gemini-live"_s, u"ai"_s}, true},
+        {u"visibility"_s, tr("Visibility"), Kind::Choice, {u"anonymous"_s, u"internal"_s}, true},
+        {u"text"_s, tr("Text"), Kind::Text, {}, false},
+        {u"startMs"_s, tr("Start (ms)"), Kind::Integer, {}, false},
+        {u"maxSec"_s, tr("Max (s)"), Kind::Integer, {}, false},
+        {u"loop"_s, tr("Loop"), Kind::Boolean, {}, false}};
 }
 
 QList<RecordDialog::Field> RecordDialog::aliasFields()
 {
-    return { { u"number"_s, tr("Number"), Kind::Text, {}, true },
-        { u"name"_s, tr("Name"), Kind::Text, {}, true } };
+    return {{u"number"_s, tr("Number"), Kind::Text, {}, true},
+            {u"name"_s, tr("Name"), Kind::Text, {}, true}};
 }
 
 QList<RecordDialog::Field> RecordDialog::whitelistFields()
 {
-    return { { u"number"_s, tr("Number"), Kind::Text, {}, true },
-        { u"note"_s, tr("Note"), Kind::Text, {}, false } };
+    return {{u"number"_s, tr("Number"), Kind::Text, {}, true},
+            {u"note"_s, tr("Note"), Kind::Text, {}, false}};
 }

@@ -22,7 +22,7 @@ public:
     };
 
     RecordDialog(const QString &title, QList<Field> fields, const QJsonObject &record, bool editing,
-        QWidget *parent = nullptr);
+                 QWidget *parent = nullptr);
 
     // The record as typed; empty optional text fields are left out.
     QJsonObject record() const;

@@ -38,8 +38,7 @@ QString localTime(const QString &rfc3339)
 }
 } // namespace
 
-RingLogModel::RingLogModel(QObject *parent)
-    : QAbstractTableModel(parent)
+RingLogModel::RingLogModel(QObject *parent) : QAbstractTableModel(parent)
 {
 }
 
@@ -61,36 +60,24 @@ QVariant RingLogModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case TimeColumn:
-            return localTime(e.at);
-        case DirectionColumn:
-            return e.outbound ? tr("dial out") : tr("ring in");
-        case FromColumn:
-            return e.from;
-        case ToColumn:
-            return e.to;
-        case RoomColumn:
-            return e.room;
-        case StateColumn:
-            return e.reason.isEmpty() ? e.state : u"%1 (%2)"_s.arg(e.state, e.reason);
-        case CallIdColumn:
-            return e.callId;
+        case TimeColumn: return localTime(e.at);
+        case DirectionColumn: return e.outbound ? tr("dial out") : tr("ring in");
+        case FromColumn: return e.from;
+        case ToColumn: return e.to;
+        case RoomColumn: return e.room;
+        case StateColumn: return e.reason.isEmpty() ? e.state : u"%1 (%2)"_s.arg(e.state, e.reason);
+        case CallIdColumn: return e.callId;
         }
         return {};
-    case Qt::ToolTipRole:
-        return index.column() == TimeColumn ? e.at : QVariant();
-    case Qt::ForegroundRole:
-        return QBrush(foregroundFor(e.state));
+    case Qt::ToolTipRole: return index.column() == TimeColumn ? e.at : QVariant();
+    case Qt::ForegroundRole: return QBrush(foregroundFor(e.state));
     case Qt::BackgroundRole: {
         const QColor c = backgroundFor(e.state);
         return c.isValid() ? QVariant(QBrush(c)) : QVariant();
     }
-    case StateRole:
-        return e.state;
-    case CallIdRole:
-        return e.callId;
-    default:
-        return {};
+    case StateRole: return e.state;
+    case CallIdRole: return e.callId;
+    default: return {};
     }
 }
 
@@ -99,20 +86,13 @@ QVariant RingLogModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case TimeColumn:
-        return tr("Time");
-    case DirectionColumn:
-        return tr("Direction");
-    case FromColumn:
-        return tr("From");
-    case ToColumn:
-        return tr("To");
-    case RoomColumn:
-        return tr("Room");
-    case StateColumn:
-        return tr("State");
-    case CallIdColumn:
-        return tr("Call ID");
+    case TimeColumn: return tr("Time");
+    case DirectionColumn: return tr("Direction");
+    case FromColumn: return tr("From");
+    case ToColumn: return tr("To");
+    case RoomColumn: return tr("Room");
+    case StateColumn: return tr("State");
+    case CallIdColumn: return tr("Call ID");
     }
     return {};
 }

@@ -5,8 +5,7 @@
 
 using namespace Qt::StringLiterals;
 
-RoomsModel::RoomsModel(QObject *parent)
-    : QAbstractItemModel(parent)
+RoomsModel::RoomsModel(QObject *parent) : QAbstractItemModel(parent)
 {
 }
 
@@ -42,7 +41,10 @@ int RoomsModel::rowCount(const QModelIndex &parent) const
     return int(m_rooms[size_t(parent.row())]->peers.size());
 }
 
-int RoomsModel::columnCount(const QModelIndex &) const { return ColumnCount; }
+int RoomsModel::columnCount(const QModelIndex &) const
+{
+    return ColumnCount;
+}
 
 QVariant RoomsModel::data(const QModelIndex &index, int role) const
 {
@@ -53,27 +55,20 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
         switch (role) {
         case Qt::DisplayRole:
             switch (index.column()) {
-            case NameColumn:
-                return room.id;
-            case KindColumn:
-                return room.kind;
-            case VerifiedColumn:
-                return tr("%n peer(s)", nullptr, int(room.peers.size()));
-            case IdColumn:
-                return room.id;
+            case NameColumn: return room.id;
+            case KindColumn: return room.kind;
+            case VerifiedColumn: return tr("%n peer(s)", nullptr, int(room.peers.size()));
+            case IdColumn: return room.id;
             }
             return {};
-        case RoomIdRole:
-            return room.id;
-        case IsPeerRole:
-            return false;
+        case RoomIdRole: return room.id;
+        case IsPeerRole: return false;
         case Qt::FontRole: {
             QFont f;
             f.setBold(true);
             return f;
         }
-        default:
-            return {};
+        default: return {};
         }
     }
     const auto *room = static_cast<const RoomItem *>(index.internalPointer());
@@ -86,13 +81,11 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
         case NameColumn:
             return held ? tr("%1 (held)").arg(peer.value(u"name"_s).toString())
                         : peer.value(u"name"_s).toString();
-        case KindColumn:
-            return peer.value(u"kind"_s).toString();
+        case KindColumn: return peer.value(u"kind"_s).toString();
         case VerifiedColumn:
             return verified.isEmpty() ? QString()
                                       : u"\u2714 "_s + verified.value(u"name"_s).toString();
-        case IdColumn:
-            return peer.value(u"peerId"_s).toString();
+        case IdColumn: return peer.value(u"peerId"_s).toString();
         }
         return {};
     case Qt::ToolTipRole:
@@ -106,14 +99,10 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
             return f;
         }
         return {};
-    case PeerIdRole:
-        return peer.value(u"peerId"_s).toString();
-    case RoomIdRole:
-        return room->id;
-    case IsPeerRole:
-        return true;
-    default:
-        return {};
+    case PeerIdRole: return peer.value(u"peerId"_s).toString();
+    case RoomIdRole: return room->id;
+    case IsPeerRole: return true;
+    default: return {};
     }
 }
 
@@ -122,14 +111,10 @@ QVariant RoomsModel::headerData(int section, Qt::Orientation orientation, int ro
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case NameColumn:
-        return tr("Room / peer");
-    case KindColumn:
-        return tr("Kind");
-    case VerifiedColumn:
-        return tr("Verified");
-    case IdColumn:
-        return tr("ID");
+    case NameColumn: return tr("Room / peer");
+    case KindColumn: return tr("Kind");
+    case VerifiedColumn: return tr("Verified");
+    case IdColumn: return tr("ID");
     }
     return {};
 }
@@ -189,7 +174,7 @@ void RoomsModel::addPeer(const QString &roomId, const QJsonObject &peer)
     int row = rowOfRoom(roomId);
     if (row < 0) {
         // A join can overtake its room's announcement only if events were lost; show it anyway.
-        addRoom({ { u"id"_s, roomId } });
+        addRoom({{u"id"_s, roomId}});
         row = rowOfRoom(roomId);
     }
     RoomItem &room = *m_rooms[size_t(row)];
@@ -222,7 +207,10 @@ void RoomsModel::removePeer(const QString &roomId, const QString &peerId)
     emit dataChanged(index(row, VerifiedColumn), index(row, VerifiedColumn));
 }
 
-void RoomsModel::clear() { setRooms({}); }
+void RoomsModel::clear()
+{
+    setRooms({});
+}
 
 int RoomsModel::peerCount() const
 {

@@ -14,8 +14,7 @@ const QString s_service = u"switchboard-console"_s;
 #endif
 }
 
-SecretStore::SecretStore(QObject *parent)
-    : QObject(parent)
+SecretStore::SecretStore(QObject *parent) : QObject(parent)
 {
 }
 

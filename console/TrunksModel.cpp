@@ -3,10 +3,11 @@
 using namespace Qt::StringLiterals;
 
 TrunksModel::TrunksModel(QObject *parent)
-    : JsonTableModel(
-        { { u"id"_s, tr("Trunk") }, { u"host"_s, tr("Host") },
-            { u"registered"_s, tr("Registered") }, { u"lastSeen"_s, tr("Last seen") } },
-        u"id"_s, parent)
+    : JsonTableModel({{u"id"_s, tr("Trunk")},
+                      {u"host"_s, tr("Host")},
+                      {u"registered"_s, tr("Registered")},
+                      {u"lastSeen"_s, tr("Last seen")}},
+                     u"id"_s, parent)
 {
 }
 

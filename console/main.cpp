@@ -20,13 +20,13 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(u"Operator console for a Switchboard server."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption urlOpt(
-        u"url"_s, u"Admin socket, e.g. ws://127.0.0.1:8081/admin."_s, u"URL"_s);
-    const QCommandLineOption tenantOpt(
-        u"tenant"_s, u"Tenant host name (default localhost)."_s, u"HOST"_s, u"localhost"_s);
-    const QCommandLineOption secretOpt(
-        u"secret-file"_s, u"File holding the tenant's admin secret."_s, u"FILE"_s);
-    parser.addOptions({ urlOpt, tenantOpt, secretOpt });
+    const QCommandLineOption urlOpt(u"url"_s, u"Admin socket, e.g. ws://127.0.0.1:8081/admin."_s,
+                                    u"URL"_s);
+    const QCommandLineOption tenantOpt(u"tenant"_s, u"Tenant host name (default localhost)."_s,
+                                       u"HOST"_s, u"localhost"_s);
+    const QCommandLineOption secretOpt(u"secret-file"_s,
+                                       u"File holding the tenant's admin secret."_s, u"FILE"_s);
+    parser.addOptions({urlOpt, tenantOpt, secretOpt});
     parser.process(app);
 
     AdminClient client;
@@ -45,7 +45,7 @@ int main(int argc, char *argv[])
             secret.chop(2);
         else if (secret.endsWith('\n'))
             secret.chop(1);
-        client.connectTo(QUrl(parser.value(urlOpt)), { parser.value(tenantOpt), secret, {} });
+        client.connectTo(QUrl(parser.value(urlOpt)), {parser.value(tenantOpt), secret, {}});
     } else if (!window.showConnectDialog()) {
         return 0;
     }

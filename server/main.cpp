@@ -1,11 +1,10 @@
 #include "app/Application.h"
 #include "app/ProcessSetup.h"
-#include "config/ServerConfig.h"
 #include "app/SignalWatcher.h"
+#include "config/ServerConfig.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-
 #include <cstdio>
 
 using namespace Qt::StringLiterals;
@@ -21,22 +20,26 @@ int main(int argc, char *argv[])
     ProcessSetup::beforeApplication();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
-    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP));
+    QCoreApplication::setApplicationVersion(
+        QStringLiteral(SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(u"WebRTC signaling server for offices."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOpt(u"config"_s, u"JSON configuration file."_s, u"FILE"_s);
-    const QCommandLineOption listenOpt(u"listen"_s, u"Public HTTP/WebSocket address."_s, u"HOST:PORT"_s);
-    const QCommandLineOption adminOpt(u"admin-listen"_s, u"Admin socket address."_s, u"HOST:PORT"_s);
-    const QCommandLineOption dataOpt(u"data-dir"_s, u"Directory for the database and generated secrets."_s, u"DIR"_s);
+    const QCommandLineOption listenOpt(u"listen"_s, u"Public HTTP/WebSocket address."_s,
+                                       u"HOST:PORT"_s);
+    const QCommandLineOption adminOpt(u"admin-listen"_s, u"Admin socket address."_s,
+                                      u"HOST:PORT"_s);
+    const QCommandLineOption dataOpt(
+        u"data-dir"_s, u"Directory for the database and generated secrets."_s, u"DIR"_s);
     const QCommandLineOption checkOpt(u"check-config"_s, u"Validate the configuration and exit."_s);
-    parser.addOptions({ configOpt, listenOpt, adminOpt, dataOpt, checkOpt });
+    parser.addOptions({configOpt, listenOpt, adminOpt, dataOpt, checkOpt});
     parser.process(app);
 
-    const ConfigSource source{ parser.value(configOpt), parser.value(dataOpt),
-                               parser.value(listenOpt), parser.value(adminOpt) };
+    const ConfigSource source{parser.value(configOpt), parser.value(dataOpt),
+                              parser.value(listenOpt), parser.value(adminOpt)};
     QString error;
     const std::optional<ServerConfig> config = ServerConfig::load(source, &error);
     if (!config)
@@ -58,15 +61,19 @@ int main(int argc, char *argv[])
     std::fflush(stdout);
 
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server, [&server] { server.shutdown(); });
-    QObject::connect(&server, &Application::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
+    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server,
+                     [&server] { server.shutdown(); });
+    QObject::connect(&server, &Application::stopped, &app, &QCoreApplication::quit,
+                     Qt::QueuedConnection);
     QObject::connect(&watcher, &SignalWatcher::reloadRequested, &server, [&] {
         QString reloadError;
         if (const auto fresh = ServerConfig::load(source, &reloadError))
             server.reload(*fresh);
         else
-            std::fprintf(stderr, "switchboard-server: reload refused, keeping the running configuration: %s\n",
-                         qPrintable(reloadError));
+            std::fprintf(
+                stderr,
+                "switchboard-server: reload refused, keeping the running configuration: %s\n",
+                qPrintable(reloadError));
     });
     return app.exec();
 }

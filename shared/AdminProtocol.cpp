@@ -16,19 +16,20 @@ namespace {
         QLatin1StringView code;
         QLatin1StringView text;
     };
-    constexpr std::array s_errors {
-        ErrorText { errBadMessage, "The message is not valid for this protocol."_L1 },
-        ErrorText { errUnauthorized, "Authentication failed."_L1 },
-        ErrorText { errUnsupportedVersion, "This protocol version is not supported."_L1 },
-        ErrorText { errNotFound, "No such entry."_L1 },
-        ErrorText { errDuplicate, "That entry already exists."_L1 },
-        ErrorText { errBadField, "A field is missing or not valid."_L1 },
-        ErrorText { errUnavailable, "That is not available on this server."_L1 },
-        ErrorText { errInternal, "Internal error."_L1 },
+    constexpr std::array s_errors{
+        ErrorText{errBadMessage, "The message is not valid for this protocol."_L1},
+        ErrorText{errUnauthorized, "Authentication failed."_L1},
+        ErrorText{errUnsupportedVersion, "This protocol version is not supported."_L1},
+        ErrorText{errNotFound, "No such entry."_L1},
+        ErrorText{errDuplicate, "That entry already exists."_L1},
+        ErrorText{errBadField, "A field is missing or not valid."_L1},
+        ErrorText{errUnavailable, "That is not available on this server."_L1},
+        ErrorText{errInternal, "Internal error."_L1},
     };
 
-    constexpr std::array s_commands { kick, vnumCreate, vnumUpdate, vnumDelete, aliasCreate,
-        aliasUpdate, aliasDelete, whitelistCreate, whitelistUpdate, whitelistDelete };
+    constexpr std::array s_commands{
+        kick,        vnumCreate,  vnumUpdate,      vnumDelete,      aliasCreate,
+        aliasUpdate, aliasDelete, whitelistCreate, whitelistUpdate, whitelistDelete};
 } // namespace
 
 QLatin1StringView errorMessage(QLatin1StringView code)
@@ -56,8 +57,7 @@ QString make(QLatin1StringView type, const QJsonObject &body)
 
 QString makeError(QLatin1StringView code, const QString &id, const QString &field)
 {
-    QJsonObject body { { u"code"_s, QString(code) },
-        { u"message"_s, QString(errorMessage(code)) } };
+    QJsonObject body{{u"code"_s, QString(code)}, {u"message"_s, QString(errorMessage(code))}};
     if (!id.isEmpty())
         body.insert(u"id"_s, id);
     if (!field.isEmpty())
@@ -83,7 +83,10 @@ std::optional<Message> parse(QStringView text)
     return m;
 }
 
-QString newNonce() { return QString::fromLatin1(Crypto::randomBytes(nonceBytes).toHex()); }
+QString newNonce()
+{
+    return QString::fromLatin1(Crypto::randomBytes(nonceBytes).toHex());
+}
 
 bool isNonce(QStringView nonce)
 {
@@ -107,13 +110,13 @@ QString signNonce(QByteArrayView adminSecret, QStringView host, QStringView nonc
     return QString::fromLatin1(Crypto::hmacSha256(adminSecret, authMessage(host, nonce)).toHex());
 }
 
-bool verifyNonce(
-    QByteArrayView adminSecret, QStringView host, QStringView nonce, QStringView hexSig)
+bool verifyNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce,
+                 QStringView hexSig)
 {
     if (adminSecret.isEmpty() || hexSig.size() != 64)
         return false;
-    return Crypto::verifyHexMac(
-        hexSig.toLatin1(), Crypto::hmacSha256(adminSecret, authMessage(host, nonce)));
+    return Crypto::verifyHexMac(hexSig.toLatin1(),
+                                Crypto::hmacSha256(adminSecret, authMessage(host, nonce)));
 }
 
 QString timestamp(qint64 msSinceEpoch)

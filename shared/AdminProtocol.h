@@ -56,8 +56,8 @@ inline constexpr QLatin1StringView vnumDelete("vnum-delete"); // {id, number}
 inline constexpr QLatin1StringView aliasCreate("alias-create"); // {id, data: {number, name}}
 inline constexpr QLatin1StringView aliasUpdate("alias-update");
 inline constexpr QLatin1StringView aliasDelete("alias-delete"); // {id, number}
-inline constexpr QLatin1StringView whitelistCreate(
-    "whitelist-create"); // {id, data: {number, note?}}
+inline constexpr QLatin1StringView
+    whitelistCreate("whitelist-create"); // {id, data: {number, note?}}
 inline constexpr QLatin1StringView whitelistUpdate("whitelist-update");
 inline constexpr QLatin1StringView whitelistDelete("whitelist-delete"); // {id, number}
 
@@ -96,8 +96,8 @@ QByteArray authMessage(QStringView host, QStringView nonce);
 // Lower-case hex HMAC-SHA256 of authMessage with the tenant's admin secret.
 QString signNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce);
 // Constant-time check of a hex signature (either case).
-bool verifyNonce(
-    QByteArrayView adminSecret, QStringView host, QStringView nonce, QStringView hexSig);
+bool verifyNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce,
+                 QStringView hexSig);
 
 // RFC 3339 UTC with milliseconds, as everywhere else in the admin API.
 QString timestamp(qint64 msSinceEpoch);

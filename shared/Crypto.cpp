@@ -4,34 +4,34 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-
 #include <stdexcept>
 
 namespace Crypto {
 namespace {
-QByteArray hmac(const EVP_MD *md, QByteArrayView key, QByteArrayView message)
-{
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    static const unsigned char empty = 0;
-    const auto *keyData = key.isEmpty() ? &empty : reinterpret_cast<const unsigned char *>(key.data());
-    const auto *msgData
+    QByteArray hmac(const EVP_MD *md, QByteArrayView key, QByteArrayView message)
+    {
+        unsigned char out[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        static const unsigned char empty = 0;
+        const auto *keyData
+            = key.isEmpty() ? &empty : reinterpret_cast<const unsigned char *>(key.data());
+        const auto *msgData
             = message.isEmpty() ? &empty : reinterpret_cast<const unsigned char *>(message.data());
-    if (!HMAC(md, keyData, int(key.size()), msgData, size_t(message.size()), out, &len))
-        throw std::runtime_error("HMAC failed");
-    return QByteArray(reinterpret_cast<const char *>(out), qsizetype(len));
-}
+        if (!HMAC(md, keyData, int(key.size()), msgData, size_t(message.size()), out, &len))
+            throw std::runtime_error("HMAC failed");
+        return QByteArray(reinterpret_cast<const char *>(out), qsizetype(len));
+    }
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+    int hexValue(char c)
+    {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    }
 } // namespace
 
 QByteArray hmacSha256(QByteArrayView key, QByteArrayView message)

@@ -4,7 +4,6 @@
 #include <QByteArrayView>
 #include <QList>
 #include <QString>
-
 #include <optional>
 
 // HMAC, hashing, randomness and constant-time comparison: the only crypto the project does,
@@ -13,7 +12,8 @@ namespace Crypto {
 QByteArray hmacSha256(QByteArrayView key, QByteArrayView message);
 QByteArray hmacSha1(QByteArrayView key, QByteArrayView message);
 QByteArray sha256(QByteArrayView data);
-// CRYPTO_memcmp over equal lengths; different lengths compare unequal without early exit on content.
+// CRYPTO_memcmp over equal lengths; different lengths compare unequal without early exit on
+// content.
 bool constantTimeEquals(QByteArrayView a, QByteArrayView b);
 // Decodes hex of either case; nullopt on odd length or a non-hex character.
 std::optional<QByteArray> fromHex(QByteArrayView hex);

@@ -5,25 +5,24 @@
 using namespace Qt::StringLiterals;
 
 namespace {
-struct TypeEntry
-{
+struct TypeEntry {
     QLatin1StringView name;
     Frame::Type type;
 };
 constexpr std::array s_types{
-    TypeEntry{ "join"_L1, Frame::Type::Join },
-    TypeEntry{ "signal"_L1, Frame::Type::Signal },
-    TypeEntry{ "leave"_L1, Frame::Type::Leave },
-    TypeEntry{ "identify"_L1, Frame::Type::Identify },
-    TypeEntry{ "dial"_L1, Frame::Type::Dial },
-    TypeEntry{ "hangup"_L1, Frame::Type::Hangup },
-    TypeEntry{ "register"_L1, Frame::Type::Register },
-    TypeEntry{ "answer"_L1, Frame::Type::Answer },
-    TypeEntry{ "decline"_L1, Frame::Type::Decline },
-    TypeEntry{ "ping"_L1, Frame::Type::Ping },
-    TypeEntry{ "bridge-hello"_L1, Frame::Type::BridgeHello },
-    TypeEntry{ "dial-status"_L1, Frame::Type::DialStatus },
-    TypeEntry{ "registrar"_L1, Frame::Type::Registrar },
+    TypeEntry{"join"_L1, Frame::Type::Join},
+    TypeEntry{"signal"_L1, Frame::Type::Signal},
+    TypeEntry{"leave"_L1, Frame::Type::Leave},
+    TypeEntry{"identify"_L1, Frame::Type::Identify},
+    TypeEntry{"dial"_L1, Frame::Type::Dial},
+    TypeEntry{"hangup"_L1, Frame::Type::Hangup},
+    TypeEntry{"register"_L1, Frame::Type::Register},
+    TypeEntry{"answer"_L1, Frame::Type::Answer},
+    TypeEntry{"decline"_L1, Frame::Type::Decline},
+    TypeEntry{"ping"_L1, Frame::Type::Ping},
+    TypeEntry{"bridge-hello"_L1, Frame::Type::BridgeHello},
+    TypeEntry{"dial-status"_L1, Frame::Type::DialStatus},
+    TypeEntry{"registrar"_L1, Frame::Type::Registrar},
 };
 
 const QString &knownTypeName(std::size_t index)
@@ -38,8 +37,7 @@ const QString &knownTypeName(std::size_t index)
 }
 
 using K = JsonScanner::Kind;
-struct Rule
-{
+struct Rule {
     QLatin1StringView key;
     K kind;
     bool required;
@@ -111,22 +109,23 @@ std::optional<qint64> Frame::integer(QLatin1StringView key) const
 
 bool Frame::validateShape()
 {
-    static const Rule join[] = { { "room"_L1, K::String, true },     { "name"_L1, K::String, true },
-                                 { "dial"_L1, K::String, false },    { "trunk"_L1, K::String, false },
-                                 { "idToken"_L1, K::String, false }, { "resume"_L1, K::String, false },
-                                 { "bridgeTicket"_L1, K::Object, false } };
-    static const Rule signal[] = { { "to"_L1, K::String, true }, { "data"_L1, K::Object, true } };
-    static const Rule identify[] = { { "idToken"_L1, K::String, true } };
-    static const Rule dial[] = { { "number"_L1, K::String, true }, { "trunk"_L1, K::String, false } };
-    static const Rule callId[] = { { "callId"_L1, K::String, true } };
-    static const Rule reg[] = { { "extension"_L1, K::String, true },
-                                { "officeKey"_L1, K::String, false },
-                                { "idToken"_L1, K::String, false } };
-    static const Rule hello[] = { { "time"_L1, K::Number, true }, { "sig"_L1, K::String, true } };
-    static const Rule dialStatus[] = { { "callId"_L1, K::String, true },
-                                       { "state"_L1, K::String, true },
-                                       { "reason"_L1, K::String, false } };
-    static const Rule registrar[] = { { "entries"_L1, K::Array, true } };
+    static const Rule join[]
+        = {{"room"_L1, K::String, true},         {"name"_L1, K::String, true},
+           {"dial"_L1, K::String, false},        {"trunk"_L1, K::String, false},
+           {"idToken"_L1, K::String, false},     {"resume"_L1, K::String, false},
+           {"bridgeTicket"_L1, K::Object, false}};
+    static const Rule signal[] = {{"to"_L1, K::String, true}, {"data"_L1, K::Object, true}};
+    static const Rule identify[] = {{"idToken"_L1, K::String, true}};
+    static const Rule dial[] = {{"number"_L1, K::String, true}, {"trunk"_L1, K::String, false}};
+    static const Rule callId[] = {{"callId"_L1, K::String, true}};
+    static const Rule reg[] = {{"extension"_L1, K::String, true},
+                               {"officeKey"_L1, K::String, false},
+                               {"idToken"_L1, K::String, false}};
+    static const Rule hello[] = {{"time"_L1, K::Number, true}, {"sig"_L1, K::String, true}};
+    static const Rule dialStatus[] = {{"callId"_L1, K::String, true},
+                                      {"state"_L1, K::String, true},
+                                      {"reason"_L1, K::String, false}};
+    static const Rule registrar[] = {{"entries"_L1, K::Array, true}};
 
     const auto check = [this](const auto &rules) {
         for (const Rule &r : rules) {
@@ -147,31 +146,20 @@ bool Frame::validateShape()
     };
 
     switch (m_type) {
-    case Type::Unknown:
-        return false;
-    case Type::Join:
-        return check(join);
-    case Type::Signal:
-        return check(signal);
-    case Type::Identify:
-        return check(identify);
-    case Type::Dial:
-        return check(dial);
+    case Type::Unknown: return false;
+    case Type::Join: return check(join);
+    case Type::Signal: return check(signal);
+    case Type::Identify: return check(identify);
+    case Type::Dial: return check(dial);
     case Type::Hangup:
     case Type::Answer:
-    case Type::Decline:
-        return check(callId);
-    case Type::Register:
-        return check(reg) && (has("officeKey"_L1) || has("idToken"_L1));
-    case Type::BridgeHello:
-        return check(hello) && integer("time"_L1).has_value();
-    case Type::DialStatus:
-        return check(dialStatus);
-    case Type::Registrar:
-        return check(registrar);
+    case Type::Decline: return check(callId);
+    case Type::Register: return check(reg) && (has("officeKey"_L1) || has("idToken"_L1));
+    case Type::BridgeHello: return check(hello) && integer("time"_L1).has_value();
+    case Type::DialStatus: return check(dialStatus);
+    case Type::Registrar: return check(registrar);
     case Type::Leave:
-    case Type::Ping:
-        return true;
+    case Type::Ping: return true;
     }
     return false;
 }

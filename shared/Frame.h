@@ -5,13 +5,11 @@
 #include <QLatin1StringView>
 #include <QString>
 #include <QStringView>
-
 #include <optional>
 
 // One parsed client frame (DESIGN.md "Wire protocol"). It holds views into the text it was
 // parsed from: keep that string alive while the Frame is used. Parsing builds no JSON tree.
-class Frame
-{
+class Frame {
 public:
     enum class Type : quint8 {
         Unknown,

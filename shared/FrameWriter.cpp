@@ -1,53 +1,51 @@
 #include "FrameWriter.h"
 
 #include <QJsonDocument>
-
 #include <array>
 
 using namespace Qt::StringLiterals;
 
 namespace FrameWriter {
 namespace {
-struct Message
-{
-    QLatin1StringView code;
-    QLatin1StringView text;
-};
-constexpr std::array s_messages{
-    Message{ "bad-frame"_L1, "The frame is not a valid message of this protocol."_L1 },
-    Message{ "not-joined"_L1, "Join a room first."_L1 },
-    Message{ "already-joined"_L1, "This connection is already in a room."_L1 },
-    Message{ "unknown-peer"_L1, "No such peer in this room."_L1 },
-    Message{ "room-full"_L1, "The room is full."_L1 },
-    Message{ "unknown-number"_L1, "That number cannot be dialed."_L1 },
-    Message{ "forbidden"_L1, "Not allowed."_L1 },
-    Message{ "rate-limited"_L1, "Too many messages; slow down."_L1 },
-    Message{ "invalid-token"_L1, "The token is not valid."_L1 },
-    Message{ "bridge-unavailable"_L1, "The telephone bridge is not connected."_L1 },
-    Message{ "unknown-call"_L1, "No such call on this connection."_L1 },
-    Message{ "unknown-camera"_L1, "No such camera."_L1 },
-    Message{ "camera-unavailable"_L1, "The camera is not available right now."_L1 },
-};
+    struct Message {
+        QLatin1StringView code;
+        QLatin1StringView text;
+    };
+    constexpr std::array s_messages{
+        Message{"bad-frame"_L1, "The frame is not a valid message of this protocol."_L1},
+        Message{"not-joined"_L1, "Join a room first."_L1},
+        Message{"already-joined"_L1, "This connection is already in a room."_L1},
+        Message{"unknown-peer"_L1, "No such peer in this room."_L1},
+        Message{"room-full"_L1, "The room is full."_L1},
+        Message{"unknown-number"_L1, "That number cannot be dialed."_L1},
+        Message{"forbidden"_L1, "Not allowed."_L1},
+        Message{"rate-limited"_L1, "Too many messages; slow down."_L1},
+        Message{"invalid-token"_L1, "The token is not valid."_L1},
+        Message{"bridge-unavailable"_L1, "The telephone bridge is not connected."_L1},
+        Message{"unknown-call"_L1, "No such call on this connection."_L1},
+        Message{"unknown-camera"_L1, "No such camera."_L1},
+        Message{"camera-unavailable"_L1, "The camera is not available right now."_L1},
+    };
 
-void appendJsonString(QString &out, QStringView s)
-{
-    out.append(u'"');
-    for (const QChar c : s) {
-        switch (c.unicode()) {
-        case u'"': out.append(u"\\\""); break;
-        case u'\\': out.append(u"\\\\"); break;
-        case u'\n': out.append(u"\\n"); break;
-        case u'\r': out.append(u"\\r"); break;
-        case u'\t': out.append(u"\\t"); break;
-        default:
-            if (c.unicode() < 0x20)
-                out.append(u"\\u%1"_s.arg(uint(c.unicode()), 4, 16, QChar(u'0')));
-            else
-                out.append(c);
+    void appendJsonString(QString &out, QStringView s)
+    {
+        out.append(u'"');
+        for (const QChar c : s) {
+            switch (c.unicode()) {
+            case u'"': out.append(u"\\\""); break;
+            case u'\\': out.append(u"\\\\"); break;
+            case u'\n': out.append(u"\\n"); break;
+            case u'\r': out.append(u"\\r"); break;
+            case u'\t': out.append(u"\\t"); break;
+            default:
+                if (c.unicode() < 0x20)
+                    out.append(u"\\u%1"_s.arg(uint(c.unicode()), 4, 16, QChar(u'0')));
+                else
+                    out.append(c);
+            }
         }
+        out.append(u'"');
     }
-    out.append(u'"');
-}
 } // namespace
 
 QLatin1StringView errorMessage(QLatin1StringView code)

@@ -39,8 +39,9 @@ static qsizetype findStringSpecial(const char16_t *p, qsizetype from, qsizetype 
     for (; i + 8 <= size; i += 8) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
         // subs_epu16(v, 0x1f) == 0 exactly when v <= 0x1f (unsigned).
-        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)),
-                                         _mm_cmpeq_epi16(_mm_subs_epu16(v, below), zero));
+        const __m128i hit
+            = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)),
+                           _mm_cmpeq_epi16(_mm_subs_epu16(v, below), zero));
         const int mask = _mm_movemask_epi8(hit);
         if (mask != 0)
             return i + __builtin_ctz(unsigned(mask)) / 2;
@@ -81,7 +82,7 @@ bool JsonScanner::string()
                 for (int i = 1; i <= 4; ++i) {
                     const char16_t h = m_text[m_pos + i].unicode();
                     const bool hex = (h >= u'0' && h <= u'9') || (h >= u'a' && h <= u'f')
-                            || (h >= u'A' && h <= u'F');
+                        || (h >= u'A' && h <= u'F');
                     if (!hex)
                         return false;
                 }
@@ -142,18 +143,10 @@ bool JsonScanner::value(int depth, Kind *kind)
         return false;
     const char16_t c = m_text[m_pos].unicode();
     switch (c) {
-    case u'"':
-        *kind = Kind::String;
-        return string();
-    case u't':
-        *kind = Kind::True;
-        return literal(u"true");
-    case u'f':
-        *kind = Kind::False;
-        return literal(u"false");
-    case u'n':
-        *kind = Kind::Null;
-        return literal(u"null");
+    case u'"': *kind = Kind::String; return string();
+    case u't': *kind = Kind::True; return literal(u"true");
+    case u'f': *kind = Kind::False; return literal(u"false");
+    case u'n': *kind = Kind::Null; return literal(u"null");
     case u'{':
     case u'[': {
         const bool isObject = c == u'{';
@@ -192,9 +185,7 @@ bool JsonScanner::value(int depth, Kind *kind)
             return false;
         }
     }
-    default:
-        *kind = Kind::Number;
-        return number();
+    default: *kind = Kind::Number; return number();
     }
 }
 
@@ -233,7 +224,7 @@ JsonScanner::Result JsonScanner::scanObject(QStringView text, Fields &fields)
             Kind kind;
             if (!s.value(1, &kind))
                 return s.m_tooDeep ? Result::TooDeep : Result::NotJson;
-            fields.append({ key, text.sliced(valueStart, s.m_pos - valueStart), kind });
+            fields.append({key, text.sliced(valueStart, s.m_pos - valueStart), kind});
             s.skipWs();
             if (s.m_pos >= text.size())
                 return Result::NotJson;
@@ -262,10 +253,10 @@ JsonScanner::Result JsonScanner::scanObject(QStringView text, Fields &fields)
             if (!escapedKeys) {
                 same = fields[i].key == fields[j].key;
             } else {
-                const auto a = decodeString(text.sliced(fields[i].key.data() - text.data() - 1,
-                                                        fields[i].key.size() + 2));
-                const auto b = decodeString(text.sliced(fields[j].key.data() - text.data() - 1,
-                                                        fields[j].key.size() + 2));
+                const auto a = decodeString(
+                    text.sliced(fields[i].key.data() - text.data() - 1, fields[i].key.size() + 2));
+                const auto b = decodeString(
+                    text.sliced(fields[j].key.data() - text.data() - 1, fields[j].key.size() + 2));
                 same = a && b && *a == *b;
             }
             if (same)
@@ -312,8 +303,7 @@ std::optional<QString> JsonScanner::decodeString(QStringView raw)
             i += 4;
             break;
         }
-        default:
-            return std::nullopt;
+        default: return std::nullopt;
         }
     }
     return out;

@@ -3,18 +3,15 @@
 #include <QString>
 #include <QStringView>
 #include <QVarLengthArray>
-
 #include <optional>
 
 // A validating JSON scanner that builds nothing: it checks a whole text against RFC 8259 and
 // records, for each key of the top-level object, the raw text of its value. The relay splices
 // `data` from these views instead of parsing and re-serialising it (DESIGN.md "Framing").
-class JsonScanner
-{
+class JsonScanner {
 public:
     enum class Kind : quint8 { String, Number, Object, Array, True, False, Null };
-    struct Field
-    {
+    struct Field {
         QStringView key; // raw key text without quotes (escapes left as written)
         QStringView raw; // raw value text, quotes included for strings
         Kind kind;

@@ -2,10 +2,10 @@
 
 namespace NameRules {
 namespace {
-bool isDigit(QChar c)
-{
-    return c >= u'0' && c <= u'9';
-}
+    bool isDigit(QChar c)
+    {
+        return c >= u'0' && c <= u'9';
+    }
 } // namespace
 
 bool isRoomId(QStringView room)
@@ -14,7 +14,7 @@ bool isRoomId(QStringView room)
         return false;
     for (const QChar c : room) {
         const bool ok = (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || isDigit(c)
-                || c == u'_' || c == u'-';
+            || c == u'_' || c == u'-';
         if (!ok)
             return false;
     }

@@ -2,7 +2,6 @@
 
 #include <QString>
 #include <QStringView>
-
 #include <optional>
 
 // Validation rules for identifiers that cross the wire (DESIGN.md "Client to server").

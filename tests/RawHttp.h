@@ -12,8 +12,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
-struct RawResponse
-{
+struct RawResponse {
     int status = 0; // 0: no answer
     QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
     QByteArray body;
@@ -60,14 +59,13 @@ inline RawResponse rawHttp(quint16 port, const QByteArray &request, int timeoutM
                 const QByteArray line = lines[i].trimmed();
                 const qsizetype colon = line.indexOf(':');
                 if (colon > 0)
-                    r.headers.append({ line.left(colon).trimmed().toLower(),
-                                       line.mid(colon + 1).trimmed() });
+                    r.headers.append(
+                        {line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
             }
             if (!head)
                 want = r.header("content-length").toLongLong();
         }
-        return r.raw.size() >= headEnd + 4 + want
-                || s.state() != QAbstractSocket::ConnectedState;
+        return r.raw.size() >= headEnd + 4 + want || s.state() != QAbstractSocket::ConnectedState;
     };
     if (!QTest::qWaitFor(complete, timeoutMs))
         qWarning("rawHttp: no complete answer");
@@ -86,5 +84,5 @@ inline QByteArray httpRequest(const QByteArray &method, const QByteArray &query,
     if (!query.isEmpty())
         target += '?' + query;
     return method + ' ' + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
-            + extraHeaders + "\r\n";
+        + extraHeaders + "\r\n";
 }

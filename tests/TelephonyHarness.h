@@ -4,8 +4,8 @@
 // tenants, raw HTTP for the webhooks (any Host header), WebSocket clients that collect frames,
 // and the signing helpers a bridge uses.
 
-#include "app/Application.h"
 #include "Crypto.h"
+#include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -21,7 +21,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
-
 #include <memory>
 
 namespace harness {
@@ -80,8 +79,7 @@ inline QByteArray json(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-struct HttpReply
-{
+struct HttpReply {
     int status = 0;
     QByteArray head;
     QByteArray body;
@@ -98,14 +96,14 @@ inline HttpReply http(quint16 port, const QByteArray &method, const QByteArray &
     QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
                      [&] { received += socket.readAll(); });
     QByteArray request = method + " /signal.ashx?" + query + " HTTP/1.1\r\nHost: " + host
-            + "\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+        + "\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
     for (const auto &h : headers)
         request += h.first + ": " + h.second + "\r\n";
     request += "\r\n" + body;
     socket.connectToHost(QHostAddress::LocalHost, port);
     socket.write(request);
     [[maybe_unused]] const bool closed = QTest::qWaitFor(
-            [&] { return socket.state() == QAbstractSocket::UnconnectedState; }, waitMs);
+        [&] { return socket.state() == QAbstractSocket::UnconnectedState; }, waitMs);
     received += socket.readAll();
     HttpReply reply;
     const qsizetype split = received.indexOf("\r\n\r\n");
@@ -121,12 +119,11 @@ inline HttpReply webhook(quint16 port, const QByteArray &host, const QByteArray 
                          const QByteArray &body, QByteArrayView secret)
 {
     return http(port, "POST", host, flag, body,
-                { { "X-Sig", hexMac(secret, flag + '|' + host + '|' + body) } });
+                {{"X-Sig", hexMac(secret, flag + '|' + host + '|' + body)}});
 }
 
 // A WebSocket client that keeps every frame it receives until a test takes it.
-class Client : public QObject
-{
+class Client : public QObject {
 public:
     explicit Client(quint16 port, const QString &host = u"127.0.0.1"_s)
     {
@@ -142,36 +139,39 @@ public:
     bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
     bool waitConnected()
     {
-        return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::ConnectedState; },
-                               waitMs);
+        return QTest::qWaitFor(
+            [this] { return m_socket.state() == QAbstractSocket::ConnectedState; }, waitMs);
     }
-    void send(const QJsonObject &frame) { m_socket.sendTextMessage(QString::fromUtf8(json(frame))); }
+    void send(const QJsonObject &frame)
+    {
+        m_socket.sendTextMessage(QString::fromUtf8(json(frame)));
+    }
     // Takes the first frame of this type; an empty object when none came in time.
     QJsonObject take(const QString &type, int timeoutMs = waitMs)
     {
-        return takeAny({ type }, timeoutMs);
+        return takeAny({type}, timeoutMs);
     }
     // Takes the first frame of any of these types.
     QJsonObject takeAny(const QStringList &types, int timeoutMs = waitMs)
     {
         QJsonObject found;
         [[maybe_unused]] const bool came = QTest::qWaitFor(
-                [&] {
-                    for (qsizetype i = 0; i < m_frames.size(); ++i) {
-                        if (types.contains(m_frames[i].value(u"type"_s).toString())) {
-                            found = m_frames.takeAt(i);
-                            return true;
-                        }
+            [&] {
+                for (qsizetype i = 0; i < m_frames.size(); ++i) {
+                    if (types.contains(m_frames[i].value(u"type"_s).toString())) {
+                        found = m_frames.takeAt(i);
+                        return true;
                     }
-                    return false;
-                },
-                timeoutMs);
+                }
+                return false;
+            },
+            timeoutMs);
         return found;
     }
     // Every frame sent before a pong has arrived once the pong is here.
     bool barrier()
     {
-        send({ { u"type"_s, u"ping"_s } });
+        send({{u"type"_s, u"ping"_s}});
         return !take(u"pong"_s).isEmpty();
     }
     int count(const QString &type) const
@@ -181,7 +181,10 @@ public:
             n += f.value(u"type"_s).toString() == type;
         return n;
     }
-    bool waitClosed() { return QTest::qWaitFor([this] { return m_closed; }, waitMs); }
+    bool waitClosed()
+    {
+        return QTest::qWaitFor([this] { return m_closed; }, waitMs);
+    }
     int closeCode() const { return m_closeCode; }
     bool isClosed() const { return m_closed; }
     QWebSocket &socket() { return m_socket; }
@@ -189,13 +192,13 @@ public:
     // Convenience flows.
     QJsonObject registerPhone(const QString &extension, const QString &key)
     {
-        send({ { u"type"_s, u"register"_s }, { u"extension"_s, extension }, { u"officeKey"_s, key } });
+        send({{u"type"_s, u"register"_s}, {u"extension"_s, extension}, {u"officeKey"_s, key}});
         return take(u"registered"_s);
     }
     QJsonObject join(const QString &room, const QString &name = u"Tester"_s,
                      const QJsonObject &extra = {})
     {
-        QJsonObject f{ { u"type"_s, u"join"_s }, { u"room"_s, room }, { u"name"_s, name } };
+        QJsonObject f{{u"type"_s, u"join"_s}, {u"room"_s, room}, {u"name"_s, name}};
         for (auto it = extra.begin(); it != extra.end(); ++it)
             f.insert(it.key(), it.value());
         send(f);
@@ -215,23 +218,24 @@ public:
     QJsonObject bridgeHello(const QByteArray &host, QByteArrayView secret,
                             qint64 time = freshHelloTime())
     {
-        const QByteArray sig = hexMac(secret, "bridge-hello|" + host + '|' + QByteArray::number(time));
-        send({ { u"type"_s, u"bridge-hello"_s },
-               { u"time"_s, time },
-               { u"sig"_s, QString::fromLatin1(sig) } });
+        const QByteArray sig
+            = hexMac(secret, "bridge-hello|" + host + '|' + QByteArray::number(time));
+        send({{u"type"_s, u"bridge-hello"_s},
+              {u"time"_s, time},
+              {u"sig"_s, QString::fromLatin1(sig)}});
         // The answer: bridge-welcome, or the error that refused the hello.
-        return takeAny({ u"bridge-welcome"_s, u"error"_s });
+        return takeAny({u"bridge-welcome"_s, u"error"_s});
     }
 
     // Joins as the bridge's peer of a call room (kind `bridge`).
     QJsonObject joinAsBridge(const QString &room, const QByteArray &host, QByteArrayView secret)
     {
         const qint64 t = now();
-        const QByteArray sig = hexMac(secret, "bridge-join|" + host + '|' + room.toUtf8() + '|'
-                                                      + QByteArray::number(t));
+        const QByteArray sig = hexMac(
+            secret, "bridge-join|" + host + '|' + room.toUtf8() + '|' + QByteArray::number(t));
         return join(room, u"Caller"_s,
-                    { { u"bridgeTicket"_s,
-                        QJsonObject{ { u"time"_s, t }, { u"sig"_s, QString::fromLatin1(sig) } } } });
+                    {{u"bridgeTicket"_s,
+                      QJsonObject{{u"time"_s, t}, {u"sig"_s, QString::fromLatin1(sig)}}}});
     }
 
 private:
@@ -248,7 +252,7 @@ inline QList<CdrRecord> cdrsFor(Application &app, const QString &host, const QSt
     Tenant *t = app.tenantForHost(host);
     if (!t || !t->store())
         return out;
-    for (const CdrRecord &r : t->store()->cdrs(t->config().host, LogQuery{ 1000, 0, {}, {} })) {
+    for (const CdrRecord &r : t->store()->cdrs(t->config().host, LogQuery{1000, 0, {}, {}})) {
         if (r.callId == callId)
             out.append(r);
     }
@@ -261,7 +265,7 @@ inline QList<DialLogRecord> dialsFor(Application &app, const QString &host, cons
     Tenant *t = app.tenantForHost(host);
     if (!t || !t->store())
         return out;
-    for (const DialLogRecord &r : t->store()->dials(t->config().host, LogQuery{ 1000, 0, {}, {} })) {
+    for (const DialLogRecord &r : t->store()->dials(t->config().host, LogQuery{1000, 0, {}, {}})) {
         if (r.number == number)
             out.append(r);
     }

@@ -6,17 +6,16 @@
 #include <QJsonObject>
 #include <QList>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
-
-#include <QTcpSocket>
 
 // A masked client text frame, for raw-socket tests that must control reading themselves.
 inline QByteArray maskedTextFrame(const QByteArray &payload)
 {
     QByteArray f;
     f.append(char(0x81));
-    const quint8 mask[4] = { 1, 2, 3, 4 };
+    const quint8 mask[4] = {1, 2, 3, 4};
     if (payload.size() < 126) {
         f.append(char(0x80 | payload.size()));
     } else {
@@ -36,18 +35,21 @@ inline bool rawWebSocketOpen(QTcpSocket &socket, quint16 port)
     socket.connectToHost(QHostAddress::LocalHost, port);
     if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000))
         return false;
-    socket.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    socket.write(
+        "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: "
+        "Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     QByteArray head;
-    return QTest::qWaitFor([&] {
-        while (socket.bytesAvailable() && !head.endsWith("\r\n\r\n"))
-            head += socket.read(1);
-        return head.endsWith("\r\n\r\n") && head.startsWith("HTTP/1.1 101");
-    }, 5000);
+    return QTest::qWaitFor(
+        [&] {
+            while (socket.bytesAvailable() && !head.endsWith("\r\n\r\n"))
+                head += socket.read(1);
+            return head.endsWith("\r\n\r\n") && head.startsWith("HTTP/1.1 101");
+        },
+        5000);
 }
 
-class TestClient : public QObject
-{
+class TestClient : public QObject {
 public:
     explicit TestClient(QObject *parent = nullptr) : QObject(parent)
     {
@@ -60,7 +62,8 @@ public:
     bool open(quint16 port, const QByteArray &host = "localhost", const QByteArray &origin = {})
     {
         // The URL's host is the Host header (QWebSocket would send a second one if set by hand).
-        QNetworkRequest req(QUrl(QStringLiteral("ws://%1:%2/signal.ashx").arg(QString::fromLatin1(host)).arg(port)));
+        QNetworkRequest req(QUrl(
+            QStringLiteral("ws://%1:%2/signal.ashx").arg(QString::fromLatin1(host)).arg(port)));
         if (!origin.isEmpty())
             req.setRawHeader("Origin", origin);
         QSignalSpy connected(&socket, &QWebSocket::connected);
@@ -71,7 +74,8 @@ public:
     void send(const QString &text) { socket.sendTextMessage(text); }
     void send(const QJsonObject &obj)
     {
-        socket.sendTextMessage(QString::fromUtf8(QJsonDocument(obj).toJson(QJsonDocument::Compact)));
+        socket.sendTextMessage(
+            QString::fromUtf8(QJsonDocument(obj).toJson(QJsonDocument::Compact)));
     }
 
     // Waits for the next frame of `type` not yet taken and returns it (empty on timeout).
@@ -103,9 +107,9 @@ public:
 
     QJsonObject join(const QString &room, const QString &name)
     {
-        send(QJsonObject{ { QStringLiteral("type"), QStringLiteral("join") },
-                          { QStringLiteral("room"), room },
-                          { QStringLiteral("name"), name } });
+        send(QJsonObject{{QStringLiteral("type"), QStringLiteral("join")},
+                         {QStringLiteral("room"), room},
+                         {QStringLiteral("name"), name}});
         return waitFor(QStringLiteral("welcome"));
     }
 

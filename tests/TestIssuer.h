@@ -12,24 +12,20 @@
 #include <QJsonObject>
 #include <QMap>
 #include <QString>
-
+#include <memory>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
-#include <memory>
 #include <stdexcept>
 
-class TestIssuer
-{
+class TestIssuer {
 public:
     enum class KeyType { Rsa, Ec };
 
-    struct Key
-    {
+    struct Key {
         QString kid;
         KeyType type;
         std::shared_ptr<EVP_PKEY> pkey;
@@ -48,11 +44,12 @@ public:
     // Generates a key; `published` keys are listed in jwks().
     void addKey(const QString &kid, KeyType type, bool published = true, QJsonObject extra = {})
     {
-        EVP_PKEY *k = type == KeyType::Rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t(2048))
-                                           : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+        EVP_PKEY *k = type == KeyType::Rsa
+            ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t(2048))
+            : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
         if (!k)
             throw std::runtime_error("keygen failed");
-        m_keys.insert(kid, Key{ kid, type, std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free), extra });
+        m_keys.insert(kid, Key{kid, type, std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free), extra});
         if (published)
             m_published.append(kid);
     }
@@ -68,8 +65,8 @@ public:
         QJsonArray keys;
         for (const QString &kid : m_published)
             keys.append(jwk(m_keys.value(kid)));
-        return QJsonDocument(QJsonObject{ { QStringLiteral("keys"), keys } })
-                .toJson(QJsonDocument::Compact);
+        return QJsonDocument(QJsonObject{{QStringLiteral("keys"), keys}})
+            .toJson(QJsonDocument::Compact);
     }
 
     // Claims that pass: iss, aud, iat now, exp in 10 minutes, a name and groups.
@@ -77,12 +74,12 @@ public:
                        const QStringList &groups = {}) const
     {
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        QJsonObject c{ { QStringLiteral("iss"), m_issuer },
-                       { QStringLiteral("aud"), m_audience },
-                       { QStringLiteral("sub"), QStringLiteral("subject-123") },
-                       { QStringLiteral("email"), QStringLiteral("ada@example.com") },
-                       { QStringLiteral("iat"), now },
-                       { QStringLiteral("exp"), now + 600 } };
+        QJsonObject c{{QStringLiteral("iss"), m_issuer},
+                      {QStringLiteral("aud"), m_audience},
+                      {QStringLiteral("sub"), QStringLiteral("subject-123")},
+                      {QStringLiteral("email"), QStringLiteral("ada@example.com")},
+                      {QStringLiteral("iat"), now},
+                      {QStringLiteral("exp"), now + 600}};
         if (!name.isNull())
             c.insert(QStringLiteral("name"), name);
         if (!groups.isEmpty())
@@ -97,9 +94,9 @@ public:
         const Key key = m_keys.value(kid);
         if (alg.isEmpty())
             alg = key.type == KeyType::Rsa ? QStringLiteral("RS256") : QStringLiteral("ES256");
-        QJsonObject header{ { QStringLiteral("alg"), alg },
-                            { QStringLiteral("kid"), kid },
-                            { QStringLiteral("typ"), QStringLiteral("JWT") } };
+        QJsonObject header{{QStringLiteral("alg"), alg},
+                           {QStringLiteral("kid"), kid},
+                           {QStringLiteral("typ"), QStringLiteral("JWT")}};
         for (auto it = headerExtra.begin(); it != headerExtra.end(); ++it)
             header.insert(it.key(), it.value());
         const QByteArray input = part(header) + '.' + part(claims);
@@ -107,7 +104,8 @@ public:
         if (alg == QStringLiteral("none"))
             sig = {};
         else if (alg.startsWith(QStringLiteral("HS")))
-            sig = Crypto::hmacSha256(publicPem(kid), input); // key confusion: the public key as secret
+            sig = Crypto::hmacSha256(publicPem(kid),
+                                     input); // key confusion: the public key as secret
         else
             sig = sign(key, input);
         return input + '.' + b64(sig);
@@ -147,7 +145,7 @@ private:
 
     static QJsonObject jwk(const Key &key)
     {
-        QJsonObject o{ { QStringLiteral("kid"), key.kid } };
+        QJsonObject o{{QStringLiteral("kid"), key.kid}};
         if (key.type == KeyType::Rsa) {
             o.insert(QStringLiteral("kty"), QStringLiteral("RSA"));
             o.insert(QStringLiteral("n"),
@@ -157,10 +155,12 @@ private:
         } else {
             o.insert(QStringLiteral("kty"), QStringLiteral("EC"));
             o.insert(QStringLiteral("crv"), QStringLiteral("P-256"));
-            o.insert(QStringLiteral("x"),
-                     QString::fromLatin1(b64(bnBytes(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32))));
-            o.insert(QStringLiteral("y"),
-                     QString::fromLatin1(b64(bnBytes(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32))));
+            o.insert(
+                QStringLiteral("x"),
+                QString::fromLatin1(b64(bnBytes(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32))));
+            o.insert(
+                QStringLiteral("y"),
+                QString::fromLatin1(b64(bnBytes(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32))));
         }
         for (auto it = key.extra.begin(); it != key.extra.end(); ++it)
             o.insert(it.key(), it.value());
@@ -176,7 +176,7 @@ private:
             && EVP_DigestSign(ctx, nullptr, &len,
                               reinterpret_cast<const unsigned char *>(input.constData()),
                               size_t(input.size()))
-                    == 1) {
+                == 1) {
             sig.resize(qsizetype(len));
             if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char *>(sig.data()), &len,
                                reinterpret_cast<const unsigned char *>(input.constData()),

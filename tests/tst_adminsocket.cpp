@@ -3,16 +3,16 @@
 
 #include "AdminClient.h"
 #include "AdminProtocol.h"
-#include "admin/AdminSocket.h"
 #include "AliasesModel.h"
-#include "app/Application.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
-#include "config/ServerConfig.h"
-#include "signal/Tenant.h"
 #include "TrunksModel.h"
 #include "VirtualNumbersModel.h"
 #include "WhitelistModel.h"
+#include "admin/AdminSocket.h"
+#include "app/Application.h"
+#include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 #include "store/Store.h"
 
 #include <QJsonArray>
@@ -107,12 +107,15 @@ void tst_AdminSocket::initTestCase()
     QVERIFY(m_app->adminPort() != m_app->httpPort());
 }
 
-void tst_AdminSocket::cleanupTestCase() { m_app.reset(); }
+void tst_AdminSocket::cleanupTestCase()
+{
+    m_app.reset();
+}
 
 std::unique_ptr<AdminClient> tst_AdminSocket::onlineClient()
 {
     auto client = std::make_unique<AdminClient>();
-    client->connectTo(adminUrl(), { u"localhost"_s, s_secret, {} });
+    client->connectTo(adminUrl(), {u"localhost"_s, s_secret, {}});
     if (!QTest::qWaitFor([&] { return client->state() == AdminClient::State::Online; }, 5000))
         return {};
     return client;
@@ -123,8 +126,8 @@ std::unique_ptr<Peer> tst_AdminSocket::join(const QString &room, const QString &
     auto peer = std::make_unique<Peer>();
     QSignalSpy frames(peer->socket.get(), &QWebSocket::textMessageReceived);
     peer->socket->open(QUrl(u"ws://127.0.0.1:%1/signal.ashx"_s.arg(m_app->httpPort())));
-    if (!QTest::qWaitFor(
-            [&] { return peer->socket->state() == QAbstractSocket::ConnectedState; }, 5000))
+    if (!QTest::qWaitFor([&] { return peer->socket->state() == QAbstractSocket::ConnectedState; },
+                         5000))
         return {};
     peer->socket->sendTextMessage(
         u"{\"type\":\"join\",\"room\":\"%1\",\"name\":\"%2\"}"_s.arg(room, name));
@@ -187,7 +190,7 @@ void tst_AdminSocket::authRefused()
     QTRY_COMPARE(frames.size(), 1);
     const QString nonce
         = AP::parse(frames.first().first().toString())->body.value(u"nonce"_s).toString();
-    QJsonObject auth { { u"version"_s, AP::version }, { u"tenant"_s, u"localhost"_s } };
+    QJsonObject auth{{u"version"_s, AP::version}, {u"tenant"_s, u"localhost"_s}};
     if (how == u"wrong-secret"_s)
         auth.insert(u"hmac"_s, AP::signNonce("not-the-secret", u"localhost", nonce));
     else if (how == u"other-nonce"_s)
@@ -212,7 +215,7 @@ void tst_AdminSocket::authRefused()
         auth.insert(u"hmac"_s, AP::signNonce(s_previousSecret, u"localhost", nonce));
     }
     if (how == u"command"_s)
-        ws.sendTextMessage(AP::make(AP::kick, { { u"id"_s, u"1"_s }, { u"peerId"_s, u"x"_s } }));
+        ws.sendTextMessage(AP::make(AP::kick, {{u"id"_s, u"1"_s}, {u"peerId"_s, u"x"_s}}));
     else if (how == u"garbage"_s)
         ws.sendTextMessage(u"{nope"_s);
     else
@@ -231,7 +234,7 @@ void tst_AdminSocket::previousSecretDuringRotation()
 {
     // While the rotation window is open a console still signing with the previous secret gets in.
     auto client = std::make_unique<AdminClient>();
-    client->connectTo(adminUrl(), { u"localhost"_s, s_previousSecret, {} });
+    client->connectTo(adminUrl(), {u"localhost"_s, s_previousSecret, {}});
     QTRY_COMPARE_WITH_TIMEOUT(client->state(), AdminClient::State::Online, 5000);
     auto current = onlineClient();
     QVERIFY(current);
@@ -382,25 +385,24 @@ void tst_AdminSocket::publishedTelephonyEvents()
     Tenant *tenant = m_app->tenants().first();
     AdminSocket &admin = m_app->adminSocket();
     admin.publish(tenant, AP::ring,
-        { { u"ring"_s,
-            QJsonObject { { u"callId"_s, u"call-1"_s }, { u"from"_s, u"+4930123456"_s },
-                { u"to"_s, u"*"_s }, { u"room"_s, u"call-abc"_s },
-                { u"at"_s, AP::timestamp(0) } } } });
+                  {{u"ring"_s,
+                    QJsonObject{{u"callId"_s, u"call-1"_s},
+                                {u"from"_s, u"+4930123456"_s},
+                                {u"to"_s, u"*"_s},
+                                {u"room"_s, u"call-abc"_s},
+                                {u"at"_s, AP::timestamp(0)}}}});
     RingLogModel *log = client->ringLog();
     QTRY_COMPARE(log->rowCount(), 1);
     QCOMPARE(log->index(0, RingLogModel::StateColumn).data().toString(), u"ringing"_s);
-    admin.publish(
-        tenant, AP::ringAnswered, { { u"callId"_s, u"call-1"_s }, { u"peerId"_s, u"x"_s } });
+    admin.publish(tenant, AP::ringAnswered, {{u"callId"_s, u"call-1"_s}, {u"peerId"_s, u"x"_s}});
     QTRY_COMPARE(log->index(0, 0).data(RingLogModel::StateRole).toString(), u"answered"_s);
-    admin.publish(tenant, AP::trunkStatus,
-        { { u"trunks"_s,
-            QJsonArray { QJsonObject { { u"id"_s, u"t1"_s }, { u"registered"_s, true } } } } });
+    admin.publish(
+        tenant, AP::trunkStatus,
+        {{u"trunks"_s, QJsonArray{QJsonObject{{u"id"_s, u"t1"_s}, {u"registered"_s, true}}}}});
     QTRY_COMPARE(client->trunks()->rowCount(), 1);
     // Another tenant's events never reach this console.
-    admin.publish(
-        nullptr, AP::ring, { { u"ring"_s, QJsonObject { { u"callId"_s, u"foreign"_s } } } });
-    admin.publish(
-        tenant, AP::ring, { { u"ring"_s, QJsonObject { { u"callId"_s, u"call-2"_s } } } });
+    admin.publish(nullptr, AP::ring, {{u"ring"_s, QJsonObject{{u"callId"_s, u"foreign"_s}}}});
+    admin.publish(tenant, AP::ring, {{u"ring"_s, QJsonObject{{u"callId"_s, u"call-2"_s}}}});
     QTRY_COMPARE(log->rowCount(), 2);
     QCOMPARE(log->index(0, RingLogModel::CallIdColumn).data().toString(), u"call-2"_s);
 }
@@ -412,8 +414,11 @@ void tst_AdminSocket::edits_data()
     QTest::addColumn<QJsonObject>("body");
     QTest::addColumn<QString>("code");
     QTest::addColumn<QString>("field");
-    const QJsonObject vnum { { u"number"_s, u"2000"_s }, { u"name"_s, u"Weather"_s },
-        { u"mode"_s, u"tts"_s }, { u"text"_s, u"Sunny."_s }, { u"visibility"_s, u"anonymous"_s } };
+    const QJsonObject vnum{{u"number"_s, u"2000"_s},
+                           {u"name"_s, u"Weather"_s},
+                           {u"mode"_s, u"tts"_s},
+                           {u"text"_s, u"Sunny."_s},
+                           {u"visibility"_s, u"anonymous"_s}};
     QJsonObject renamed = vnum;
     renamed.insert(u"name"_s, u"Weather line"_s);
     QJsonObject badMode = vnum;
@@ -422,21 +427,19 @@ void tst_AdminSocket::edits_data()
     badLoop.insert(u"loop"_s, u"yes"_s);
     QJsonObject missing = vnum;
     missing.insert(u"number"_s, u"2999"_s);
-    auto data = [](const QJsonObject &o) { return QJsonObject { { u"data"_s, o } }; };
+    auto data = [](const QJsonObject &o) { return QJsonObject{{u"data"_s, o}}; };
     QTest::addRow("whitelist create")
         << u"whitelist-create"_s
-        << data({ { u"number"_s, u"+4930123456"_s }, { u"note"_s, u"office"_s } }) << u""_s
-        << u""_s;
+        << data({{u"number"_s, u"+4930123456"_s}, {u"note"_s, u"office"_s}}) << u""_s << u""_s;
     QTest::addRow("whitelist duplicate")
-        << u"whitelist-create"_s << data({ { u"number"_s, u"+4930123456"_s } }) << u"duplicate"_s
+        << u"whitelist-create"_s << data({{u"number"_s, u"+4930123456"_s}}) << u"duplicate"_s
         << u"number"_s;
     QTest::addRow("whitelist bad number")
-        << u"whitelist-create"_s << data({ { u"number"_s, u"call me"_s } }) << u"bad-field"_s
+        << u"whitelist-create"_s << data({{u"number"_s, u"call me"_s}}) << u"bad-field"_s
         << u"number"_s;
     QTest::addRow("whitelist update")
         << u"whitelist-update"_s
-        << data({ { u"number"_s, u"+4930123456"_s }, { u"note"_s, u"front desk"_s } }) << u""_s
-        << u""_s;
+        << data({{u"number"_s, u"+4930123456"_s}, {u"note"_s, u"front desk"_s}}) << u""_s << u""_s;
     QTest::addRow("vnum create") << u"vnum-create"_s << data(vnum) << u""_s << u""_s;
     QTest::addRow("vnum duplicate")
         << u"vnum-create"_s << data(vnum) << u"duplicate"_s << u"number"_s;
@@ -448,21 +451,18 @@ void tst_AdminSocket::edits_data()
     QTest::addRow("vnum update missing")
         << u"vnum-update"_s << data(missing) << u"not-found"_s << u"number"_s;
     QTest::addRow("alias create") << u"alias-create"_s
-                                  << data({ { u"number"_s, u"10"_s },
-                                         { u"name"_s, u"Reception"_s } })
+                                  << data({{u"number"_s, u"10"_s}, {u"name"_s, u"Reception"_s}})
                                   << u""_s << u""_s;
     QTest::addRow("alias no name")
-        << u"alias-create"_s << data({ { u"number"_s, u"11"_s } }) << u"bad-field"_s << u"name"_s;
-    QTest::addRow("alias delete") << u"alias-delete"_s << QJsonObject { { u"number"_s, u"10"_s } }
+        << u"alias-create"_s << data({{u"number"_s, u"11"_s}}) << u"bad-field"_s << u"name"_s;
+    QTest::addRow("alias delete") << u"alias-delete"_s << QJsonObject{{u"number"_s, u"10"_s}}
                                   << u""_s << u""_s;
-    QTest::addRow("alias delete again")
-        << u"alias-delete"_s << QJsonObject { { u"number"_s, u"10"_s } } << u"not-found"_s
-        << u"number"_s;
-    QTest::addRow("vnum delete") << u"vnum-delete"_s << QJsonObject { { u"number"_s, u"2000"_s } }
+    QTest::addRow("alias delete again") << u"alias-delete"_s << QJsonObject{{u"number"_s, u"10"_s}}
+                                        << u"not-found"_s << u"number"_s;
+    QTest::addRow("vnum delete") << u"vnum-delete"_s << QJsonObject{{u"number"_s, u"2000"_s}}
                                  << u""_s << u""_s;
     QTest::addRow("whitelist delete")
-        << u"whitelist-delete"_s << QJsonObject { { u"number"_s, u"+4930123456"_s } } << u""_s
-        << u""_s;
+        << u"whitelist-delete"_s << QJsonObject{{u"number"_s, u"+4930123456"_s}} << u""_s << u""_s;
 }
 
 void tst_AdminSocket::edits()
@@ -482,8 +482,9 @@ void tst_AdminSocket::edits()
     const QString nonce
         = AP::parse(frames.first().first().toString())->body.value(u"nonce"_s).toString();
     raw.sendTextMessage(AP::make(AP::auth,
-        { { u"version"_s, AP::version }, { u"tenant"_s, u"localhost"_s },
-            { u"hmac"_s, AP::signNonce(s_secret, u"localhost", nonce) } }));
+                                 {{u"version"_s, AP::version},
+                                  {u"tenant"_s, u"localhost"_s},
+                                  {u"hmac"_s, AP::signNonce(s_secret, u"localhost", nonce)}}));
     QTRY_VERIFY(frames.size() >= 3); // welcome, snapshot
     body.insert(u"id"_s, u"cmd-1"_s);
     raw.sendTextMessage(AP::make(QLatin1StringView(type.toLatin1()), body));
@@ -513,14 +514,14 @@ void tst_AdminSocket::edits()
     // The other console's models follow every successful edit.
     Store &store = m_app->store();
     QTRY_COMPARE(m_editor->whitelist()->rowCount(), int(store.whitelist(u"localhost"_s).size()));
-    QTRY_COMPARE(
-        m_editor->virtualNumbers()->rowCount(), int(store.virtualNumbers(u"localhost"_s).size()));
+    QTRY_COMPARE(m_editor->virtualNumbers()->rowCount(),
+                 int(store.virtualNumbers(u"localhost"_s).size()));
     QTRY_COMPARE(m_editor->aliases()->rowCount(), int(store.aliases(u"localhost"_s).size()));
     if (type == u"vnum-update"_s && code.isEmpty()) {
         const int row = m_editor->virtualNumbers()->rowOfKey(u"2000"_s);
         QVERIFY(row >= 0);
-        QTRY_COMPARE(
-            m_editor->virtualNumbers()->row(row).value(u"name"_s).toString(), u"Weather line"_s);
+        QTRY_COMPARE(m_editor->virtualNumbers()->row(row).value(u"name"_s).toString(),
+                     u"Weather line"_s);
         QVERIFY(m_editor->whitelist()->rowOfKey(u"2000"_s) >= 0); // saving puts it on the whitelist
     }
     raw.close();
@@ -532,11 +533,11 @@ void tst_AdminSocket::trunkReportShown()
     auto client = onlineClient();
     QVERIFY(client);
     Tenant *tenant = m_app->tenants().first();
-    tenant->setTrunkReport({ { u"sipgate"_s, u"sip.example.net"_s, true } }, 100);
+    tenant->setTrunkReport({{u"sipgate"_s, u"sip.example.net"_s, true}}, 100);
     QTRY_COMPARE(client->trunks()->rowCount(), 1);
     QCOMPARE(client->trunks()->row(0).value(u"host"_s).toString(), u"sip.example.net"_s);
     QVERIFY(!client->trunks()->row(0).value(u"lastSeen"_s).toString().isEmpty());
-    tenant->setTrunkReport({ { u"sipgate"_s, u"sip.example.net"_s, false } }, 200);
+    tenant->setTrunkReport({{u"sipgate"_s, u"sip.example.net"_s, false}}, 200);
     QTRY_COMPARE(client->trunks()->row(0).value(u"registered"_s).toBool(), false);
     auto late = onlineClient(); // a console that comes later has it in its snapshot
     QVERIFY(late);
@@ -553,8 +554,7 @@ void tst_AdminSocket::reconnectsAfterLoss()
     const quint16 port = app->adminPort();
     AdminClient client;
     client.setReconnectDelays(50, 200);
-    client.connectTo(
-        QUrl(u"ws://127.0.0.1:%1/admin"_s.arg(port)), { u"localhost"_s, s_secret, {} });
+    client.connectTo(QUrl(u"ws://127.0.0.1:%1/admin"_s.arg(port)), {u"localhost"_s, s_secret, {}});
     QTRY_COMPARE(client.state(), AdminClient::State::Online);
     app.reset();
     QTRY_COMPARE(client.state(), AdminClient::State::Offline);
@@ -603,8 +603,9 @@ void tst_AdminSocket::slowConsoleDropped()
         5000));
     QVERIFY(AP::isNonce(nonce));
     const QByteArray auth = AP::make(AP::auth,
-        { { u"version"_s, AP::version }, { u"tenant"_s, u"localhost"_s },
-            { u"hmac"_s, AP::signNonce(s_secret, u"localhost", nonce) } })
+                                     {{u"version"_s, AP::version},
+                                      {u"tenant"_s, u"localhost"_s},
+                                      {u"hmac"_s, AP::signNonce(s_secret, u"localhost", nonce)}})
                                 .toUtf8();
     QVERIFY(auth.size() < 65536);
     QByteArray frame; // a masked text frame, as a client must send
@@ -631,10 +632,10 @@ void tst_AdminSocket::slowConsoleDropped()
     int sent = 0;
     for (; sent < 2000 && admin.connectionCount() == base + 1; ++sent) {
         const qsizetype before = healthyEvents.size();
-        admin.publish(tenant, AP::trunkStatus,
-            { { u"trunks"_s,
-                QJsonArray {
-                    QJsonObject { { u"id"_s, u"t%1"_s.arg(sent) }, { u"host"_s, padding } } } } });
+        admin.publish(
+            tenant, AP::trunkStatus,
+            {{u"trunks"_s,
+              QJsonArray{QJsonObject{{u"id"_s, u"t%1"_s.arg(sent)}, {u"host"_s, padding}}}}});
         // The healthy console reads each event as it comes, as a console does.
         QVERIFY(QTest::qWaitFor([&] { return healthyEvents.size() > before; }, 5000));
     }

@@ -24,17 +24,17 @@ namespace AP = AdminProtocol;
 namespace {
 QJsonObject peer(const QString &id, const QString &name, bool verified = false)
 {
-    QJsonObject p { { u"peerId"_s, id }, { u"name"_s, name }, { u"kind"_s, u"browser"_s },
-        { u"held"_s, false } };
+    QJsonObject p{
+        {u"peerId"_s, id}, {u"name"_s, name}, {u"kind"_s, u"browser"_s}, {u"held"_s, false}};
     if (verified)
         p.insert(u"verifiedIdentity"_s,
-            QJsonObject { { u"name"_s, name }, { u"issuer"_s, u"https://id.example"_s } });
+                 QJsonObject{{u"name"_s, name}, {u"issuer"_s, u"https://id.example"_s}});
     return p;
 }
 
 QJsonObject room(const QString &id, const QJsonArray &peers = {})
 {
-    return { { u"id"_s, id }, { u"kind"_s, u"conference"_s }, { u"peers"_s, peers } };
+    return {{u"id"_s, id}, {u"kind"_s, u"conference"_s}, {u"peers"_s, peers}};
 }
 } // namespace
 
@@ -58,7 +58,7 @@ void tst_ConsoleModels::roomsTree()
 {
     RoomsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setRooms({ room(u"lobby"_s, { peer(u"p1"_s, u"Alice"_s, true) }), room(u"empty"_s) });
+    model.setRooms({room(u"lobby"_s, {peer(u"p1"_s, u"Alice"_s, true)}), room(u"empty"_s)});
     QCOMPARE(model.rowCount(), 2);
     const QModelIndex lobby = model.roomIndex(u"lobby"_s);
     QCOMPARE(model.rowCount(lobby), 1);
@@ -99,8 +99,8 @@ void tst_ConsoleModels::roomsRemoveShiftsPersistentIndexes()
 {
     RoomsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setRooms({ room(u"a"_s, { peer(u"a1"_s, u"A1"_s) }),
-        room(u"b"_s, { peer(u"b1"_s, u"B1"_s), peer(u"b2"_s, u"B2"_s) }) });
+    model.setRooms({room(u"a"_s, {peer(u"a1"_s, u"A1"_s)}),
+                    room(u"b"_s, {peer(u"b1"_s, u"B1"_s), peer(u"b2"_s, u"B2"_s)})});
     const QPersistentModelIndex b2 = model.peerIndex(u"b"_s, u"b2"_s);
     QVERIFY(b2.isValid());
     model.removeRoom(u"a"_s); // room b moves up a row; its peers must follow
@@ -114,10 +114,16 @@ void tst_ConsoleModels::ringLogNewestFirstAndColours()
 {
     RingLogModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.addRing({ { u"callId"_s, u"c1"_s }, { u"from"_s, u"+4930111"_s }, { u"to"_s, u"*"_s },
-        { u"room"_s, u"call-1"_s }, { u"at"_s, u"2026-11-26T00:00:00.000Z"_s } });
-    model.addDial({ { u"callId"_s, u"d1"_s }, { u"room"_s, u"lobby"_s }, { u"number"_s, u"2000"_s },
-        { u"outcome"_s, u"dialing"_s }, { u"at"_s, u"2026-11-26T00:00:01.000Z"_s } });
+    model.addRing({{u"callId"_s, u"c1"_s},
+                   {u"from"_s, u"+4930111"_s},
+                   {u"to"_s, u"*"_s},
+                   {u"room"_s, u"call-1"_s},
+                   {u"at"_s, u"2026-11-26T00:00:00.000Z"_s}});
+    model.addDial({{u"callId"_s, u"d1"_s},
+                   {u"room"_s, u"lobby"_s},
+                   {u"number"_s, u"2000"_s},
+                   {u"outcome"_s, u"dialing"_s},
+                   {u"at"_s, u"2026-11-26T00:00:01.000Z"_s}});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(0, RingLogModel::CallIdColumn).data().toString(), u"d1"_s); // newest first
     QCOMPARE(model.index(1, RingLogModel::StateColumn).data().toString(), u"ringing"_s);
@@ -137,8 +143,8 @@ void tst_ConsoleModels::ringLogNewestFirstAndColours()
     model.setState(u"unknown"_s, u"answered"_s); // ignored
     QCOMPARE(model.rowCount(), 2);
     // A snapshot's active ring that the log already has only updates it.
-    model.mergeActive({ QJsonObject { { u"callId"_s, u"c1"_s }, { u"state"_s, u"ringing"_s } },
-        QJsonObject { { u"callId"_s, u"c2"_s }, { u"from"_s, u"+4930222"_s } } });
+    model.mergeActive({QJsonObject{{u"callId"_s, u"c1"_s}, {u"state"_s, u"ringing"_s}},
+                       QJsonObject{{u"callId"_s, u"c2"_s}, {u"from"_s, u"+4930222"_s}}});
     QCOMPARE(model.rowCount(), 3);
     QCOMPARE(model.index(2, 0).data(RingLogModel::StateRole).toString(), u"ringing"_s);
 }
@@ -152,8 +158,9 @@ void tst_ConsoleModels::ringLogFilter()
     proxy.setFilterCaseSensitivity(Qt::CaseInsensitive);
     QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
     for (int i = 0; i < 5; ++i)
-        model.addRing({ { u"callId"_s, u"c%1"_s.arg(i) }, { u"from"_s, u"+49301%1"_s.arg(i) },
-            { u"to"_s, u"10"_s } });
+        model.addRing({{u"callId"_s, u"c%1"_s.arg(i)},
+                       {u"from"_s, u"+49301%1"_s.arg(i)},
+                       {u"to"_s, u"10"_s}});
     model.setState(u"c3"_s, u"timeout"_s);
     proxy.setFilterFixedString(u"TIMEOUT"_s);
     QCOMPARE(proxy.rowCount(), 1);
@@ -168,10 +175,10 @@ void tst_ConsoleModels::ringLogBounded()
 {
     RingLogModel model;
     for (int i = 0; i < RingLogModel::maxRows + 10; ++i)
-        model.addRing({ { u"callId"_s, u"c%1"_s.arg(i) } });
+        model.addRing({{u"callId"_s, u"c%1"_s.arg(i)}});
     QCOMPARE(model.rowCount(), RingLogModel::maxRows);
     QCOMPARE(model.index(0, RingLogModel::CallIdColumn).data().toString(),
-        u"c%1"_s.arg(RingLogModel::maxRows + 9));
+             u"c%1"_s.arg(RingLogModel::maxRows + 9));
 }
 
 void tst_ConsoleModels::tableModels_data()
@@ -202,8 +209,8 @@ void tst_ConsoleModels::tableModels()
         model = std::make_unique<AliasesModel>();
     else
         model = std::make_unique<WhitelistModel>();
-    QAbstractItemModelTester tester(
-        model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(model.get(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(model->keyField(), keyField);
     int otherColumn = -1;
     for (int c = 0; c < model->columns().size(); ++c) {
@@ -213,15 +220,15 @@ void tst_ConsoleModels::tableModels()
     QVERIFY(otherColumn >= 0);
     QVERIFY(!model->headerData(otherColumn, Qt::Horizontal, Qt::DisplayRole).toString().isEmpty());
 
-    model->setRows({ QJsonObject { { keyField, u"k1"_s }, { otherField, u"one"_s } },
-        QJsonObject { { otherField, u"no key: dropped"_s } },
-        QJsonObject { { keyField, u"k2"_s }, { otherField, u"two"_s } } });
+    model->setRows({QJsonObject{{keyField, u"k1"_s}, {otherField, u"one"_s}},
+                    QJsonObject{{otherField, u"no key: dropped"_s}},
+                    QJsonObject{{keyField, u"k2"_s}, {otherField, u"two"_s}}});
     QCOMPARE(model->rowCount(), 2);
     QCOMPARE(model->index(1, otherColumn).data().toString(), u"two"_s);
-    model->upsert({ { keyField, u"k1"_s }, { otherField, u"uno"_s } });
+    model->upsert({{keyField, u"k1"_s}, {otherField, u"uno"_s}});
     QCOMPARE(model->rowCount(), 2);
     QCOMPARE(model->index(0, otherColumn).data().toString(), u"uno"_s);
-    model->upsert({ { keyField, u"k3"_s }, { otherField, u"three"_s } });
+    model->upsert({{keyField, u"k3"_s}, {otherField, u"three"_s}});
     QCOMPARE(model->rowCount(), 3);
     QVERIFY(model->removeKey(u"k2"_s));
     QVERIFY(!model->removeKey(u"k2"_s));
@@ -234,26 +241,25 @@ void tst_ConsoleModels::tableModels()
 void tst_ConsoleModels::clientFeedsModels()
 {
     AdminClient client;
-    QAbstractItemModelTester t1(
-        client.rooms(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester t2(
-        client.ringLog(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester t3(
-        client.phones(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t1(client.rooms(),
+                                QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(client.ringLog(),
+                                QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t3(client.phones(),
+                                QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counters(&client, &AdminClient::countersChanged);
     QSignalSpy finished(&client, &AdminClient::commandFinished);
 
-    QJsonObject snap { { u"tenant"_s, u"localhost"_s },
-        { u"rooms"_s, QJsonArray { room(u"lobby"_s, { peer(u"p1"_s, u"Alice"_s) }) } },
-        { u"phones"_s,
-            QJsonArray { QJsonObject { { u"peerId"_s, u"ph1"_s }, { u"extension"_s, u"10"_s } } } },
-        { u"trunks"_s,
-            QJsonArray { QJsonObject { { u"id"_s, u"t1"_s }, { u"registered"_s, true } } } },
-        { u"rings"_s, QJsonArray {} },
-        { u"virtualNumbers"_s, QJsonArray { QJsonObject { { u"number"_s, u"2000"_s } } } },
-        { u"aliases"_s, QJsonArray {} },
-        { u"whitelist"_s, QJsonArray { QJsonObject { { u"number"_s, u"+4930123456"_s } } } },
-        { u"counters"_s, QJsonObject { { u"rooms"_s, 1 }, { u"peers"_s, 1 } } } };
+    QJsonObject snap{
+        {u"tenant"_s, u"localhost"_s},
+        {u"rooms"_s, QJsonArray{room(u"lobby"_s, {peer(u"p1"_s, u"Alice"_s)})}},
+        {u"phones"_s, QJsonArray{QJsonObject{{u"peerId"_s, u"ph1"_s}, {u"extension"_s, u"10"_s}}}},
+        {u"trunks"_s, QJsonArray{QJsonObject{{u"id"_s, u"t1"_s}, {u"registered"_s, true}}}},
+        {u"rings"_s, QJsonArray{}},
+        {u"virtualNumbers"_s, QJsonArray{QJsonObject{{u"number"_s, u"2000"_s}}}},
+        {u"aliases"_s, QJsonArray{}},
+        {u"whitelist"_s, QJsonArray{QJsonObject{{u"number"_s, u"+4930123456"_s}}}},
+        {u"counters"_s, QJsonObject{{u"rooms"_s, 1}, {u"peers"_s, 1}}}};
     client.handleMessage(AP::make(AP::snapshot, snap));
     QCOMPARE(client.rooms()->rowCount(), 1);
     QCOMPARE(client.phones()->rowCount(), 1);
@@ -262,46 +268,46 @@ void tst_ConsoleModels::clientFeedsModels()
     QCOMPARE(client.whitelist()->rowCount(), 1);
     QCOMPARE(counters.size(), 1);
 
-    client.handleMessage(AP::make(AP::roomCreated, { { u"room"_s, room(u"call-x"_s) } }));
-    client.handleMessage(AP::make(AP::peerJoined,
-        { { u"roomId"_s, u"call-x"_s }, { u"peer"_s, peer(u"p9"_s, u"Bridge"_s) } }));
+    client.handleMessage(AP::make(AP::roomCreated, {{u"room"_s, room(u"call-x"_s)}}));
+    client.handleMessage(AP::make(
+        AP::peerJoined, {{u"roomId"_s, u"call-x"_s}, {u"peer"_s, peer(u"p9"_s, u"Bridge"_s)}}));
     QCOMPARE(client.rooms()->rowCount(client.rooms()->roomIndex(u"call-x"_s)), 1);
-    client.handleMessage(AP::make(AP::peerLeft,
-        { { u"roomId"_s, u"call-x"_s }, { u"peerId"_s, u"p9"_s }, { u"reason"_s, u"left"_s } }));
-    client.handleMessage(AP::make(AP::roomRemoved, { { u"roomId"_s, u"call-x"_s } }));
+    client.handleMessage(
+        AP::make(AP::peerLeft,
+                 {{u"roomId"_s, u"call-x"_s}, {u"peerId"_s, u"p9"_s}, {u"reason"_s, u"left"_s}}));
+    client.handleMessage(AP::make(AP::roomRemoved, {{u"roomId"_s, u"call-x"_s}}));
     QCOMPARE(client.rooms()->rowCount(), 1);
 
-    client.handleMessage(AP::make(AP::phoneRegistered,
-        { { u"phone"_s,
-            QJsonObject { { u"peerId"_s, u"ph2"_s }, { u"extension"_s, u"11"_s } } } }));
+    client.handleMessage(
+        AP::make(AP::phoneRegistered,
+                 {{u"phone"_s, QJsonObject{{u"peerId"_s, u"ph2"_s}, {u"extension"_s, u"11"_s}}}}));
     QCOMPARE(client.phones()->rowCount(), 2);
-    client.handleMessage(AP::make(AP::phoneUnregistered, { { u"peerId"_s, u"ph1"_s } }));
+    client.handleMessage(AP::make(AP::phoneUnregistered, {{u"peerId"_s, u"ph1"_s}}));
     QCOMPARE(client.phones()->rowCount(), 1);
-    client.handleMessage(AP::make(AP::trunkStatus, { { u"trunks"_s, QJsonArray {} } }));
+    client.handleMessage(AP::make(AP::trunkStatus, {{u"trunks"_s, QJsonArray{}}}));
     QCOMPARE(client.trunks()->rowCount(), 0);
 
-    client.handleMessage(AP::make(AP::ring,
-        { { u"ring"_s, QJsonObject { { u"callId"_s, u"c1"_s }, { u"from"_s, u"+4930999"_s } } } }));
     client.handleMessage(AP::make(
-        AP::ringCleared, { { u"callId"_s, u"c1"_s }, { u"reason"_s, u"caller-hung-up"_s } }));
+        AP::ring, {{u"ring"_s, QJsonObject{{u"callId"_s, u"c1"_s}, {u"from"_s, u"+4930999"_s}}}}));
+    client.handleMessage(
+        AP::make(AP::ringCleared, {{u"callId"_s, u"c1"_s}, {u"reason"_s, u"caller-hung-up"_s}}));
     QCOMPARE(client.ringLog()->index(0, RingLogModel::StateColumn).data().toString(),
-        u"cleared (caller-hung-up)"_s);
-    client.handleMessage(
-        AP::make(AP::ring, { { u"ring"_s, QJsonObject { { u"callId"_s, u"c2"_s } } } }));
-    client.handleMessage(AP::make(AP::ringTimeout, { { u"callId"_s, u"c2"_s } }));
+             u"cleared (caller-hung-up)"_s);
+    client.handleMessage(AP::make(AP::ring, {{u"ring"_s, QJsonObject{{u"callId"_s, u"c2"_s}}}}));
+    client.handleMessage(AP::make(AP::ringTimeout, {{u"callId"_s, u"c2"_s}}));
     QCOMPARE(client.ringLog()->index(0, 0).data(RingLogModel::StateRole).toString(), u"timeout"_s);
-    client.handleMessage(AP::make(AP::dial,
-        { { u"dial"_s, QJsonObject { { u"callId"_s, u"d1"_s }, { u"number"_s, u"2000"_s } } } }));
+    client.handleMessage(AP::make(
+        AP::dial, {{u"dial"_s, QJsonObject{{u"callId"_s, u"d1"_s}, {u"number"_s, u"2000"_s}}}}));
     client.handleMessage(
-        AP::make(AP::dialStatus, { { u"callId"_s, u"d1"_s }, { u"state"_s, u"answered"_s } }));
+        AP::make(AP::dialStatus, {{u"callId"_s, u"d1"_s}, {u"state"_s, u"answered"_s}}));
     QCOMPARE(client.ringLog()->index(0, 0).data(RingLogModel::StateRole).toString(), u"answered"_s);
     QCOMPARE(client.ringLog()->rowCount(), 3);
 
-    client.handleMessage(AP::make(AP::aliases,
-        { { u"aliases"_s,
-            QJsonArray { QJsonObject { { u"number"_s, u"10"_s }, { u"name"_s, u"Desk"_s } } } } }));
+    client.handleMessage(AP::make(
+        AP::aliases,
+        {{u"aliases"_s, QJsonArray{QJsonObject{{u"number"_s, u"10"_s}, {u"name"_s, u"Desk"_s}}}}}));
     QCOMPARE(client.aliases()->rowCount(), 1);
-    client.handleMessage(AP::make(AP::ok, { { u"id"_s, u"7"_s } }));
+    client.handleMessage(AP::make(AP::ok, {{u"id"_s, u"7"_s}}));
     client.handleMessage(AP::makeError(AP::errDuplicate, u"8"_s, u"number"_s));
     QCOMPARE(finished.size(), 2);
     QCOMPARE(finished.at(0).at(1).toBool(), true);
@@ -319,14 +325,14 @@ void tst_ConsoleModels::clientFeedsModels()
 void tst_ConsoleModels::clientRefusesBadNonce_data()
 {
     QTest::addColumn<QString>("hello");
-    QTest::addRow("short nonce") << AP::make(
-        AP::hello, { { u"version"_s, 1 }, { u"nonce"_s, u"abcd"_s } });
+    QTest::addRow("short nonce") << AP::make(AP::hello,
+                                             {{u"version"_s, 1}, {u"nonce"_s, u"abcd"_s}});
     QTest::addRow("upper-case nonce")
-        << AP::make(AP::hello, { { u"version"_s, 1 }, { u"nonce"_s, QString(64, u'A') } });
-    QTest::addRow("not hex") << AP::make(
-        AP::hello, { { u"version"_s, 1 }, { u"nonce"_s, QString(64, u'g') } });
+        << AP::make(AP::hello, {{u"version"_s, 1}, {u"nonce"_s, QString(64, u'A')}});
+    QTest::addRow("not hex") << AP::make(AP::hello,
+                                         {{u"version"_s, 1}, {u"nonce"_s, QString(64, u'g')}});
     QTest::addRow("other version")
-        << AP::make(AP::hello, { { u"version"_s, 2 }, { u"nonce"_s, QString(64, u'a') } });
+        << AP::make(AP::hello, {{u"version"_s, 2}, {u"nonce"_s, QString(64, u'a')}});
 }
 
 void tst_ConsoleModels::clientRefusesBadNonce()
@@ -351,7 +357,7 @@ void tst_ConsoleModels::protocolSignature()
     QVERIFY(!AP::verifyNonce("secret", u"example.com", nonce, sig));
     QVERIFY(!AP::verifyNonce("", u"localhost", nonce, sig));
     QCOMPARE(AP::authMessage(u"localhost", u"ab"), QByteArray("admin-socket|localhost|ab"));
-    QVERIFY(AP::make(AP::ok, { { u"id"_s, u"1"_s } }).startsWith(u"{\"type\":\"ok\""_s));
+    QVERIFY(AP::make(AP::ok, {{u"id"_s, u"1"_s}}).startsWith(u"{\"type\":\"ok\""_s));
     QVERIFY(!AP::parse(u"{\"id\":1}").has_value());
     QVERIFY(!AP::parse(QString(AP::maxMessageBytes + 1, u' ')).has_value());
     QCOMPARE(AP::parse(u"{\"id\":\"1\",\"type\":\"kick\"}")->type, u"kick"_s);

@@ -3,15 +3,15 @@
 
 #include "AdminClient.h"
 #include "AdminProtocol.h"
-#include "admin/AdminSocket.h"
-#include "app/Application.h"
 #include "MainWindow.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
 #include "SecretStore.h"
+#include "TrunksModel.h"
+#include "admin/AdminSocket.h"
+#include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
-#include "TrunksModel.h"
 
 #include <QApplication>
 #include <QDir>
@@ -51,8 +51,9 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
 
     // Three people in two rooms.
     std::vector<std::unique_ptr<QWebSocket>> peers;
-    const QList<QPair<QString, QString>> joins { { u"reception"_s, u"Anna Weber"_s },
-        { u"reception"_s, u"Ben Ortiz"_s }, { u"board-room"_s, u"Chloé Martin"_s } };
+    const QList<QPair<QString, QString>> joins{{u"reception"_s, u"Anna Weber"_s},
+                                               {u"reception"_s, u"Ben Ortiz"_s},
+                                               {u"board-room"_s, u"Chloé Martin"_s}};
     for (const auto &[room, name] : joins) {
         auto ws = std::make_unique<QWebSocket>();
         QSignalSpy frames(ws.get(), &QWebSocket::textMessageReceived);
@@ -71,7 +72,7 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     client.connectTo(QUrl(u"ws://127.0.0.1:%1/admin"_s.arg(app.adminPort())),
-        { u"localhost"_s, "shot-secret", {} });
+                     {u"localhost"_s, "shot-secret", {}});
     QTRY_COMPARE(client.state(), AdminClient::State::Online);
     QTRY_COMPARE(client.rooms()->peerCount(), 3);
 
@@ -80,31 +81,36 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
     AdminSocket &admin = app.adminSocket();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     admin.publish(tenant, AP::trunkStatus,
-        { { u"trunks"_s,
-            QJsonArray {
-                QJsonObject { { u"id"_s, u"sipgate"_s }, { u"host"_s, u"sip.example.net"_s },
-                    { u"registered"_s, true }, { u"lastSeen"_s, AP::timestamp(now) } } } } });
-    const QList<std::tuple<QString, QString, QString>> rings { { u"c-1001"_s, u"+4930555010"_s,
-                                                                   u"answered"_s },
-        { u"c-1002"_s, u"+4940555020"_s, u"timeout"_s },
-        { u"c-1003"_s, u"+4989555030"_s, u"ringing"_s } };
+                  {{u"trunks"_s,
+                    QJsonArray{QJsonObject{{u"id"_s, u"sipgate"_s},
+                                           {u"host"_s, u"sip.example.net"_s},
+                                           {u"registered"_s, true},
+                                           {u"lastSeen"_s, AP::timestamp(now)}}}}});
+    const QList<std::tuple<QString, QString, QString>> rings{
+        {u"c-1001"_s, u"+4930555010"_s, u"answered"_s},
+        {u"c-1002"_s, u"+4940555020"_s, u"timeout"_s},
+        {u"c-1003"_s, u"+4989555030"_s, u"ringing"_s}};
     int i = 0;
     for (const auto &[callId, from, state] : rings) {
         admin.publish(tenant, AP::ring,
-            { { u"ring"_s,
-                QJsonObject { { u"callId"_s, callId }, { u"from"_s, from }, { u"to"_s, u"*"_s },
-                    { u"room"_s, QString(u"call-"_s + callId) },
-                    { u"at"_s, AP::timestamp(now + 1000 * i++) } } } });
+                      {{u"ring"_s,
+                        QJsonObject{{u"callId"_s, callId},
+                                    {u"from"_s, from},
+                                    {u"to"_s, u"*"_s},
+                                    {u"room"_s, QString(u"call-"_s + callId)},
+                                    {u"at"_s, AP::timestamp(now + 1000 * i++)}}}});
         if (state == u"answered"_s)
-            admin.publish(tenant, AP::ringAnswered, { { u"callId"_s, callId } });
+            admin.publish(tenant, AP::ringAnswered, {{u"callId"_s, callId}});
         else if (state == u"timeout"_s)
-            admin.publish(tenant, AP::ringTimeout, { { u"callId"_s, callId } });
+            admin.publish(tenant, AP::ringTimeout, {{u"callId"_s, callId}});
     }
     admin.publish(tenant, AP::dial,
-        { { u"dial"_s,
-            QJsonObject { { u"callId"_s, u"d-2001"_s }, { u"room"_s, u"reception"_s },
-                { u"number"_s, u"2000"_s }, { u"outcome"_s, u"dialing"_s },
-                { u"at"_s, AP::timestamp(now + 5000) } } } });
+                  {{u"dial"_s,
+                    QJsonObject{{u"callId"_s, u"d-2001"_s},
+                                {u"room"_s, u"reception"_s},
+                                {u"number"_s, u"2000"_s},
+                                {u"outcome"_s, u"dialing"_s},
+                                {u"at"_s, AP::timestamp(now + 5000)}}}});
     QTRY_COMPARE(client.ringLog()->rowCount(), 4);
     QTRY_COMPARE(client.trunks()->rowCount(), 1);
     QSignalSpy counters(&client, &AdminClient::countersChanged);

@@ -34,7 +34,7 @@ void tst_ConsoleTelephony::initTestCase()
     QVERIFY(m_app->adminPort() != 0);
     m_console = std::make_unique<AdminClient>();
     m_console->connectTo(QUrl(u"ws://127.0.0.1:%1/admin"_s.arg(m_app->adminPort())),
-        { u"127.0.0.1"_s, "admin-a", {} });
+                         {u"127.0.0.1"_s, "admin-a", {}});
     QTRY_COMPARE(m_console->state(), AdminClient::State::Online);
 }
 
@@ -59,18 +59,21 @@ void tst_ConsoleTelephony::phoneRingAnswerAndClear()
     RingLogModel *log = m_console->ringLog();
     const int before = log->rowCount();
     HttpReply r = webhook(m_app->httpPort(), "127.0.0.1", "office-ring",
-        json({ { u"time"_s, now() }, { u"callId"_s, u"console-c1"_s },
-            { u"from"_s, u"+4930111222"_s }, { u"to"_s, u"10"_s } }),
-        secretA);
+                          json({{u"time"_s, now()},
+                                {u"callId"_s, u"console-c1"_s},
+                                {u"from"_s, u"+4930111222"_s},
+                                {u"to"_s, u"10"_s}}),
+                          secretA);
     QCOMPARE(r.status, 200);
     QTRY_COMPARE(log->rowCount(), before + 1);
     QCOMPARE(log->index(0, RingLogModel::CallIdColumn).data().toString(), u"console-c1"_s);
     QCOMPARE(log->index(0, RingLogModel::FromColumn).data().toString(), u"+4930111222"_s);
     QCOMPARE(log->index(0, 0).data(RingLogModel::StateRole).toString(), u"ringing"_s);
     r = webhook(m_app->httpPort(), "127.0.0.1", "office-ring-clear",
-        json({ { u"time"_s, now() }, { u"callId"_s, u"console-c1"_s },
-            { u"reason"_s, u"caller-hung-up"_s } }),
-        secretA);
+                json({{u"time"_s, now()},
+                      {u"callId"_s, u"console-c1"_s},
+                      {u"reason"_s, u"caller-hung-up"_s}}),
+                secretA);
     QCOMPARE(r.status, 200);
     QTRY_COMPARE(log->index(0, 0).data(RingLogModel::StateRole).toString(), u"cleared"_s);
     QCOMPARE(log->index(0, RingLogModel::StateColumn).data().toString(), u"cleared (missed)"_s);
@@ -78,16 +81,18 @@ void tst_ConsoleTelephony::phoneRingAnswerAndClear()
     // A ring the phone answers while the bridge is connected.
     Client bridge(m_app->httpPort());
     QVERIFY(bridge.waitConnected());
-    QCOMPARE(
-        bridge.bridgeHello("127.0.0.1", secretA).value(u"type"_s).toString(), u"bridge-welcome"_s);
+    QCOMPARE(bridge.bridgeHello("127.0.0.1", secretA).value(u"type"_s).toString(),
+             u"bridge-welcome"_s);
     r = webhook(m_app->httpPort(), "127.0.0.1", "office-ring",
-        json({ { u"time"_s, now() }, { u"callId"_s, u"console-c2"_s },
-            { u"from"_s, u"+4930333444"_s }, { u"to"_s, u"10"_s } }),
-        secretA);
+                json({{u"time"_s, now()},
+                      {u"callId"_s, u"console-c2"_s},
+                      {u"from"_s, u"+4930333444"_s},
+                      {u"to"_s, u"10"_s}}),
+                secretA);
     QCOMPARE(r.status, 200);
     QVERIFY(!phone.take(u"ring"_s).isEmpty());
     QTRY_COMPARE(log->index(0, RingLogModel::CallIdColumn).data().toString(), u"console-c2"_s);
-    phone.send({ { u"type"_s, u"answer"_s }, { u"callId"_s, u"console-c2"_s } });
+    phone.send({{u"type"_s, u"answer"_s}, {u"callId"_s, u"console-c2"_s}});
     QTRY_COMPARE(log->index(0, 0).data(RingLogModel::StateRole).toString(), u"answered"_s);
     QTRY_COMPARE(m_console->counters().value(u"ringing"_s).toInt(), 1);
 
@@ -99,11 +104,12 @@ void tst_ConsoleTelephony::phoneRingAnswerAndClear()
 void tst_ConsoleTelephony::trunkStatusWebhook()
 {
     const HttpReply r = webhook(m_app->httpPort(), "127.0.0.1", "trunk-status",
-        json({ { u"time"_s, now() },
-            { u"trunks"_s,
-                QJsonArray { QJsonObject { { u"id"_s, u"sipgate"_s },
-                    { u"host"_s, u"sip.example.net"_s }, { u"registered"_s, true } } } } }),
-        secretA);
+                                json({{u"time"_s, now()},
+                                      {u"trunks"_s,
+                                       QJsonArray{QJsonObject{{u"id"_s, u"sipgate"_s},
+                                                              {u"host"_s, u"sip.example.net"_s},
+                                                              {u"registered"_s, true}}}}}),
+                                secretA);
     QCOMPARE(r.status, 200);
     TrunksModel *trunks = m_console->trunks();
     QTRY_COMPARE(trunks->rowCount(), 1);

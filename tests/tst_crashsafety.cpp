@@ -6,10 +6,10 @@
 // handler, before the handler returns the answer. So every callId whose clear got 200 must have
 // its row after SIGKILL, whatever else was in flight.
 
-#include "auth/AdminAuth.h"
 #include "Crypto.h"
 #include "RawHttp.h"
 #include "ServerChild.h"
+#include "auth/AdminAuth.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -50,23 +50,18 @@ QByteArray uniqueTime()
 }
 
 // What the calls of one test row leave behind, as the test's side saw it.
-struct Ledger
-{
+struct Ledger {
     QSet<QString> cleared; // an office-ring-clear was written (its CDR may or may not exist)
     QSet<QString> acked; // ... and answered 200 {"ok":true}: the CDR is committed
 };
 
 // A bridge on one keep-alive connection that rings and clears calls back to back, always with a
 // request outstanding, until the connection dies.
-class BridgeClient : public QObject
-{
+class BridgeClient : public QObject {
 public:
     BridgeClient(quint16 port, const QString &prefix, const QByteArray &reason, Ledger &ledger,
-        QObject *parent)
-        : QObject(parent)
-        , m_prefix(prefix)
-        , m_reason(reason)
-        , m_ledger(ledger)
+                 QObject *parent)
+        : QObject(parent), m_prefix(prefix), m_reason(reason), m_ledger(ledger)
     {
         connect(&m_socket, &QTcpSocket::connected, this, &BridgeClient::ring);
         connect(&m_socket, &QTcpSocket::readyRead, this, &BridgeClient::onReadyRead);
@@ -84,8 +79,8 @@ private:
     {
         const QByteArray sig = hexMac(serverchild::bridgeSecret, flag + '|' + host + '|' + body);
         m_socket.write("POST /signal.ashx?" + flag + " HTTP/1.1\r\nHost: " + host
-            + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\nX-Sig: " + sig
-            + "\r\n\r\n" + body);
+                       + "\r\nContent-Length: " + QByteArray::number(body.size())
+                       + "\r\nX-Sig: " + sig + "\r\n\r\n" + body);
         m_waiting = true;
     }
 
@@ -94,8 +89,8 @@ private:
         m_callId = m_prefix + QString::number(++m_calls);
         m_clearing = false;
         post("office-ring",
-            R"({"time":)" + QByteArray::number(QDateTime::currentSecsSinceEpoch())
-                + R"(,"callId":")" + m_callId.toUtf8() + R"(","from":"+4930123456","to":"*"})");
+             R"({"time":)" + QByteArray::number(QDateTime::currentSecsSinceEpoch())
+                 + R"(,"callId":")" + m_callId.toUtf8() + R"(","from":"+4930123456","to":"*"})");
     }
 
     void clear()
@@ -103,8 +98,8 @@ private:
         m_clearing = true;
         m_ledger.cleared.insert(m_callId);
         post("office-ring-clear",
-            R"({"time":)" + QByteArray::number(QDateTime::currentSecsSinceEpoch())
-                + R"(,"callId":")" + m_callId.toUtf8() + R"(","reason":")" + m_reason + R"("})");
+             R"({"time":)" + QByteArray::number(QDateTime::currentSecsSinceEpoch())
+                 + R"(,"callId":")" + m_callId.toUtf8() + R"(","reason":")" + m_reason + R"("})");
     }
 
     // Takes every complete answer from the buffer; each one moves the call a step on.
@@ -156,8 +151,7 @@ private:
 };
 } // namespace
 
-class tst_CrashSafety : public QObject
-{
+class tst_CrashSafety : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase();
@@ -170,14 +164,17 @@ private:
     static bool cdrLog(quint16 port, QHash<QString, QString> *results);
 };
 
-void tst_CrashSafety::initTestCase() { QVERIFY(QSqlDatabase::isDriverAvailable(u"QSQLITE"_s)); }
+void tst_CrashSafety::initTestCase()
+{
+    QVERIFY(QSqlDatabase::isDriverAvailable(u"QSQLITE"_s));
+}
 
 QProcessEnvironment tst_CrashSafety::quietEnvironment()
 {
     // One info line per ring and per webhook would only fill the pipe; errors still show.
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(
-        u"QT_LOGGING_RULES"_s, u"switchboard.ring.info=false\nswitchboard.webhook.info=false"_s);
+    env.insert(u"QT_LOGGING_RULES"_s,
+               u"switchboard.ring.info=false\nswitchboard.webhook.info=false"_s);
     return env;
 }
 
@@ -189,11 +186,12 @@ bool tst_CrashSafety::cdrLog(quint16 port, QHash<QString, QString> *results)
         if (before > 0)
             query += "&before=" + QByteArray::number(before);
         const QByteArray time = uniqueTime();
-        const QByteArray sig = hexMac(
-            serverchild::adminSecret, AdminAuth::signedMessage("GET", query, host, time, {}));
-        const RawResponse r = rawHttp(port,
-            httpRequest(
-                "GET", query, host, "X-Admin-Time: " + time + "\r\nX-Admin-Sig: " + sig + "\r\n"));
+        const QByteArray sig = hexMac(serverchild::adminSecret,
+                                      AdminAuth::signedMessage("GET", query, host, time, {}));
+        const RawResponse r
+            = rawHttp(port,
+                      httpRequest("GET", query, host,
+                                  "X-Admin-Time: " + time + "\r\nX-Admin-Sig: " + sig + "\r\n"));
         if (r.status != 200) {
             qWarning("cdrlog answered %d: %s", r.status, r.body.constData());
             return false;
@@ -237,7 +235,7 @@ void tst_CrashSafety::killMidCdrWrites()
 
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString config = serverchild::writeConfig(dir.path(), { QString::fromLatin1(host) });
+    const QString config = serverchild::writeConfig(dir.path(), {QString::fromLatin1(host)});
     QVERIFY(!config.isEmpty());
 
     // 1. A steady stream of CDR writes from several bridges, then SIGKILL with requests in flight.
@@ -245,7 +243,7 @@ void tst_CrashSafety::killMidCdrWrites()
     {
         QProcess server;
         server.setProcessEnvironment(quietEnvironment());
-        const quint16 port = serverchild::start(server, { u"--config"_s, config });
+        const quint16 port = serverchild::start(server, {u"--config"_s, config});
         QVERIFY(port);
         QObject stream;
         QList<BridgeClient *> bridges;
@@ -260,31 +258,32 @@ void tst_CrashSafety::killMidCdrWrites()
             return out.join(u"; "_s);
         };
         QTRY_VERIFY2_WITH_TIMEOUT(ledger.acked.size() >= ackedBeforeKill || !failures().isEmpty(),
-            qPrintable(u"%1 acknowledged"_s.arg(ledger.acked.size())), 120000);
+                                  qPrintable(u"%1 acknowledged"_s.arg(ledger.acked.size())),
+                                  120000);
         QVERIFY2(failures().isEmpty(), qPrintable(failures()));
-        const auto inFlight = std::count_if(
-            bridges.cbegin(), bridges.cend(), [](const BridgeClient *b) { return b->waiting(); });
+        const auto inFlight = std::count_if(bridges.cbegin(), bridges.cend(),
+                                            [](const BridgeClient *b) { return b->waiting(); });
         QVERIFY(inFlight > 0);
         server.kill(); // SIGKILL
         QTRY_COMPARE_WITH_TIMEOUT(server.state(), QProcess::NotRunning, 10000);
         QCOMPARE(server.exitStatus(), QProcess::CrashExit);
         // Answers already on the wire still count: wait until every bridge saw its connection end.
-        QTRY_VERIFY(std::all_of(
-            bridges.cbegin(), bridges.cend(), [](const BridgeClient *b) { return b->gone(); }));
+        QTRY_VERIFY(std::all_of(bridges.cbegin(), bridges.cend(),
+                                [](const BridgeClient *b) { return b->gone(); }));
         qInfo("killed with %d requests in flight, %d CDRs acknowledged, %d clears sent",
-            int(inFlight), int(ledger.acked.size()), int(ledger.cleared.size()));
+              int(inFlight), int(ledger.acked.size()), int(ledger.cleared.size()));
     }
 
     // 2. The files as the kill left them, copied so the restart below also meets them unrecovered.
     const QString db = QDir(dir.path()).filePath(u"switchboard.db"_s);
     qInfo("main file %lld bytes, WAL %lld bytes", QFileInfo(db).size(),
-        QFileInfo(db + u"-wal"_s).size());
+          QFileInfo(db + u"-wal"_s).size());
     if (checkpointed)
         QVERIFY(QFileInfo(db).size() > 64 * 1024);
     QTemporaryDir snapshot;
     QVERIFY(snapshot.isValid());
     const QString copy = QDir(snapshot.path()).filePath(u"switchboard.db"_s);
-    for (const QString &suffix : { u""_s, u"-wal"_s, u"-shm"_s }) {
+    for (const QString &suffix : {u""_s, u"-wal"_s, u"-shm"_s}) {
         if (QFile::exists(db + suffix))
             QVERIFY(QFile::copy(db + suffix, copy + suffix));
     }
@@ -320,7 +319,7 @@ void tst_CrashSafety::killMidCdrWrites()
     // 3. The server starts again on the crashed files and lists the same rows.
     QProcess server;
     server.setProcessEnvironment(quietEnvironment());
-    const quint16 port = serverchild::start(server, { u"--config"_s, config });
+    const quint16 port = serverchild::start(server, {u"--config"_s, config});
     QVERIFY(port);
     QHash<QString, QString> listed;
     QVERIFY(cdrLog(port, &listed));

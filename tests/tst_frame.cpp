@@ -8,8 +8,7 @@
 
 using namespace Qt::StringLiterals;
 
-class tst_Frame : public QObject
-{
+class tst_Frame : public QObject {
     Q_OBJECT
 private slots:
     void parse_data()
@@ -17,31 +16,51 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<bool>("valid");
         QTest::addColumn<QString>("ref");
-        QTest::addRow("join") << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"Ann\"}"_s << true << u"join"_s;
-        QTest::addRow("type last") << u"{\"room\":\"a\",\"name\":\"Ann\",\"type\":\"join\"}"_s << true << u"join"_s;
-        QTest::addRow("unknown fields ignored") << u"{\"type\":\"ping\",\"x\":[1,{\"y\":null}]}"_s << true << u"ping"_s;
+        QTest::addRow("join") << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"Ann\"}"_s << true
+                              << u"join"_s;
+        QTest::addRow("type last")
+            << u"{\"room\":\"a\",\"name\":\"Ann\",\"type\":\"join\"}"_s << true << u"join"_s;
+        QTest::addRow("unknown fields ignored")
+            << u"{\"type\":\"ping\",\"x\":[1,{\"y\":null}]}"_s << true << u"ping"_s;
         QTest::addRow("not json") << u"{\"type\":\"ping\""_s << false << QString();
         QTest::addRow("trailing garbage") << u"{\"type\":\"ping\"} x"_s << false << QString();
         QTest::addRow("array") << u"[1,2]"_s << false << QString();
         QTest::addRow("string") << u"\"ping\""_s << false << QString();
         QTest::addRow("empty") << QString() << false << QString();
-        QTest::addRow("duplicate key") << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << QString();
-        QTest::addRow("duplicate key escaped") << u"{\"type\":\"ping\",\"\\u0074ype\":\"ping\"}"_s << false << QString();
+        QTest::addRow("duplicate key")
+            << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << QString();
+        QTest::addRow("duplicate key escaped")
+            << u"{\"type\":\"ping\",\"\\u0074ype\":\"ping\"}"_s << false << QString();
         QTest::addRow("no type") << u"{\"room\":\"a\"}"_s << false << QString();
         QTest::addRow("type not string") << u"{\"type\":7}"_s << false << QString();
         QTest::addRow("unknown type") << u"{\"type\":\"dance\"}"_s << false << u"dance"_s;
-        QTest::addRow("join without name") << u"{\"type\":\"join\",\"room\":\"a\"}"_s << false << u"join"_s;
-        QTest::addRow("join room wrong type") << u"{\"type\":\"join\",\"room\":5,\"name\":\"A\"}"_s << false << u"join"_s;
-        QTest::addRow("join optional null") << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"A\",\"dial\":null}"_s << true << u"join"_s;
-        QTest::addRow("signal") << u"{\"type\":\"signal\",\"to\":\"p\",\"data\":{\"sdp\":{}}}"_s << true << u"signal"_s;
-        QTest::addRow("signal data not object") << u"{\"type\":\"signal\",\"to\":\"p\",\"data\":\"x\"}"_s << false << u"signal"_s;
-        QTest::addRow("signal without to") << u"{\"type\":\"signal\",\"data\":{}}"_s << false << u"signal"_s;
-        QTest::addRow("register without key") << u"{\"type\":\"register\",\"extension\":\"10\"}"_s << false << u"register"_s;
-        QTest::addRow("register with key") << u"{\"type\":\"register\",\"extension\":\"*\",\"officeKey\":\"k\"}"_s << true << u"register"_s;
-        QTest::addRow("bridge-hello fractional time") << u"{\"type\":\"bridge-hello\",\"time\":1.5,\"sig\":\"ab\"}"_s << false << u"bridge-hello"_s;
-        QTest::addRow("deep nesting") << (u"{\"type\":\"signal\",\"to\":\"p\",\"data\":"_s + QString(200, u'[') + QString(200, u']') + u"}"_s) << false << u""_s;
+        QTest::addRow("join without name")
+            << u"{\"type\":\"join\",\"room\":\"a\"}"_s << false << u"join"_s;
+        QTest::addRow("join room wrong type")
+            << u"{\"type\":\"join\",\"room\":5,\"name\":\"A\"}"_s << false << u"join"_s;
+        QTest::addRow("join optional null")
+            << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"A\",\"dial\":null}"_s << true
+            << u"join"_s;
+        QTest::addRow("signal") << u"{\"type\":\"signal\",\"to\":\"p\",\"data\":{\"sdp\":{}}}"_s
+                                << true << u"signal"_s;
+        QTest::addRow("signal data not object")
+            << u"{\"type\":\"signal\",\"to\":\"p\",\"data\":\"x\"}"_s << false << u"signal"_s;
+        QTest::addRow("signal without to")
+            << u"{\"type\":\"signal\",\"data\":{}}"_s << false << u"signal"_s;
+        QTest::addRow("register without key")
+            << u"{\"type\":\"register\",\"extension\":\"10\"}"_s << false << u"register"_s;
+        QTest::addRow("register with key")
+            << u"{\"type\":\"register\",\"extension\":\"*\",\"officeKey\":\"k\"}"_s << true
+            << u"register"_s;
+        QTest::addRow("bridge-hello fractional time")
+            << u"{\"type\":\"bridge-hello\",\"time\":1.5,\"sig\":\"ab\"}"_s << false
+            << u"bridge-hello"_s;
+        QTest::addRow("deep nesting") << (u"{\"type\":\"signal\",\"to\":\"p\",\"data\":"_s
+                                          + QString(200, u'[') + QString(200, u']') + u"}"_s)
+                                      << false << u""_s;
         QTest::addRow("bad escape") << u"{\"type\":\"ping\",\"x\":\"\\q\"}"_s << false << QString();
-        QTest::addRow("control char in string") << u"{\"type\":\"ping\",\"x\":\"a\nb\"}"_s << false << QString();
+        QTest::addRow("control char in string")
+            << u"{\"type\":\"ping\",\"x\":\"a\nb\"}"_s << false << QString();
         QTest::addRow("leading zero") << u"{\"type\":\"ping\",\"x\":01}"_s << false << QString();
     }
     void parse()
@@ -68,7 +87,8 @@ private slots:
 
     void writerPutsTypeFirst()
     {
-        const QString out = FrameWriter::make("welcome"_L1, QJsonObject{ { u"a"_s, 1 }, { u"z"_s, u"x"_s } });
+        const QString out
+            = FrameWriter::make("welcome"_L1, QJsonObject{{u"a"_s, 1}, {u"z"_s, u"x"_s}});
         QVERIFY(out.startsWith(u"{\"type\":\"welcome\","_s));
         const QJsonObject o = QJsonDocument::fromJson(out.toUtf8()).object();
         QCOMPARE(o.value(u"z"_s).toString(), u"x"_s);
@@ -78,9 +98,10 @@ private slots:
     void errorFrame_data()
     {
         QTest::addColumn<QString>("code");
-        for (const char *c : { "bad-frame", "not-joined", "already-joined", "unknown-peer", "room-full",
-                               "unknown-number", "forbidden", "rate-limited", "invalid-token",
-                               "bridge-unavailable", "unknown-call", "unknown-camera", "camera-unavailable" })
+        for (const char *c :
+             {"bad-frame", "not-joined", "already-joined", "unknown-peer", "room-full",
+              "unknown-number", "forbidden", "rate-limited", "invalid-token", "bridge-unavailable",
+              "unknown-call", "unknown-camera", "camera-unavailable"})
             QTest::newRow(c) << QString::fromLatin1(c);
     }
     void errorFrame()
@@ -93,7 +114,8 @@ private slots:
         QCOMPARE(o.value(u"code"_s).toString(), code);
         QCOMPARE(o.value(u"ref"_s).toString(), u"join\"x"_s);
         QVERIFY(!o.value(u"message"_s).toString().isEmpty());
-        QVERIFY(o.value(u"message"_s).toString() != u"Error."_s); // every documented code has its text
+        QVERIFY(o.value(u"message"_s).toString()
+                != u"Error."_s); // every documented code has its text
         QVERIFY(!FrameWriter::error(QLatin1StringView(latin)).contains(u"\"ref\""_s));
     }
 
@@ -109,7 +131,8 @@ private slots:
         QTest::addRow("format char") << u"A\u200eB"_s << QString();
         QTest::addRow("64 code points") << QString(64, u'x') << QString(64, u'x');
         QTest::addRow("65 code points") << QString(65, u'x') << QString();
-        QTest::addRow("astral counts once") << QString(32, u'x') + QString::fromUcs4(U"\U0001F600") << QString(32, u'x') + QString::fromUcs4(U"\U0001F600");
+        QTest::addRow("astral counts once") << QString(32, u'x') + QString::fromUcs4(U"\U0001F600")
+                                            << QString(32, u'x') + QString::fromUcs4(U"\U0001F600");
     }
     void names()
     {

@@ -7,11 +7,11 @@
 // then every public request of both tenants is fetched. A new public flag or field is one more
 // row in publicAnswer_data(); a new kind of private value is one more entry in plant().
 
-#include "app/Application.h"
 #include "RawHttp.h"
+#include "TestClient.h"
+#include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
-#include "TestClient.h"
 #include "store/Store.h"
 
 #include <QJsonArray>
@@ -24,28 +24,33 @@ using namespace Qt::StringLiterals;
 namespace {
 // Tenant A is `localhost`, tenant B `127.0.0.1`: both reach the loopback server, so WebSocket
 // clients can pick a tenant by URL. Secrets are inline and unique per tenant.
-const char kConfig[] =
-        "{\n"
-        "  \"listen\": \"127.0.0.1:8080\",\n"
-        "  \"trustedProxies\": [\"127.0.0.0/8\"],\n"
-        "  \"tenants\": [\n"
-        "    { \"host\": \"localhost\",\n"
-        "      \"adminSecret\": \"ADMIN-SECRET-A-q81x\", \"bridgeSecret\": \"BRIDGE-SECRET-A-z7p2\",\n"
-        "      \"officeKeys\": [\"OFFICE-KEY-A1-m3n4\", \"OFFICE-KEY-A2-k9j8\"],\n"
-        "      \"turn\": { \"secret\": \"TURN-SECRET-A-w5v6\", \"urls\": [\"turn:127.0.0.1:3478?transport=udp\"] },\n"
-        "      \"cameras\": [ { \"name\": \"lobby-a\", \"streamId\": \"lobby-a-stream\", \"access\": \"anonymous\" },\n"
-        "                   { \"name\": \"vault-a-cam\", \"streamId\": \"VAULT-STREAM-A\", \"access\": \"verified\" } ],\n"
-        "      \"go2rtcUrl\": \"http://10.20.30.41:1984\" },\n"
-        "    { \"host\": \"127.0.0.1\", \"publicBaseUrl\": \"https://phone-b.example\",\n"
-        "      \"adminSecret\": \"ADMIN-SECRET-B-r2d2\", \"bridgeSecret\": \"BRIDGE-SECRET-B-c3po\",\n"
-        "      \"officeKeys\": [\"OFFICE-KEY-B1-h7g6\"],\n"
-        "      \"turn\": { \"secret\": \"TURN-SECRET-B-t1u2\", \"urls\": [\"turn:127.0.0.1:3478?transport=udp\"] },\n"
-        "      \"go2rtcUrl\": \"http://10.20.30.42:1984\" }\n"
-        "  ]\n"
-        "}\n";
+const char kConfig[]
+    = "{\n"
+      "  \"listen\": \"127.0.0.1:8080\",\n"
+      "  \"trustedProxies\": [\"127.0.0.0/8\"],\n"
+      "  \"tenants\": [\n"
+      "    { \"host\": \"localhost\",\n"
+      "      \"adminSecret\": \"ADMIN-SECRET-A-q81x\", \"bridgeSecret\": "
+      "\"BRIDGE-SECRET-A-z7p2\",\n"
+      "      \"officeKeys\": [\"OFFICE-KEY-A1-m3n4\", \"OFFICE-KEY-A2-k9j8\"],\n"
+      "      \"turn\": { \"secret\": \"TURN-SECRET-A-w5v6\", \"urls\": "
+      "[\"turn:127.0.0.1:3478?transport=udp\"] },\n"
+      "      \"cameras\": [ { \"name\": \"lobby-a\", \"streamId\": \"lobby-a-stream\", \"access\": "
+      "\"anonymous\" },\n"
+      "                   { \"name\": \"vault-a-cam\", \"streamId\": \"VAULT-STREAM-A\", "
+      "\"access\": \"verified\" } ],\n"
+      "      \"go2rtcUrl\": \"http://10.20.30.41:1984\" },\n"
+      "    { \"host\": \"127.0.0.1\", \"publicBaseUrl\": \"https://phone-b.example\",\n"
+      "      \"adminSecret\": \"ADMIN-SECRET-B-r2d2\", \"bridgeSecret\": "
+      "\"BRIDGE-SECRET-B-c3po\",\n"
+      "      \"officeKeys\": [\"OFFICE-KEY-B1-h7g6\"],\n"
+      "      \"turn\": { \"secret\": \"TURN-SECRET-B-t1u2\", \"urls\": "
+      "[\"turn:127.0.0.1:3478?transport=udp\"] },\n"
+      "      \"go2rtcUrl\": \"http://10.20.30.42:1984\" }\n"
+      "  ]\n"
+      "}\n";
 
-struct Planted
-{
+struct Planted {
     QString host; // the tenant's host
     QByteArray clientIp; // sent as X-Forwarded-For from the trusted loopback proxy
     QStringList privateValues; // never in any public answer
@@ -54,11 +59,10 @@ struct Planted
 };
 
 // Keys that must never appear anywhere in a public JSON answer.
-const QStringList kForbiddenKeys = { u"text"_s,     u"startMs"_s, u"maxSec"_s, u"loop"_s,
-                                     u"host"_s,     u"from"_s,    u"to"_s,     u"callId"_s,
-                                     u"peerId"_s,   u"secret"_s,  u"token"_s,  u"address"_s,
-                                     u"ip"_s,       u"number_"_s, u"note"_s,   u"resumeToken"_s,
-                                     u"streamUrl"_s };
+const QStringList kForbiddenKeys
+    = {u"text"_s, u"startMs"_s, u"maxSec"_s, u"loop"_s,        u"host"_s,     u"from"_s,
+       u"to"_s,   u"callId"_s,  u"peerId"_s, u"secret"_s,      u"token"_s,    u"address"_s,
+       u"ip"_s,   u"number_"_s, u"note"_s,   u"resumeToken"_s, u"streamUrl"_s};
 
 void collectKeys(const QJsonValue &v, QStringList *keys)
 {
@@ -75,8 +79,7 @@ void collectKeys(const QJsonValue &v, QStringList *keys)
 }
 } // namespace
 
-class tst_Leak : public QObject
-{
+class tst_Leak : public QObject {
     Q_OBJECT
 
 private slots:
@@ -141,7 +144,8 @@ void tst_Leak::initTestCase()
     m_a.publicValues << u"localhost:"_s;
 
     // Sanity: the healthsummary shows the planted rooms, so the data is really there.
-    const QJsonObject h = rawHttp(m_port, httpRequest("GET", "healthsummary=1", "localhost")).json();
+    const QJsonObject h
+        = rawHttp(m_port, httpRequest("GET", "healthsummary=1", "localhost")).json();
     QCOMPARE(h.value(u"rooms"_s).toArray().size(), 3); // conference, public vnum, internal vnum
     QCOMPARE(h.value(u"trunks"_s).toArray().size(), 2);
     QCOMPARE(h.value(u"vnumCallsLast24h"_s).toInt(), 1);
@@ -251,9 +255,9 @@ bool tst_Leak::plant(Planted &p, bool tenantA)
     pub.maxSec = 4321;
     pub.loop = true;
     pub.visibility = u"anonymous"_s;
-    if (store.createAlias(p.host, { caller, aliasName }) != Store::Result::Ok
-        || store.createWhitelistEntry(p.host, { whitelisted, u"Boss mobile "_s + tag })
-                != Store::Result::Ok
+    if (store.createAlias(p.host, {caller, aliasName}) != Store::Result::Ok
+        || store.createWhitelistEntry(p.host, {whitelisted, u"Boss mobile "_s + tag})
+            != Store::Result::Ok
         || store.createVirtualNumber(p.host, internal) != Store::Result::Ok
         || store.createVirtualNumber(p.host, pub) != Store::Result::Ok)
         return false;
@@ -263,9 +267,9 @@ bool tst_Leak::plant(Planted &p, bool tenantA)
 
     // Trunk hostnames.
     const QString trunkHost = u"sbc-"_s + tag.toLower() + u".carrier-private.example"_s;
-    tenant->setTrunkReport({ { u"trunk-main-"_s + tag, trunkHost, true },
-                             { trunkHost + u":5061"_s, trunkHost, false } },
-                           QDateTime::currentSecsSinceEpoch());
+    tenant->setTrunkReport(
+        {{u"trunk-main-"_s + tag, trunkHost, true}, {trunkHost + u":5061"_s, trunkHost, false}},
+        QDateTime::currentSecsSinceEpoch());
     p.privateValues << trunkHost << u"carrier-private"_s;
     if (tenantA)
         p.publicValues << u"trunk-main-"_s + tag;
@@ -280,9 +284,9 @@ bool tst_Leak::plant(Planted &p, bool tenantA)
         const QString vnumRoom = u"vnum-"_s + publicNumber + u"-RANDOM-PART-A1b2c3d4e5"_s;
         const QString internalRoom = u"vnum-"_s + internalNumber + u"-RANDOMPARTINTERNAL0"_s;
         const QString callRoom = u"call-CALLROOMRANDOMPART0"_s;
-        for (const auto &[id, kind] : { std::pair{ vnumRoom, Room::Kind::VirtualNumber },
-                                        std::pair{ internalRoom, Room::Kind::VirtualNumber },
-                                        std::pair{ callRoom, Room::Kind::Call } }) {
+        for (const auto &[id, kind] : {std::pair{vnumRoom, Room::Kind::VirtualNumber},
+                                       std::pair{internalRoom, Room::Kind::VirtualNumber},
+                                       std::pair{callRoom, Room::Kind::Call}}) {
             Room *r = tenant->rooms().findOrCreate(id, kind);
             if (!r)
                 return false;
@@ -308,8 +312,7 @@ void tst_Leak::publicAnswer_data()
     QTest::addColumn<QByteArray>("query");
     QTest::addColumn<QByteArray>("extraHeaders");
     QTest::addColumn<int>("status");
-    struct Req
-    {
+    struct Req {
         const char *name;
         QByteArray method;
         QByteArray query;
@@ -317,22 +320,22 @@ void tst_Leak::publicAnswer_data()
         int status;
     };
     const QList<Req> requests = {
-        { "healthsummary", "GET", "healthsummary=1", {}, 200 },
-        { "vnum-overview", "GET", "vnum-overview=1", {}, 200 },
-        { "vnum-overview, bad Bearer", "GET", "vnum-overview=1",
-          "Authorization: Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.\r\n", 200 },
-        { "cameras", "GET", "cameras=1", {}, 200 },
-        { "healthsummary HEAD", "HEAD", "healthsummary=1", {}, 200 },
-        { "vnum-overview OPTIONS", "OPTIONS", "vnum-overview=1", {}, 204 },
-        { "cameras POST", "POST", "cameras=1", "Content-Length: 0\r\n", 405 },
-        { "unknown flag", "GET", "nope=1", {}, 400 },
-        { "admin flag without auth", "GET", "cdrlog=1", {}, -1 }, // 400 now, 401 with admin
-        { "liveness", "GET", {}, {}, 200 },
+        {"healthsummary", "GET", "healthsummary=1", {}, 200},
+        {"vnum-overview", "GET", "vnum-overview=1", {}, 200},
+        {"vnum-overview, bad Bearer", "GET", "vnum-overview=1",
+         "Authorization: Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.\r\n", 200},
+        {"cameras", "GET", "cameras=1", {}, 200},
+        {"healthsummary HEAD", "HEAD", "healthsummary=1", {}, 200},
+        {"vnum-overview OPTIONS", "OPTIONS", "vnum-overview=1", {}, 204},
+        {"cameras POST", "POST", "cameras=1", "Content-Length: 0\r\n", 405},
+        {"unknown flag", "GET", "nope=1", {}, 400},
+        {"admin flag without auth", "GET", "cdrlog=1", {}, -1}, // 400 now, 401 with admin
+        {"liveness", "GET", {}, {}, 200},
     };
-    for (const char *host : { "localhost", "127.0.0.1" }) {
+    for (const char *host : {"localhost", "127.0.0.1"}) {
         for (const Req &r : requests)
             QTest::addRow("%s: %s", host, r.name)
-                    << QByteArray(host) << r.method << r.query << r.extra << r.status;
+                << QByteArray(host) << r.method << r.query << r.extra << r.status;
     }
 }
 
@@ -346,8 +349,7 @@ void tst_Leak::publicAnswer()
 
     const Planted &own = host == m_a.host.toLatin1() ? m_a : m_b;
     const Planted &other = &own == &m_a ? m_b : m_a;
-    const QByteArray headers =
-            extraHeaders + "X-Forwarded-For: " + own.clientIp + "\r\n";
+    const QByteArray headers = extraHeaders + "X-Forwarded-For: " + own.clientIp + "\r\n";
     const RawResponse r = rawHttp(m_port, httpRequest(method, query, host, headers));
     if (status > 0)
         QCOMPARE(r.status, status);
@@ -356,7 +358,7 @@ void tst_Leak::publicAnswer()
 
     // The whole answer, headers included, as text.
     const QString text = QString::fromUtf8(r.raw);
-    for (const Planted *p : { &m_a, &m_b }) {
+    for (const Planted *p : {&m_a, &m_b}) {
         for (const QString &value : p->privateValues) {
             QVERIFY(!value.isEmpty());
             QVERIFY2(!text.contains(value, Qt::CaseInsensitive),
@@ -386,7 +388,8 @@ void tst_Leak::anonymousFrames()
     Planted second;
     TestClient *firstA = m_clients.value(0);
     QVERIFY(firstA);
-    TestClient *client = joinFrom(m_a.host, "192.0.2.99", u"secret-meeting-a"_s, u"Second"_s, second);
+    TestClient *client
+        = joinFrom(m_a.host, "192.0.2.99", u"secret-meeting-a"_s, u"Second"_s, second);
     QVERIFY(client);
     QVERIFY(!firstA->waitFor(u"peer-joined"_s).isEmpty());
     client->send(u"{\"type\":\"ping\"}"_s);
@@ -394,15 +397,15 @@ void tst_Leak::anonymousFrames()
     QVERIFY(client->raw.size() >= 2);
 
     const QString received = client->raw.join(u'\n');
-    const QStringList allowed = second.privateValues + m_a.peerIds.mid(0, 1)
-            + QStringList{ u"secret-meeting-a"_s };
-    for (const Planted *p : { &m_a, &m_b }) {
+    const QStringList allowed
+        = second.privateValues + m_a.peerIds.mid(0, 1) + QStringList{u"secret-meeting-a"_s};
+    for (const Planted *p : {&m_a, &m_b}) {
         for (const QString &value : p->privateValues) {
             if (allowed.contains(value))
                 continue;
             QVERIFY2(!received.contains(value, Qt::CaseInsensitive),
                      qPrintable(u"private value \"%1\" sent to an anonymous peer: %2"_s.arg(
-                             value, received)));
+                         value, received)));
         }
     }
     // Neither peer learns the other's address.

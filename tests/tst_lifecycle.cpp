@@ -5,21 +5,19 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <csignal>
 
 using namespace Qt::StringLiterals;
 
 // Runs the real server binary: signals, reload and exit codes are process-level behaviour.
-class tst_Lifecycle : public QObject
-{
+class tst_Lifecycle : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_dir;
 
     QString writeConfig(const QString &extraHost)
     {
-        QStringList hosts{ u"localhost"_s };
+        QStringList hosts{u"localhost"_s};
         if (!extraHost.isEmpty())
             hosts.append(extraHost);
         return serverchild::writeConfig(m_dir.path(), hosts);
@@ -38,7 +36,7 @@ private slots:
     {
         QFETCH(int, signal);
         QProcess p;
-        const quint16 port = serverchild::start(p, { u"--config"_s, writeConfig({}) });
+        const quint16 port = serverchild::start(p, {u"--config"_s, writeConfig({})});
         QVERIFY(port);
         TestClient c;
         QVERIFY(c.open(port));
@@ -59,7 +57,7 @@ private slots:
     {
         QProcess p;
         const QString config = writeConfig({});
-        const quint16 port = serverchild::start(p, { u"--config"_s, config });
+        const quint16 port = serverchild::start(p, {u"--config"_s, config});
         QVERIFY(port);
         TestClient c;
         QVERIFY(c.open(port));
@@ -71,7 +69,9 @@ private slots:
         writeConfig(u"127.0.0.1"_s);
         ::kill(pid_t(p.processId()), SIGHUP);
         TestClient after;
-        QTRY_VERIFY_WITH_TIMEOUT(after.open(port, "127.0.0.1") && after.join(u"r2"_s, u"B"_s).contains(u"peerId"_s), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(after.open(port, "127.0.0.1")
+                                     && after.join(u"r2"_s, u"B"_s).contains(u"peerId"_s),
+                                 5000);
         c.send(u"{\"type\":\"ping\"}"_s);
         QVERIFY(!c.waitFor(u"pong"_s).isEmpty()); // the old connection survived
         p.terminate();
@@ -82,8 +82,13 @@ private slots:
     {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("key");
-        QTest::addRow("unknown key") << QByteArray("{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"b\",\"x\":1}]}") << u"tenants[0].x"_s;
-        QTest::addRow("unreadable secret") << QByteArray("{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"file:/nonexistent\",\"bridgeSecret\":\"b\"}]}") << u"tenants[0].adminSecret"_s;
+        QTest::addRow("unknown key") << QByteArray(
+            "{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"b\",\"x\":1}]}")
+                                     << u"tenants[0].x"_s;
+        QTest::addRow("unreadable secret")
+            << QByteArray("{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"file:/"
+                          "nonexistent\",\"bridgeSecret\":\"b\"}]}")
+            << u"tenants[0].adminSecret"_s;
     }
     void badConfigStops()
     {
@@ -94,7 +99,8 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
         f.write(json);
         f.close();
-        for (const QStringList &args : { QStringList{ u"--config"_s, path }, QStringList{ u"--config"_s, path, u"--check-config"_s } }) {
+        for (const QStringList &args : {QStringList{u"--config"_s, path},
+                                        QStringList{u"--config"_s, path, u"--check-config"_s}}) {
             QProcess p;
             p.setProcessChannelMode(QProcess::MergedChannels);
             p.start(QStringLiteral(SWITCHBOARD_SERVER_BIN), args);
@@ -107,7 +113,8 @@ private slots:
     void checkConfigAcceptsGood()
     {
         QProcess p;
-        p.start(QStringLiteral(SWITCHBOARD_SERVER_BIN), { u"--config"_s, writeConfig({}), u"--check-config"_s });
+        p.start(QStringLiteral(SWITCHBOARD_SERVER_BIN),
+                {u"--config"_s, writeConfig({}), u"--check-config"_s});
         QTRY_COMPARE_WITH_TIMEOUT(p.state(), QProcess::NotRunning, 10000);
         QCOMPARE(p.exitCode(), 0);
     }

@@ -1,7 +1,7 @@
-#include "app/Application.h"
 #include "Crypto.h"
-#include "config/ServerConfig.h"
 #include "TestClient.h"
+#include "app/Application.h"
+#include "config/ServerConfig.h"
 
 #include <QDateTime>
 #include <QTcpSocket>
@@ -11,8 +11,7 @@
 using namespace Qt::StringLiterals;
 
 // The limits of DESIGN.md "Limits" and the abuse cases of the reliability issue.
-class tst_Limits : public QObject
-{
+class tst_Limits : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_dir;
@@ -26,14 +25,14 @@ private:
         c.limits.rateLimitCloseSec = 2;
         c.limits.maxConnectionsPerIp = 1000;
         c.httpIdleTimeoutSec = 1;
-        c.trustedProxies = { *ServerConfig::parseCidr(u"127.0.0.1"_s) };
+        c.trustedProxies = {*ServerConfig::parseCidr(u"127.0.0.1"_s)};
         TenantConfig t;
-        t.hosts = { u"localhost"_s };
+        t.hosts = {u"localhost"_s};
         t.host = t.hosts.first();
         t.adminSecret = "admin";
         t.bridgeSecret = "bridge";
-        t.bridgeAllowFrom = { *ServerConfig::parseCidr(u"127.0.0.0/8"_s) };
-        c.tenants = { t };
+        t.bridgeAllowFrom = {*ServerConfig::parseCidr(u"127.0.0.0/8"_s)};
+        c.tenants = {t};
         return c;
     }
 
@@ -53,7 +52,8 @@ private slots:
             c.send(u"{\"type\":\"ping\"}"_s);
         QCOMPARE(c.waitFor(u"error"_s).value(u"code"_s).toString(), u"rate-limited"_s);
         QTRY_VERIFY(c.raw.size() >= 11);
-        // the burst passed, the rest was dropped with exactly one rate-limited error (within a second)
+        // the burst passed, the rest was dropped with exactly one rate-limited error (within a
+        // second)
         QTRY_COMPARE(c.raw.count(u"{\"type\":\"pong\"}"_s), 10);
         int limited = 0;
         for (const auto &f : c.frames)
@@ -80,7 +80,8 @@ private slots:
         int limited = 0;
         for (const auto &f : c.frames)
             limited += f.value(u"code"_s).toString() == u"rate-limited"_s;
-        QVERIFY2(limited >= 2 && limited <= 4, qPrintable(QString::number(limited))); // ~one a second
+        QVERIFY2(limited >= 2 && limited <= 4,
+                 qPrintable(QString::number(limited))); // ~one a second
     }
 
     void joinRateLimit()
@@ -121,7 +122,8 @@ private slots:
             s.connectToHost(QHostAddress::LocalHost, app.httpPort());
             s.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
             QByteArray got;
-            const bool answered = QTest::qWaitFor([&] { return (got += s.readAll()).contains("\r\n\r\n"); }, 2000);
+            const bool answered
+                = QTest::qWaitFor([&] { return (got += s.readAll()).contains("\r\n\r\n"); }, 2000);
             return answered && got.startsWith("HTTP/1.1 200");
         };
         QTRY_VERIFY_WITH_TIMEOUT(probe(), 10000);
@@ -157,7 +159,7 @@ private slots:
         const QString slowId = sender.waitFor(u"peer-joined"_s).value(u"peerId"_s).toString();
         QVERIFY(!slowId.isEmpty());
         const QString payload = u"{\"type\":\"signal\",\"to\":\""_s + slowId
-                + u"\",\"data\":{\"sdp\":\""_s + QString(60000, u'x') + u"\"}}"_s;
+            + u"\",\"data\":{\"sdp\":\""_s + QString(60000, u'x') + u"\"}}"_s;
         int sent = 0;
         QTRY_VERIFY_WITH_TIMEOUT(([&] {
                                      for (int i = 0; i < 10 && sent < 3000; ++i, ++sent)
@@ -186,11 +188,12 @@ private slots:
         const QString aId = a.join(u"reader"_s, u"A"_s).value(u"peerId"_s).toString();
         b.join(u"reader"_s, u"B"_s);
         const QString frame = u"{\"type\":\"signal\",\"to\":\""_s + aId
-                + u"\",\"data\":{\"sdp\":\""_s + QString(4000, u'x') + u"\"}}"_s;
+            + u"\",\"data\":{\"sdp\":\""_s + QString(4000, u'x') + u"\"}}"_s;
         for (int round = 0; round < 10; ++round) {
             for (int i = 0; i < 30; ++i)
                 b.send(frame);
-            QTRY_COMPARE_WITH_TIMEOUT(a.raw.count() - 2, (round + 1) * 30, 10000); // minus welcome, peer-joined
+            QTRY_COMPARE_WITH_TIMEOUT(a.raw.count() - 2, (round + 1) * 30,
+                                      10000); // minus welcome, peer-joined
         }
         QCOMPARE(a.socket.state(), QAbstractSocket::ConnectedState);
         QVERIFY(!b.hasFrame(u"peer-left"_s));
@@ -201,10 +204,14 @@ private slots:
         Application app(config());
         QVERIFY(app.start());
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        const QByteArray sig = Crypto::hmacSha256("bridge", QByteArray("bridge-join|localhost|call1|" + QByteArray::number(now))).toHex();
-        const QString join = u"{\"type\":\"join\",\"room\":\"call1\",\"name\":\"Bridge\",\"bridgeTicket\":{\"time\":%1,\"sig\":\"%2\"}}"_s
-                                     .arg(now)
-                                     .arg(QString::fromLatin1(sig));
+        const QByteArray sig
+            = Crypto::hmacSha256(
+                  "bridge", QByteArray("bridge-join|localhost|call1|" + QByteArray::number(now)))
+                  .toHex();
+        const QString join
+            = u"{\"type\":\"join\",\"room\":\"call1\",\"name\":\"Bridge\",\"bridgeTicket\":{\"time\":%1,\"sig\":\"%2\"}}"_s
+                  .arg(now)
+                  .arg(QString::fromLatin1(sig));
         // Through the trusted proxy for a client outside bridgeAllowFrom: refused.
         TestClient proxied;
         QNetworkRequest req(QUrl(u"ws://localhost:%1/signal.ashx"_s.arg(app.httpPort())));

@@ -1,12 +1,12 @@
 // The public flags of /signal.ashx (healthsummary, vnum-overview, cameras) over real HTTP against
 // an in-process Application, their errors and CORS, and the Application's store wiring.
 
-#include "app/Application.h"
-#include "http/PublicFlags.h"
 #include "RawHttp.h"
-#include "config/ServerConfig.h"
-#include "signal/Tenant.h"
 #include "TestClient.h"
+#include "app/Application.h"
+#include "config/ServerConfig.h"
+#include "http/PublicFlags.h"
+#include "signal/Tenant.h"
 #include "store/Store.h"
 
 #include <QDir>
@@ -26,17 +26,17 @@ ServerConfig testConfig(const QString &dataDir)
     c.dataDir = dataDir;
     c.limits.maxBodyBytes = 2048;
     TenantConfig a;
-    a.hosts = { u"localhost"_s };
+    a.hosts = {u"localhost"_s};
     a.host = a.hosts.first();
     a.adminSecret = "admin-secret";
     a.bridgeSecret = "bridge-secret";
-    a.cameras = { CameraConfig{ u"lobby"_s, u"lobby-stream"_s, u"anonymous"_s },
-                  CameraConfig{ u"vault"_s, u"vault-stream"_s, u"verified"_s } };
+    a.cameras = {CameraConfig{u"lobby"_s, u"lobby-stream"_s, u"anonymous"_s},
+                 CameraConfig{u"vault"_s, u"vault-stream"_s, u"verified"_s}};
     TenantConfig b;
-    b.hosts = { u"b.example"_s };
+    b.hosts = {u"b.example"_s};
     b.host = b.hosts.first();
     b.publicBaseUrl = u"https://phone.b.example"_s;
-    c.tenants = { a, b };
+    c.tenants = {a, b};
     return c;
 }
 
@@ -71,8 +71,7 @@ Room::Member &addHeldMember(Room &room, const QString &peerId)
 }
 } // namespace
 
-class tst_PublicFlags : public QObject
-{
+class tst_PublicFlags : public QObject {
     Q_OBJECT
 
 private slots:
@@ -155,53 +154,52 @@ void tst_PublicFlags::http_data()
     QTest::addColumn<QList<QByteArray>>("headers"); // "name: value" that must be present
     QTest::addColumn<bool>("emptyBody");
 
-    const QList<QByteArray> ok = { "content-type: application/json", "cache-control: no-store",
-                                   "access-control-allow-origin: *" };
-    for (const QByteArray flag : { "healthsummary", "vnum-overview", "cameras" }) {
+    const QList<QByteArray> ok = {"content-type: application/json", "cache-control: no-store",
+                                  "access-control-allow-origin: *"};
+    for (const QByteArray flag : {"healthsummary", "vnum-overview", "cameras"}) {
         const QByteArray q = flag + "=1";
         QTest::addRow("GET %s", flag.constData())
-                << httpRequest("GET", q, "localhost") << 200 << QByteArray() << ok << false;
+            << httpRequest("GET", q, "localhost") << 200 << QByteArray() << ok << false;
         QTest::addRow("GET %s, value ignored", flag.constData())
-                << httpRequest("GET", flag + "=0&unknown=x", "localhost") << 200 << QByteArray()
-                << ok << false;
+            << httpRequest("GET", flag + "=0&unknown=x", "localhost") << 200 << QByteArray() << ok
+            << false;
         QTest::addRow("HEAD %s", flag.constData())
-                << httpRequest("HEAD", q, "localhost") << 200 << QByteArray() << ok << true;
+            << httpRequest("HEAD", q, "localhost") << 200 << QByteArray() << ok << true;
         QTest::addRow("OPTIONS %s", flag.constData())
-                << httpRequest("OPTIONS", q, "localhost") << 204 << QByteArray()
-                << QList<QByteArray>{ "access-control-allow-origin: *",
-                                      "access-control-allow-headers: Authorization",
-                                      "access-control-allow-methods: GET, HEAD, OPTIONS" }
-                << true;
+            << httpRequest("OPTIONS", q, "localhost") << 204 << QByteArray()
+            << QList<QByteArray>{"access-control-allow-origin: *",
+                                 "access-control-allow-headers: Authorization",
+                                 "access-control-allow-methods: GET, HEAD, OPTIONS"}
+            << true;
         QTest::addRow("POST %s", flag.constData())
-                << httpRequest("POST", q, "localhost", "Content-Length: 2\r\n") + "{}" << 405
-                << QByteArray("method-not-allowed")
-                << QList<QByteArray>{ "allow: GET, HEAD, OPTIONS", "content-type: application/json" }
-                << false;
+            << httpRequest("POST", q, "localhost", "Content-Length: 2\r\n") + "{}" << 405
+            << QByteArray("method-not-allowed")
+            << QList<QByteArray>{"allow: GET, HEAD, OPTIONS", "content-type: application/json"}
+            << false;
         QTest::addRow("DELETE %s", flag.constData())
-                << httpRequest("DELETE", q, "localhost") << 405 << QByteArray("method-not-allowed")
-                << QList<QByteArray>{ "allow: GET, HEAD, OPTIONS" } << false;
+            << httpRequest("DELETE", q, "localhost") << 405 << QByteArray("method-not-allowed")
+            << QList<QByteArray>{"allow: GET, HEAD, OPTIONS"} << false;
         QTest::addRow("%s, unknown tenant", flag.constData())
-                << httpRequest("GET", q, "nobody.example") << 404 << QByteArray("not-found")
-                << QList<QByteArray>{ "content-type: application/json" } << false;
+            << httpRequest("GET", q, "nobody.example") << 404 << QByteArray("not-found")
+            << QList<QByteArray>{"content-type: application/json"} << false;
         QTest::addRow("%s, oversized body", flag.constData())
-                << httpRequest("POST", q, "localhost", "Content-Length: 100000\r\n") << 413
-                << QByteArray("payload-too-large")
-                << QList<QByteArray>{ "content-type: application/json" } << false;
+            << httpRequest("POST", q, "localhost", "Content-Length: 100000\r\n") << 413
+            << QByteArray("payload-too-large")
+            << QList<QByteArray>{"content-type: application/json"} << false;
         QTest::addRow("%s with another flag", flag.constData())
-                << httpRequest("GET", q + "&stats=1&healthsummary=1&cameras=1", "localhost")
-                << 400 << QByteArray("bad-request") << QList<QByteArray>{} << false;
+            << httpRequest("GET", q + "&stats=1&healthsummary=1&cameras=1", "localhost") << 400
+            << QByteArray("bad-request") << QList<QByteArray>{} << false;
     }
     QTest::addRow("unknown flag") << httpRequest("GET", "nope=1", "localhost") << 400
                                   << QByteArray("bad-request")
-                                  << QList<QByteArray>{ "content-type: application/json" } << false;
-    QTest::addRow("flag with a different case") << httpRequest("GET", "HealthSummary=1", "localhost")
-                                                << 400 << QByteArray("bad-request")
-                                                << QList<QByteArray>{} << false;
+                                  << QList<QByteArray>{"content-type: application/json"} << false;
+    QTest::addRow("flag with a different case")
+        << httpRequest("GET", "HealthSummary=1", "localhost") << 400 << QByteArray("bad-request")
+        << QList<QByteArray>{} << false;
     QTest::addRow("other tenant") << httpRequest("GET", "cameras=1", "b.example") << 200
                                   << QByteArray() << ok << false;
     QTest::addRow("host with port and dot")
-            << httpRequest("GET", "cameras=1", "LocalHost.:8080") << 200 << QByteArray() << ok
-            << false;
+        << httpRequest("GET", "cameras=1", "LocalHost.:8080") << 200 << QByteArray() << ok << false;
 }
 
 void tst_PublicFlags::http()
@@ -219,7 +217,8 @@ void tst_PublicFlags::http()
         const QByteArray name = h.left(colon);
         const QByteArray value = h.mid(colon + 1).trimmed();
         QVERIFY2(r.hasHeader(name), h.constData());
-        QVERIFY2(r.header(name).startsWith(value), QByteArray(h + " / got: " + r.header(name)).constData());
+        QVERIFY2(r.header(name).startsWith(value),
+                 QByteArray(h + " / got: " + r.header(name)).constData());
     }
     if (emptyBody)
         QVERIFY2(r.body.isEmpty(), r.body.constData());
@@ -253,19 +252,19 @@ void tst_PublicFlags::healthSummary()
     QCOMPARE(store.createVirtualNumber(a.config().host,
                                        makeVnum(u"7777"_s, u"Dr. Private"_s, u"internal"_s)),
              Store::Result::Ok);
-    Room *vnumRoom =
-            a.rooms().findOrCreate(u"vnum-2000-abc-DEF_ghi-jklmnopqrstu"_s, Room::Kind::VirtualNumber);
+    Room *vnumRoom = a.rooms().findOrCreate(u"vnum-2000-abc-DEF_ghi-jklmnopqrstu"_s,
+                                            Room::Kind::VirtualNumber);
     QVERIFY(vnumRoom);
     addHeldMember(*vnumRoom, u"p1"_s);
-    Room *internalRoom =
-            a.rooms().findOrCreate(u"vnum-7777-abcdefghijklmnopqrstuv"_s, Room::Kind::VirtualNumber);
+    Room *internalRoom
+        = a.rooms().findOrCreate(u"vnum-7777-abcdefghijklmnopqrstuv"_s, Room::Kind::VirtualNumber);
     addHeldMember(*internalRoom, u"p2"_s);
     Room *callRoom = a.rooms().findOrCreate(u"call-abcdefghijklmnopqrstuv"_s, Room::Kind::Call);
     addHeldMember(*callRoom, u"p3"_s);
     addHeldMember(*callRoom, u"p4"_s);
 
-    a.setTrunkReport({ { u"main"_s, u"sip.provider.example"_s, true },
-                       { u"sip.provider.example"_s, u"sip.provider.example"_s, false } },
+    a.setTrunkReport({{u"main"_s, u"sip.provider.example"_s, true},
+                      {u"sip.provider.example"_s, u"sip.provider.example"_s, false}},
                      ++m_reportTime);
 
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -286,23 +285,24 @@ void tst_PublicFlags::healthSummary()
     cdr(u"b.example"_s, 60, true); // another tenant
 
     const QJsonObject h = get("healthsummary=1");
-    QCOMPARE(keysOf(h), QStringList({ u"build"_s, u"rooms"_s, u"tenant"_s, u"trunks"_s,
-                                      u"vnumCallsLast24h"_s }));
+    QCOMPARE(
+        keysOf(h),
+        QStringList({u"build"_s, u"rooms"_s, u"tenant"_s, u"trunks"_s, u"vnumCallsLast24h"_s}));
     QCOMPARE(h.value(u"build"_s).toString(), QStringLiteral(SWITCHBOARD_BUILD_STAMP));
     QCOMPARE(h.value(u"tenant"_s).toString(), u"localhost"_s);
     QCOMPARE(h.value(u"vnumCallsLast24h"_s).toInt(-1), 2);
 
     const QJsonArray expectedRooms{
-        QJsonObject{ { u"id"_s, u"room-…"_s }, { u"peers"_s, 2 } },
-        QJsonObject{ { u"id"_s, u"room-…"_s }, { u"peers"_s, 1 } }, // the internal number
-        QJsonObject{ { u"id"_s, u"vnum-2000-…"_s }, { u"peers"_s, 1 } },
+        QJsonObject{{u"id"_s, u"room-…"_s}, {u"peers"_s, 2}},
+        QJsonObject{{u"id"_s, u"room-…"_s}, {u"peers"_s, 1}}, // the internal number
+        QJsonObject{{u"id"_s, u"vnum-2000-…"_s}, {u"peers"_s, 1}},
     };
     QCOMPARE(h.value(u"rooms"_s).toArray(), expectedRooms);
 
     const QJsonArray trunks = h.value(u"trunks"_s).toArray();
     QCOMPARE(trunks.size(), 2);
     for (const auto &t : trunks) {
-        QCOMPARE(keysOf(t.toObject()), QStringList({ u"id"_s, u"lastSeenSec"_s, u"registered"_s }));
+        QCOMPARE(keysOf(t.toObject()), QStringList({u"id"_s, u"lastSeenSec"_s, u"registered"_s}));
         QVERIFY(t.toObject().value(u"lastSeenSec"_s).toInt(-1) >= 0);
         QVERIFY(t.toObject().value(u"lastSeenSec"_s).toInt(-1) < 60);
     }
@@ -345,28 +345,30 @@ void tst_PublicFlags::vnumOverview()
     auto expectedRow = [&](const QString &number, const QString &name, const QString &dialParam,
                            bool available) {
         return QJsonObject{
-            { u"number"_s, number },
-            { u"name"_s, name },
-            { u"mode"_s, u"gemini-live"_s },
-            { u"dialUrl"_s, QString(base + u"/room.html?room=random&dial="_s + dialParam + u"&cam=off"_s) },
-            { u"visibility"_s, u"anonymous"_s },
-            { u"available"_s, available },
+            {u"number"_s, number},
+            {u"name"_s, name},
+            {u"mode"_s, u"gemini-live"_s},
+            {u"dialUrl"_s,
+             QString(base + u"/room.html?room=random&dial="_s + dialParam + u"&cam=off"_s)},
+            {u"visibility"_s, u"anonymous"_s},
+            {u"available"_s, available},
         };
     };
     QJsonObject v = get("vnum-overview=1");
-    QCOMPARE(keysOf(v), QStringList{ u"virtualNumbers"_s });
+    QCOMPARE(keysOf(v), QStringList{u"virtualNumbers"_s});
     QCOMPARE(v.value(u"virtualNumbers"_s).toArray(),
-             QJsonArray({ expectedRow(u"+4930 1&x"_s, u"Odd"_s, u"%2B4930%201%26x"_s, false),
-                          expectedRow(u"2000"_s, u"Reception"_s, u"2000"_s, false) }));
+             QJsonArray({expectedRow(u"+4930 1&x"_s, u"Odd"_s, u"%2B4930%201%26x"_s, false),
+                         expectedRow(u"2000"_s, u"Reception"_s, u"2000"_s, false)}));
 
     a.setBridgeConnected(true);
     v = get("vnum-overview=1");
     QCOMPARE(v.value(u"virtualNumbers"_s).toArray(),
-             QJsonArray({ expectedRow(u"+4930 1&x"_s, u"Odd"_s, u"%2B4930%201%26x"_s, true),
-                          expectedRow(u"2000"_s, u"Reception"_s, u"2000"_s, true) }));
+             QJsonArray({expectedRow(u"+4930 1&x"_s, u"Odd"_s, u"%2B4930%201%26x"_s, true),
+                         expectedRow(u"2000"_s, u"Reception"_s, u"2000"_s, true)}));
 
     // Tenant B: its own row, its own publicBaseUrl, and no bridge.
-    const QJsonArray rowsB = get("vnum-overview=1", "b.example").value(u"virtualNumbers"_s).toArray();
+    const QJsonArray rowsB
+        = get("vnum-overview=1", "b.example").value(u"virtualNumbers"_s).toArray();
     QCOMPARE(rowsB.size(), 1);
     QCOMPARE(rowsB[0].toObject().value(u"number"_s).toString(), u"3000"_s);
     QCOMPARE(rowsB[0].toObject().value(u"dialUrl"_s).toString(),
@@ -390,26 +392,25 @@ void tst_PublicFlags::vnumOverviewInternalHook()
     });
     auto numbers = [&](const QByteArray &extra) {
         QStringList out;
-        for (const auto &row : get("vnum-overview=1", "localhost", extra)
-                                       .value(u"virtualNumbers"_s)
-                                       .toArray())
+        for (const auto &row :
+             get("vnum-overview=1", "localhost", extra).value(u"virtualNumbers"_s).toArray())
             out.append(row.toObject().value(u"number"_s).toString() + u'/'
                        + row.toObject().value(u"visibility"_s).toString());
         return out;
     };
-    QCOMPARE(numbers({}), QStringList{ u"2000/anonymous"_s });
-    QCOMPARE(numbers("Authorization: Bearer bad\r\n"), QStringList{ u"2000/anonymous"_s });
+    QCOMPARE(numbers({}), QStringList{u"2000/anonymous"_s});
+    QCOMPARE(numbers("Authorization: Bearer bad\r\n"), QStringList{u"2000/anonymous"_s});
     QCOMPARE(numbers("Authorization: Bearer good\r\n"),
-             QStringList({ u"2000/anonymous"_s, u"7777/internal"_s }));
+             QStringList({u"2000/anonymous"_s, u"7777/internal"_s}));
 }
 
 void tst_PublicFlags::cameras()
 {
     QCOMPARE(get("cameras=1"),
-             QJsonObject({ { u"cameras"_s,
-                             QJsonArray{ QJsonObject{ { u"name"_s, u"lobby"_s },
-                                                      { u"streamId"_s, u"lobby-stream"_s } } } } }));
-    QCOMPARE(get("cameras=1", "b.example"), QJsonObject({ { u"cameras"_s, QJsonArray() } }));
+             QJsonObject({{u"cameras"_s,
+                           QJsonArray{QJsonObject{{u"name"_s, u"lobby"_s},
+                                                  {u"streamId"_s, u"lobby-stream"_s}}}}}));
+    QCOMPARE(get("cameras=1", "b.example"), QJsonObject({{u"cameras"_s, QJsonArray()}}));
 }
 
 void tst_PublicFlags::publicBaseUrlFallback()
@@ -481,7 +482,7 @@ void tst_PublicFlags::pruneAtStart()
     {
         Store store;
         QVERIFY(store.open(dir.filePath(u"switchboard.db"_s)));
-        for (int daysAgo : { 100, 1 }) {
+        for (int daysAgo : {100, 1}) {
             CdrRecord c;
             c.callId = u"c%1"_s.arg(daysAgo);
             c.direction = u"in"_s;

@@ -5,8 +5,7 @@
 
 using namespace Qt::StringLiterals;
 
-class tst_RoomRegistry : public QObject
-{
+class tst_RoomRegistry : public QObject {
     Q_OBJECT
 private:
     static std::unique_ptr<Room::Member> held(const QString &id)

@@ -6,8 +6,7 @@
 
 using namespace Qt::StringLiterals;
 
-class tst_ServerConfig : public QObject
-{
+class tst_ServerConfig : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_dir;
@@ -33,58 +32,74 @@ private slots:
             return u"{\"tenants\":[{\"host\":\"Phone.Example.com.\","_s + base + extra + u"}]}"_s;
         };
         QTest::addRow("minimal") << tenant(QString()) << QString();
-        QTest::addRow("full") << QString(u"{\"listen\":\"0.0.0.0:9000\",\"adminListen\":\"[::1]:9001\","
-                                  "\"limits\":{\"maxFrameBytes\":4096,\"maxPeersPerRoom\":4},"
-                                  "\"keepaliveSec\":5,\"resumeGraceSec\":0,\"retentionDays\":7,"
-                                  "\"trustedProxies\":[\"10.0.0.0/8\"],\"tenants\":[{\"hosts\":[\"a\",\"b:8080\"],"_s
-                                  + base
-                                  + u",\"turn\":{\"secret\":\"t\",\"urls\":[\"turn:x\"],\"ttlSec\":600},"
-                                    "\"cameras\":[{\"name\":\"lobby\",\"streamId\":\"lobby\"}],"
-                                    "\"oidc\":{\"issuer\":\"https://id\",\"audience\":\"sb\",\"jwksFile\":\"/j\"}}]}"_s)
+        QTest::addRow("full") << QString(
+            u"{\"listen\":\"0.0.0.0:9000\",\"adminListen\":\"[::1]:9001\","
+            "\"limits\":{\"maxFrameBytes\":4096,\"maxPeersPerRoom\":4},"
+            "\"keepaliveSec\":5,\"resumeGraceSec\":0,\"retentionDays\":7,"
+            "\"trustedProxies\":[\"10.0.0.0/8\"],\"tenants\":[{\"hosts\":[\"a\",\"b:8080\"],"_s
+            + base
+            + u",\"turn\":{\"secret\":\"t\",\"urls\":[\"turn:x\"],\"ttlSec\":600},"
+              "\"cameras\":[{\"name\":\"lobby\",\"streamId\":\"lobby\"}],"
+              "\"oidc\":{\"issuer\":\"https://id\",\"audience\":\"sb\",\"jwksFile\":\"/j\"}}]}"_s)
                               << QString();
         QTest::addRow("not json") << u"{"_s << u"config"_s;
         QTest::addRow("no tenants") << u"{\"tenants\":[]}"_s << u"tenants"_s;
         QTest::addRow("unknown top key") << u"{\"tenants\":[],\"bogus\":1}"_s << u"tenants"_s;
-        QTest::addRow("unknown tenant key") << tenant(u",\"colour\":\"red\""_s) << u"tenants[0].colour"_s;
+        QTest::addRow("unknown tenant key")
+            << tenant(u",\"colour\":\"red\""_s) << u"tenants[0].colour"_s;
         QTest::addRow("missing admin secret")
-                << u"{\"tenants\":[{\"host\":\"a\",\"bridgeSecret\":\"b\"}]}"_s << u"tenants[0].adminSecret"_s;
-        QTest::addRow("missing host") << u"{\"tenants\":[{"_s + base + u"}]}"_s << u"tenants[0].host"_s;
-        QTest::addRow("wrong type") << tenant(u",\"ringTimeoutSec\":\"45\""_s) << u"tenants[0].ringTimeoutSec"_s;
-        QTest::addRow("bad env secret") << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"env:SB_TEST_NOT_SET\",\"bridgeSecret\":\"b\"}]}"_s
-                                        << u"tenants[0].adminSecret"_s;
-        QTest::addRow("bad file secret") << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"file:/nonexistent/x\"}]}"_s
-                                         << u"tenants[0].bridgeSecret"_s;
+            << u"{\"tenants\":[{\"host\":\"a\",\"bridgeSecret\":\"b\"}]}"_s
+            << u"tenants[0].adminSecret"_s;
+        QTest::addRow("missing host")
+            << u"{\"tenants\":[{"_s + base + u"}]}"_s << u"tenants[0].host"_s;
+        QTest::addRow("wrong type")
+            << tenant(u",\"ringTimeoutSec\":\"45\""_s) << u"tenants[0].ringTimeoutSec"_s;
+        QTest::addRow("bad env secret")
+            << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"env:SB_TEST_NOT_SET\",\"bridgeSecret\":\"b\"}]}"_s
+            << u"tenants[0].adminSecret"_s;
+        QTest::addRow("bad file secret")
+            << u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"file:/nonexistent/x\"}]}"_s
+            << u"tenants[0].bridgeSecret"_s;
         QTest::addRow("rotation window")
-                << tenant(u",\"previousAdminSecret\":\"old\",\"previousBridgeSecret\":\"env:SB_TEST_ADMIN_SECRET\","
-                          "\"previousSecretsUntil\":\"2026-12-01T00:00:00Z\""_s)
-                << QString();
+            << tenant(u",\"previousAdminSecret\":\"old\",\"previousBridgeSecret\":\"env:SB_TEST_"
+                      u"ADMIN_SECRET\","
+                      "\"previousSecretsUntil\":\"2026-12-01T00:00:00Z\""_s)
+            << QString();
         QTest::addRow("previous secret without the window end")
-                << tenant(u",\"previousAdminSecret\":\"old\""_s) << u"tenants[0].previousSecretsUntil"_s;
-        QTest::addRow("window end without a zone")
-                << tenant(u",\"previousBridgeSecret\":\"old\",\"previousSecretsUntil\":\"2026-12-01T00:00:00\""_s)
-                << u"tenants[0].previousSecretsUntil"_s;
+            << tenant(u",\"previousAdminSecret\":\"old\""_s)
+            << u"tenants[0].previousSecretsUntil"_s;
+        QTest::addRow("window end without a zone") << tenant(
+            u",\"previousBridgeSecret\":\"old\",\"previousSecretsUntil\":\"2026-12-01T00:00:00\""_s)
+                                                   << u"tenants[0].previousSecretsUntil"_s;
         QTest::addRow("window end not a date")
-                << tenant(u",\"previousBridgeSecret\":\"old\",\"previousSecretsUntil\":\"soon\""_s)
-                << u"tenants[0].previousSecretsUntil"_s;
-        QTest::addRow("bad previous secret")
-                << tenant(u",\"previousBridgeSecret\":\"env:SB_TEST_NOT_SET\",\"previousSecretsUntil\":\"2026-12-01T00:00:00Z\""_s)
-                << u"tenants[0].previousBridgeSecret"_s;
-        QTest::addRow("bad limit") << u"{\"limits\":{\"maxFrameBytes\":-1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
-                                   << u"limits.maxFrameBytes"_s;
+            << tenant(u",\"previousBridgeSecret\":\"old\",\"previousSecretsUntil\":\"soon\""_s)
+            << u"tenants[0].previousSecretsUntil"_s;
+        QTest::addRow("bad previous secret") << tenant(
+            u",\"previousBridgeSecret\":\"env:SB_TEST_NOT_SET\",\"previousSecretsUntil\":\"2026-12-01T00:00:00Z\""_s)
+                                             << u"tenants[0].previousBridgeSecret"_s;
+        QTest::addRow("bad limit")
+            << u"{\"limits\":{\"maxFrameBytes\":-1},\"tenants\":[{\"host\":\"a\","_s + base
+                + u"}]}"_s
+            << u"limits.maxFrameBytes"_s;
         QTest::addRow("limit beyond 64 bits")
-                << u"{\"limits\":{\"maxFrameBytes\":4096666666666666666666666666666666},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
-                << u"limits.maxFrameBytes"_s;
+            << u"{\"limits\":{\"maxFrameBytes\":4096666666666666666666666666666666},\"tenants\":[{\"host\":\"a\","_s
+                + base + u"}]}"_s
+            << u"limits.maxFrameBytes"_s;
         QTest::addRow("limit with a fraction")
-                << u"{\"limits\":{\"maxRooms\":10.5},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
-                << u"limits.maxRooms"_s;
-        QTest::addRow("unknown limit") << u"{\"limits\":{\"maxFrames\":1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
-                                       << u"limits.maxFrames"_s;
-        QTest::addRow("bad listen") << u"{\"listen\":\"nope\",\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s << u"listen"_s;
-        QTest::addRow("bad cidr") << tenant(u",\"bridgeAllowFrom\":[\"300.1.1.1/8\"]"_s) << u"tenants[0].bridgeAllowFrom[0]"_s;
-        QTest::addRow("turn without urls") << tenant(u",\"turn\":{\"secret\":\"t\"}"_s) << u"tenants[0].turn.urls"_s;
-        QTest::addRow("duplicate host")
-                << u"{\"tenants\":[{\"host\":\"a\","_s + base + u"},{\"host\":\"A:80\","_s + base + u"}]}"_s
-                << u"tenants[1].hosts"_s;
+            << u"{\"limits\":{\"maxRooms\":10.5},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
+            << u"limits.maxRooms"_s;
+        QTest::addRow("unknown limit")
+            << u"{\"limits\":{\"maxFrames\":1},\"tenants\":[{\"host\":\"a\","_s + base + u"}]}"_s
+            << u"limits.maxFrames"_s;
+        QTest::addRow("bad listen") << u"{\"listen\":\"nope\",\"tenants\":[{\"host\":\"a\","_s
+                + base + u"}]}"_s << u"listen"_s;
+        QTest::addRow("bad cidr") << tenant(u",\"bridgeAllowFrom\":[\"300.1.1.1/8\"]"_s)
+                                  << u"tenants[0].bridgeAllowFrom[0]"_s;
+        QTest::addRow("turn without urls")
+            << tenant(u",\"turn\":{\"secret\":\"t\"}"_s) << u"tenants[0].turn.urls"_s;
+        QTest::addRow("duplicate host") << u"{\"tenants\":[{\"host\":\"a\","_s + base
+                + u"},{\"host\":\"A:80\","_s + base
+                + u"}]}"_s << u"tenants[1].hosts"_s;
     }
     void parse()
     {
@@ -115,8 +130,9 @@ private slots:
         QFETCH(qint64, at);
         QFETCH(int, adminKeys);
         QFETCH(int, bridgeKeys);
-        const QString json = u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"new\",\"bridgeSecret\":\"b\","
-                             "\"previousAdminSecret\":\"old\",\"previousSecretsUntil\":\"2026-12-01T01:00:00+01:00\"}]}"_s;
+        const QString json
+            = u"{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"new\",\"bridgeSecret\":\"b\","
+              "\"previousAdminSecret\":\"old\",\"previousSecretsUntil\":\"2026-12-01T01:00:00+01:00\"}]}"_s;
         QString error;
         const auto c = ServerConfig::parse(json.toUtf8(), &error);
         QVERIFY2(c, qPrintable(error));
@@ -136,10 +152,12 @@ private slots:
         QTest::addColumn<QString>("dataDir");
         QTest::addColumn<QString>("error"); // start of the error; empty: must load
         QTest::addRow("file") << u"good"_s << QString() << QString() << QString();
-        QTest::addRow("file, overrides") << u"good"_s << u"[::1]:9443"_s << u"override"_s << QString();
+        QTest::addRow("file, overrides")
+            << u"good"_s << u"[::1]:9443"_s << u"override"_s << QString();
         QTest::addRow("embedded default") << QString() << QString() << u"default"_s << QString();
         QTest::addRow("missing file") << u"missing"_s << QString() << QString() << u"--config"_s;
-        QTest::addRow("bad listen override") << u"good"_s << u"nope"_s << QString() << u"--listen"_s;
+        QTest::addRow("bad listen override")
+            << u"good"_s << u"nope"_s << QString() << u"--listen"_s;
     }
     void load()
     {
@@ -182,9 +200,10 @@ private slots:
 
     void defaultsAndSecrets()
     {
-        const QString json = u"{\"tenants\":[{\"host\":\"Phone.Example.com.\",\"adminSecret\":\"env:SB_TEST_ADMIN_SECRET\","
+        const QString json = u"{\"tenants\":[{\"host\":\"Phone.Example.com.\",\"adminSecret\":"
+                             u"\"env:SB_TEST_ADMIN_SECRET\","
                              "\"bridgeSecret\":\"file:"_s
-                + m_secretFile + u"\",\"officeKeys\":[\"k1\"]}]}"_s;
+            + m_secretFile + u"\",\"officeKeys\":[\"k1\"]}]}"_s;
         QString error;
         const auto c = ServerConfig::parse(json.toUtf8(), &error);
         QVERIFY2(c, qPrintable(error));
@@ -200,7 +219,7 @@ private slots:
         QCOMPARE(t.host, u"phone.example.com"_s);
         QCOMPARE(t.adminSecret, QByteArray("from-env"));
         QCOMPARE(t.bridgeSecret, QByteArray("from-file")); // one trailing \r\n dropped
-        QCOMPARE(t.officeKeys, QList<QByteArray>{ "k1" });
+        QCOMPARE(t.officeKeys, QList<QByteArray>{"k1"});
         QCOMPARE(t.ringTimeoutSec, 45);
         QVERIFY(t.bridgeAllowFrom.first().contains(QHostAddress(u"127.0.0.2"_s)));
         QVERIFY(t.bridgeAllowFrom.last().contains(QHostAddress::LocalHostIPv6));
@@ -238,8 +257,10 @@ private slots:
         QVERIFY(first->tenants.first().hosts.contains(u"127.0.0.1"_s));
         QCOMPARE(first->generatedSecretFiles.size(), 4);
         for (const QString &f : first->generatedSecretFiles) {
-            QCOMPARE(QFile::permissions(f) & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
-                     QFile::Permissions());
+            QCOMPARE(
+                QFile::permissions(f)
+                    & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+                QFile::Permissions());
         }
         QVERIFY(first->tenants.first().adminSecret.size() >= 32);
         QCOMPARE(first->tenants.first().officeKeys.size(), 1);

@@ -1,6 +1,6 @@
+#include "TestClient.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
-#include "TestClient.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -22,14 +22,14 @@ ServerConfig testConfig(const QString &dataDir)
     c.limits.maxBodyBytes = 2048;
     c.firstFrameTimeoutSec = 1;
     TenantConfig t;
-    t.hosts = { u"localhost"_s }; // 127.0.0.1 is the "unknown host" of these tests
+    t.hosts = {u"localhost"_s}; // 127.0.0.1 is the "unknown host" of these tests
     t.host = t.hosts.first();
     t.adminSecret = "admin-secret";
     t.bridgeSecret = "bridge-secret";
-    t.bridgeAllowFrom = { *ServerConfig::parseCidr(u"127.0.0.0/8"_s) };
-    t.allowedOrigins = { u"https://app.example.com"_s };
-    t.turn = TurnConfig{ "turn-secret", { u"turn:127.0.0.1:3478?transport=udp"_s }, 3600 };
-    c.tenants = { t };
+    t.bridgeAllowFrom = {*ServerConfig::parseCidr(u"127.0.0.0/8"_s)};
+    t.allowedOrigins = {u"https://app.example.com"_s};
+    t.turn = TurnConfig{"turn-secret", {u"turn:127.0.0.1:3478?transport=udp"_s}, 3600};
+    c.tenants = {t};
     return c;
 }
 
@@ -56,7 +56,8 @@ int rawRequest(quint16 port, const QByteArray &request, QByteArray *response = n
             return s.state() != QAbstractSocket::ConnectedState;
         const QRegularExpression lenRe(u"(?i)content-length: *(\\d+)"_s);
         const auto m = lenRe.match(QString::fromLatin1(all.left(headEnd)));
-        const qsizetype want = m.hasMatch() && !request.startsWith("HEAD ") ? m.captured(1).toLongLong() : 0;
+        const qsizetype want
+            = m.hasMatch() && !request.startsWith("HEAD ") ? m.captured(1).toLongLong() : 0;
         return all.size() >= headEnd + 4 + want || all.startsWith("HTTP/1.1 101");
     };
     if (!QTest::qWaitFor(complete, 5000))
@@ -70,8 +71,7 @@ int rawRequest(quint16 port, const QByteArray &request, QByteArray *response = n
 
 } // namespace
 
-class tst_Signaling : public QObject
-{
+class tst_Signaling : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_dir;
@@ -102,27 +102,80 @@ private slots:
         QTest::addColumn<QByteArray>("request");
         QTest::addColumn<int>("status");
         QTest::addColumn<QByteArray>("contains");
-        QTest::addRow("liveness") << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 200 << QByteArray("switchboard ");
-        QTest::addRow("liveness any host") << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n") << 200 << QByteArray("text/plain");
-        QTest::addRow("head") << QByteArray("HEAD /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 200 << QByteArray("Content-Length");
-        QTest::addRow("post no flag") << QByteArray("POST /signal.ashx HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n") << 405 << QByteArray("Allow: GET, HEAD");
-        QTest::addRow("unknown flag") << QByteArray("GET /signal.ashx?nope=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 400 << QByteArray("\"error\":\"bad-request\"");
-        QTest::addRow("unknown host flag") << QByteArray("GET /signal.ashx?nope=1 HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n") << 404 << QByteArray("\"error\":\"not-found\"");
-        QTest::addRow("root redirects") << QByteArray("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 302 << QByteArray("Location: /status.html");
-        QTest::addRow("page") << QByteArray("GET /status.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 200 << QByteArray("Content-Security-Policy");
-        QTest::addRow("no such page") << QByteArray("GET /nope.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 404 << QByteArray("application/json");
-        QTest::addRow("traversal") << QByteArray("GET /../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 404 << QByteArray("application/json");
-        QTest::addRow("two hosts") << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400 << QByteArray("application/json");
-        QTest::addRow("absolute form mismatch") << QByteArray("GET http://evil.example/signal.ashx HTTP/1.1\r\nHost: localhost\r\n\r\n") << 400 << QByteArray("application/json");
-        QTest::addRow("garbage") << QByteArray("HELLO\r\n\r\n") << 400 << QByteArray("application/json");
-        QTest::addRow("head too large") << (QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nX-Pad: ") + QByteArray(9000, 'a') + "\r\n\r\n") << 431 << QByteArray("headers-too-large");
-        QTest::addRow("body too large") << QByteArray("POST /signal.ashx?x=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n") << 413 << QByteArray("payload-too-large");
-        QTest::addRow("expect 100-continue") << QByteArray("POST /signal.ashx?nope=1 HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}") << 400 << QByteArray("bad-request");
-        QTest::addRow("chunked") << QByteArray("POST /signal.ashx?x=1 HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n") << 411 << QByteArray("length-required");
-        QTest::addRow("cross-origin upgrade") << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: http://evil.example\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") << 403 << QByteArray("forbidden");
-        QTest::addRow("null origin upgrade") << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: null\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") << 403 << QByteArray("forbidden");
-        QTest::addRow("allowed origin upgrade") << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: https://app.example.com\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") << 101 << QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-        QTest::addRow("upgrade elsewhere") << QByteArray("GET /other HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") << 404 << QByteArray("not-found");
+        QTest::addRow("liveness") << QByteArray(
+            "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                                  << 200 << QByteArray("switchboard ");
+        QTest::addRow("liveness any host") << QByteArray(
+            "GET /signal.ashx HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n")
+                                           << 200 << QByteArray("text/plain");
+        QTest::addRow("head") << QByteArray(
+            "HEAD /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                              << 200 << QByteArray("Content-Length");
+        QTest::addRow("post no flag")
+            << QByteArray("POST /signal.ashx HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                          "0\r\nConnection: close\r\n\r\n")
+            << 405 << QByteArray("Allow: GET, HEAD");
+        QTest::addRow("unknown flag") << QByteArray(
+            "GET /signal.ashx?nope=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                                      << 400 << QByteArray("\"error\":\"bad-request\"");
+        QTest::addRow("unknown host flag") << QByteArray(
+            "GET /signal.ashx?nope=1 HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n")
+                                           << 404 << QByteArray("\"error\":\"not-found\"");
+        QTest::addRow("root redirects")
+            << QByteArray("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 302
+            << QByteArray("Location: /status.html");
+        QTest::addRow("page") << QByteArray(
+            "GET /status.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                              << 200 << QByteArray("Content-Security-Policy");
+        QTest::addRow("no such page")
+            << QByteArray("GET /nope.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            << 404 << QByteArray("application/json");
+        QTest::addRow("traversal") << QByteArray(
+            "GET /../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                                   << 404 << QByteArray("application/json");
+        QTest::addRow("two hosts")
+            << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400
+            << QByteArray("application/json");
+        QTest::addRow("absolute form mismatch")
+            << QByteArray("GET http://evil.example/signal.ashx HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            << 400 << QByteArray("application/json");
+        QTest::addRow("garbage") << QByteArray("HELLO\r\n\r\n") << 400
+                                 << QByteArray("application/json");
+        QTest::addRow("head too large")
+            << (QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nX-Pad: ")
+                + QByteArray(9000, 'a') + "\r\n\r\n")
+            << 431 << QByteArray("headers-too-large");
+        QTest::addRow("body too large") << QByteArray(
+            "POST /signal.ashx?x=1 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n")
+                                        << 413 << QByteArray("payload-too-large");
+        QTest::addRow("expect 100-continue")
+            << QByteArray("POST /signal.ashx?nope=1 HTTP/1.1\r\nHost: localhost\r\nExpect: "
+                          "100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            << 400 << QByteArray("bad-request");
+        QTest::addRow("chunked") << QByteArray("POST /signal.ashx?x=1 HTTP/1.1\r\nHost: "
+                                               "localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
+                                 << 411 << QByteArray("length-required");
+        QTest::addRow("cross-origin upgrade") << QByteArray(
+            "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: "
+            "Upgrade\r\nOrigin: http://evil.example\r\nSec-WebSocket-Key: "
+            "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                                              << 403 << QByteArray("forbidden");
+        QTest::addRow("null origin upgrade")
+            << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: "
+                          "websocket\r\nConnection: Upgrade\r\nOrigin: null\r\nSec-WebSocket-Key: "
+                          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            << 403 << QByteArray("forbidden");
+        QTest::addRow("allowed origin upgrade") << QByteArray(
+            "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: "
+            "Upgrade\r\nOrigin: https://app.example.com\r\nSec-WebSocket-Key: "
+            "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                                                << 101
+                                                << QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        QTest::addRow("upgrade elsewhere")
+            << QByteArray("GET /other HTTP/1.1\r\nHost: localhost\r\nUpgrade: "
+                          "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            << 404 << QByteArray("not-found");
     }
     void http()
     {
@@ -139,7 +192,8 @@ private slots:
         QTcpSocket s;
         s.connectToHost(QHostAddress::LocalHost, m_port);
         QTRY_COMPARE(s.state(), QAbstractSocket::ConnectedState);
-        s.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\n\r\nGET /signal.ashx HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        s.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\n\r\nGET /signal.ashx "
+                "HTTP/1.1\r\nHost: localhost\r\n\r\n");
         QByteArray all;
         QTRY_VERIFY((all += s.readAll()).count("HTTP/1.1 200 OK") == 2);
         QCOMPARE(s.state(), QAbstractSocket::ConnectedState);
@@ -175,10 +229,13 @@ private slots:
         QCOMPARE(joined.value(u"name"_s).toString(), u"Bob"_s);
 
         // data is relayed byte for byte; nothing else of the client frame is forwarded
-        const QString data = u"{ \"sdp\" : {\"type\":\"offer\", \"sdp\":\"v=0\\r\\n\"}, \"n\": 1.50 }"_s;
-        b.send(u"{\"type\":\"signal\",\"secret\":\"x\",\"to\":\""_s + aId + u"\",\"data\":"_s + data + u"}"_s);
+        const QString data
+            = u"{ \"sdp\" : {\"type\":\"offer\", \"sdp\":\"v=0\\r\\n\"}, \"n\": 1.50 }"_s;
+        b.send(u"{\"type\":\"signal\",\"secret\":\"x\",\"to\":\""_s + aId + u"\",\"data\":"_s + data
+               + u"}"_s);
         a.waitFor(u"signal"_s);
-        QCOMPARE(a.raw.last(), u"{\"type\":\"signal\",\"from\":\""_s + bId + u"\",\"data\":"_s + data + u"}"_s);
+        QCOMPARE(a.raw.last(),
+                 u"{\"type\":\"signal\",\"from\":\""_s + bId + u"\",\"data\":"_s + data + u"}"_s);
 
         b.send(frame(u"leave"_s));
         const QJsonObject left = a.waitFor(u"peer-left"_s);
@@ -198,7 +255,9 @@ private slots:
         TestClient a;
         QVERIFY(a.open(m_port));
         const QJsonObject w = a.join(u"random"_s, u"Ann"_s);
-        QVERIFY(QRegularExpression(u"^room-[A-Za-z0-9_-]{22}$"_s).match(w.value(u"room"_s).toString()).hasMatch());
+        QVERIFY(QRegularExpression(u"^room-[A-Za-z0-9_-]{22}$"_s)
+                    .match(w.value(u"room"_s).toString())
+                    .hasMatch());
     }
 
     void badFrames_data()
@@ -209,18 +268,34 @@ private slots:
         QTest::addColumn<QString>("ref");
         QTest::addRow("invalid json") << u"{nope"_s << false << u"bad-frame"_s << QString();
         QTest::addRow("not an object") << u"[1]"_s << false << u"bad-frame"_s << QString();
-        QTest::addRow("wrong type of field") << u"{\"type\":\"join\",\"room\":1,\"name\":\"A\"}"_s << false << u"bad-frame"_s << u"join"_s;
-        QTest::addRow("unknown type") << u"{\"type\":\"dance\"}"_s << false << u"bad-frame"_s << u"dance"_s;
-        QTest::addRow("duplicate key") << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << u"bad-frame"_s << QString();
-        QTest::addRow("signal before join") << u"{\"type\":\"signal\",\"to\":\"x\",\"data\":{}}"_s << false << u"not-joined"_s << u"signal"_s;
-        QTest::addRow("leave before join") << u"{\"type\":\"leave\"}"_s << false << u"not-joined"_s << u"leave"_s;
-        QTest::addRow("bad room") << u"{\"type\":\"join\",\"room\":\"a b\",\"name\":\"A\"}"_s << false << u"bad-frame"_s << u"join"_s;
-        QTest::addRow("bad name") << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"\\u0000\"}"_s << false << u"bad-frame"_s << u"join"_s;
-        QTest::addRow("token without provider") << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"A\",\"idToken\":\"x.y.z\"}"_s << false << u"invalid-token"_s << u"join"_s;
-        QTest::addRow("unknown resume token") << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"A\",\"resume\":\"nope\"}"_s << false << u"invalid-token"_s << u"join"_s;
-        QTest::addRow("already joined") << u"{\"type\":\"join\",\"room\":\"other\",\"name\":\"A\"}"_s << true << u"already-joined"_s << u"join"_s;
-        QTest::addRow("unknown peer") << u"{\"type\":\"signal\",\"to\":\"nobody\",\"data\":{}}"_s << true << u"unknown-peer"_s << u"signal"_s;
-        QTest::addRow("bad ticket") << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"A\",\"bridgeTicket\":{\"time\":1,\"sig\":\"00\"}}"_s << false << u"forbidden"_s << u"join"_s;
+        QTest::addRow("wrong type of field") << u"{\"type\":\"join\",\"room\":1,\"name\":\"A\"}"_s
+                                             << false << u"bad-frame"_s << u"join"_s;
+        QTest::addRow("unknown type")
+            << u"{\"type\":\"dance\"}"_s << false << u"bad-frame"_s << u"dance"_s;
+        QTest::addRow("duplicate key")
+            << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << u"bad-frame"_s << QString();
+        QTest::addRow("signal before join") << u"{\"type\":\"signal\",\"to\":\"x\",\"data\":{}}"_s
+                                            << false << u"not-joined"_s << u"signal"_s;
+        QTest::addRow("leave before join")
+            << u"{\"type\":\"leave\"}"_s << false << u"not-joined"_s << u"leave"_s;
+        QTest::addRow("bad room") << u"{\"type\":\"join\",\"room\":\"a b\",\"name\":\"A\"}"_s
+                                  << false << u"bad-frame"_s << u"join"_s;
+        QTest::addRow("bad name") << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"\\u0000\"}"_s
+                                  << false << u"bad-frame"_s << u"join"_s;
+        QTest::addRow("token without provider")
+            << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"A\",\"idToken\":\"x.y.z\"}"_s
+            << false << u"invalid-token"_s << u"join"_s;
+        QTest::addRow("unknown resume token")
+            << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"A\",\"resume\":\"nope\"}"_s << false
+            << u"invalid-token"_s << u"join"_s;
+        QTest::addRow("already joined")
+            << u"{\"type\":\"join\",\"room\":\"other\",\"name\":\"A\"}"_s << true
+            << u"already-joined"_s << u"join"_s;
+        QTest::addRow("unknown peer") << u"{\"type\":\"signal\",\"to\":\"nobody\",\"data\":{}}"_s
+                                      << true << u"unknown-peer"_s << u"signal"_s;
+        QTest::addRow("bad ticket")
+            << u"{\"type\":\"join\",\"room\":\"ok\",\"name\":\"A\",\"bridgeTicket\":{\"time\":1,\"sig\":\"00\"}}"_s
+            << false << u"forbidden"_s << u"join"_s;
     }
     void badFrames()
     {
@@ -259,7 +334,7 @@ private slots:
             QVERIFY(!c[i].join(u"full"_s, u"P"_s).isEmpty());
         }
         QVERIFY(c[3].open(m_port));
-        c[3].send(frame(u"join"_s, { { u"room"_s, u"full"_s }, { u"name"_s, u"P"_s } }));
+        c[3].send(frame(u"join"_s, {{u"room"_s, u"full"_s}, {u"name"_s, u"P"_s}}));
         QCOMPARE(c[3].waitFor(u"error"_s).value(u"code"_s).toString(), u"room-full"_s);
     }
 
@@ -311,7 +386,8 @@ private slots:
         b.send(u"{\"type\":\"signal\",\"to\":\""_s + aId + u"\",\"data\":{\"candidate\":null}}"_s);
         TestClient a2;
         QVERIFY(a2.open(m_port));
-        a2.send(frame(u"join"_s, { { u"room"_s, u"resume"_s }, { u"name"_s, u"Ann"_s }, { u"resume"_s, token } }));
+        a2.send(frame(u"join"_s,
+                      {{u"room"_s, u"resume"_s}, {u"name"_s, u"Ann"_s}, {u"resume"_s, token}}));
         const QJsonObject w2 = a2.waitFor(u"welcome"_s);
         QCOMPARE(w2.value(u"peerId"_s).toString(), aId);
         QCOMPARE(w2.value(u"resumed"_s).toBool(), true);
@@ -322,12 +398,16 @@ private slots:
         // the spent token cannot be used again
         TestClient a3;
         QVERIFY(a3.open(m_port));
-        a3.send(frame(u"join"_s, { { u"room"_s, u"resume"_s }, { u"name"_s, u"Ann"_s }, { u"resume"_s, token } }));
+        a3.send(frame(u"join"_s,
+                      {{u"room"_s, u"resume"_s}, {u"name"_s, u"Ann"_s}, {u"resume"_s, token}}));
         QCOMPARE(a3.waitFor(u"error"_s).value(u"code"_s).toString(), u"invalid-token"_s);
         // takeover of a live socket: old gets kicked replaced + 4001, nobody sees peer-left
         TestClient a4;
         QVERIFY(a4.open(m_port));
-        a4.send(frame(u"join"_s, { { u"room"_s, u"resume"_s }, { u"name"_s, u"Ann"_s }, { u"resume"_s, w2.value(u"resumeToken"_s).toString() } }));
+        a4.send(frame(u"join"_s,
+                      {{u"room"_s, u"resume"_s},
+                       {u"name"_s, u"Ann"_s},
+                       {u"resume"_s, w2.value(u"resumeToken"_s).toString()}}));
         QCOMPARE(a4.waitFor(u"welcome"_s).value(u"peerId"_s).toString(), aId);
         QCOMPARE(a2.waitFor(u"kicked"_s).value(u"reason"_s).toString(), u"replaced"_s);
         QVERIFY(a2.waitClosed());

@@ -5,10 +5,10 @@
 // SB_SOAK_CYCLES lowers the count (e.g. for a sanitizer build, where the RSS bound is not
 // checked); each row warms up on half its cycles, at most 5 000.
 
-#include "auth/AdminAuth.h"
 #include "Crypto.h"
 #include "ServerProcess.h"
 #include "WsLoop.h"
+#include "auth/AdminAuth.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
@@ -51,9 +51,10 @@ struct Mix {
     Ending of(std::int64_t episode) const
     {
         std::int64_t k = episode % total();
-        for (const auto &[weight, ending] : { std::pair { leave, Ending::Leave },
-                 std::pair { close, Ending::Close }, std::pair { dropResume, Ending::DropResume },
-                 std::pair { dropExpire, Ending::DropExpire } }) {
+        for (const auto &[weight, ending] :
+             {std::pair{leave, Ending::Leave}, std::pair{close, Ending::Close},
+              std::pair{dropResume, Ending::DropResume},
+              std::pair{dropExpire, Ending::DropExpire}}) {
             if (k < weight)
                 return ending;
             k -= weight;
@@ -100,9 +101,7 @@ struct Stats {
 class SoakRun {
 public:
     SoakRun(ServerProcess &server, const Mix &mix)
-        : m_server(server)
-        , m_mix(mix)
-        , m_loop("127.0.0.1", server.port())
+        : m_server(server), m_mix(mix), m_loop("127.0.0.1", server.port())
     {
         m_slots.resize(pairsInFlight * 4);
         m_loop.onOpen = [this](WsLoop::Conn &c) { onOpen(c); };
@@ -141,17 +140,18 @@ public:
     {
         // Signatures are single-use: nanoseconds make every request's time distinct.
         const qint64 ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
+                              std::chrono::system_clock::now().time_since_epoch())
                               .count();
         const QByteArray time = QByteArray::number(ns / 1000000000) + '.'
             + QByteArray::number(ns % 1000000000).rightJustified(9, '0');
-        const QByteArray sig = Crypto::hmacSha256(QByteArrayView(adminSecret),
-            AdminAuth::signedMessage("GET", "stats=1", "localhost", time, {}))
-                                   .toHex();
+        const QByteArray sig
+            = Crypto::hmacSha256(QByteArrayView(adminSecret),
+                                 AdminAuth::signedMessage("GET", "stats=1", "localhost", time, {}))
+                  .toHex();
         m_httpStatus = 0;
         m_loop.openHttp("GET /signal.ashx?stats=1 HTTP/1.1\r\nHost: localhost\r\nX-Admin-Time: "
-            + time.toStdString() + "\r\nX-Admin-Sig: " + sig.toStdString()
-            + "\r\nConnection: close\r\n\r\n");
+                        + time.toStdString() + "\r\nX-Admin-Sig: " + sig.toStdString()
+                        + "\r\nConnection: close\r\n\r\n");
         while (m_httpStatus == 0 && !deadline.hasExpired())
             m_loop.poll(20);
         if (m_httpStatus != 200) {
@@ -160,8 +160,8 @@ public:
             return std::nullopt;
         }
         const QJsonObject o = QJsonDocument::fromJson(m_httpBody).object();
-        return Stats { o.value("rooms"_L1).toInt(-1), o.value("peers"_L1).toInt(-1),
-            o.value("heldPeers"_L1).toInt(-1), o.value("sockets"_L1).toInt(-1) };
+        return Stats{o.value("rooms"_L1).toInt(-1), o.value("peers"_L1).toInt(-1),
+                     o.value("heldPeers"_L1).toInt(-1), o.value("sockets"_L1).toInt(-1)};
     }
 
     // Polls ?stats until nothing is left (held peers expire after resumeGraceSec).
@@ -227,7 +227,7 @@ private:
         if (slot == m_slots.size())
             m_slots.resize(m_slots.size() * 2);
         Episode &e = m_slots[slot];
-        e = Episode {};
+        e = Episode{};
         e.number = m_started++;
         e.ending = m_mix.of(e.number);
         e.room = "soak-" + std::to_string(e.number);
@@ -269,8 +269,8 @@ private:
         if (text.starts_with("{\"type\":\"signal\"")) {
             if (s.expect.empty() || text != s.expect)
                 return fail(e,
-                    u"unexpected signal: "_s
-                        + QString::fromUtf8(text.data(), qsizetype(text.size())));
+                            u"unexpected signal: "_s
+                                + QString::fromUtf8(text.data(), qsizetype(text.size())));
             s.expect.clear();
             ++m_signals;
             if (--e.signalsDue == 0)
@@ -334,7 +334,8 @@ private:
             to.expect
                 = "{\"type\":\"signal\",\"from\":\"" + from.peerId + "\",\"data\":" + data + '}';
             m_loop.sendText(*m_loop.conn(from.conn),
-                "{\"type\":\"signal\",\"to\":\"" + to.peerId + "\",\"data\":" + data + '}');
+                            "{\"type\":\"signal\",\"to\":\"" + to.peerId + "\",\"data\":" + data
+                                + '}');
         }
     }
 
@@ -399,8 +400,8 @@ private:
             return;
         if (!s.closing)
             fail(e,
-                u"the server closed side %1 (or refused it) in phase %2"_s.arg(c.peer).arg(
-                    int(e.phase)));
+                 u"the server closed side %1 (or refused it) in phase %2"_s.arg(c.peer).arg(
+                     int(e.phase)));
         s.open = false;
         if (e.phase != Phase::Ending || e.side[0].open || e.side[1].open)
             return;
@@ -413,8 +414,9 @@ private:
             m_peakRssKiB = std::max(m_peakRssKiB, m_server.rssKiB());
             if (m_cyclesDone % 20000 == 0)
                 qInfo("%lld cycles, server RSS %lld KiB, CPU %.1f s",
-                    static_cast<long long>(m_cyclesDone), static_cast<long long>(m_server.rssKiB()),
-                    double(m_server.cpuMicros()) / 1e6);
+                      static_cast<long long>(m_cyclesDone),
+                      static_cast<long long>(m_server.rssKiB()),
+                      double(m_server.cpuMicros()) / 1e6);
         }
     }
 
@@ -451,7 +453,7 @@ private:
 void tst_Soak::initTestCase()
 {
     // Hundreds of sockets on each side, and the server inherits the raised limit.
-    rlimit rl {};
+    rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
@@ -465,9 +467,9 @@ void tst_Soak::cycles_data()
     QTest::addColumn<int>("percent"); // of SB_SOAK_CYCLES (default 100 000)
     // Of every 20 pairs: 10 leave, 4 close, 3 drop and resume, 2 drop for good, 1 drop watched
     // by the other peer until its peer-left timeout.
-    QTest::addRow("mixed") << Mix { 10, 4, 3, 2, 1 } << 100;
+    QTest::addRow("mixed") << Mix{10, 4, 3, 2, 1} << 100;
     // The hold, resume and expiry paths alone, so that a leak there is named by its row.
-    QTest::addRow("drops only") << Mix { 0, 0, 3, 2, 1 } << 20;
+    QTest::addRow("drops only") << Mix{0, 0, 3, 2, 1} << 20;
 }
 
 void tst_Soak::cycles()
@@ -513,11 +515,11 @@ void tst_Soak::cycles()
     qInfo("%lld cycles in %.1f s (%.1f s with the final settle), server CPU %.0f us per cycle; "
           "server RSS baseline %lld KiB after %lld cycles, peak sampled %lld KiB, final %lld KiB "
           "(%+.2f %%)",
-        static_cast<long long>(run.cyclesDone()), runMs / 1000.0, clock.elapsed() / 1000.0,
-        double(server.cpuMicros()) / double(run.cyclesDone()), static_cast<long long>(baselineKiB),
-        static_cast<long long>(warmup), static_cast<long long>(run.peakRssKiB()),
-        static_cast<long long>(finalKiB),
-        100.0 * double(finalKiB - baselineKiB) / double(baselineKiB));
+          static_cast<long long>(run.cyclesDone()), runMs / 1000.0, clock.elapsed() / 1000.0,
+          double(server.cpuMicros()) / double(run.cyclesDone()),
+          static_cast<long long>(baselineKiB), static_cast<long long>(warmup),
+          static_cast<long long>(run.peakRssKiB()), static_cast<long long>(finalKiB),
+          100.0 * double(finalKiB - baselineKiB) / double(baselineKiB));
 
     const std::int64_t episodes = total / 2;
     std::int64_t resumeEpisodes = 0, watchedEpisodes = 0;
@@ -534,7 +536,7 @@ void tst_Soak::cycles()
     qInfo("AddressSanitizer build: RSS bound not checked");
 #else
     QVERIFY2(finalKiB * 100 <= baselineKiB * 105,
-        qPrintable(u"RSS grew from %1 KiB to %2 KiB"_s.arg(baselineKiB).arg(finalKiB)));
+             qPrintable(u"RSS grew from %1 KiB to %2 KiB"_s.arg(baselineKiB).arg(finalKiB)));
 #endif
 }
 

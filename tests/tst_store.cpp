@@ -22,7 +22,10 @@ namespace {
 const QString kA = u"a.example.com"_s;
 const QString kB = u"b.example.com"_s;
 
-QDateTime utc(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC); }
+QDateTime utc(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+}
 
 // The schema exactly as version 1 shipped it: a fixture, deliberately not shared with Store.cpp,
 // so that a later edit of migration step 1 cannot silently change what "a v1 file" means.
@@ -160,7 +163,10 @@ private:
     QHash<QString, PagingFixture> m_paging;
 };
 
-void tst_Store::initTestCase() { QVERIFY(m_dir.isValid()); }
+void tst_Store::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
 
 void tst_Store::crud_data()
 {
@@ -185,15 +191,15 @@ void tst_Store::crud()
         if (kind == u"vnum"_s)
             return store.createVirtualNumber(tenant, vnum(number, value));
         if (kind == u"alias"_s)
-            return store.createAlias(tenant, { number, value });
-        return store.createWhitelistEntry(tenant, { number, value });
+            return store.createAlias(tenant, {number, value});
+        return store.createWhitelistEntry(tenant, {number, value});
     };
     auto update = [&](const QString &tenant, const QString &number, const QString &value) {
         if (kind == u"vnum"_s)
             return store.updateVirtualNumber(tenant, vnum(number, value));
         if (kind == u"alias"_s)
-            return store.updateAlias(tenant, { number, value });
-        return store.updateWhitelistEntry(tenant, { number, value });
+            return store.updateAlias(tenant, {number, value});
+        return store.updateWhitelistEntry(tenant, {number, value});
     };
     auto remove = [&](const QString &tenant, const QString &number) {
         if (kind == u"vnum"_s)
@@ -267,7 +273,7 @@ void tst_Store::virtualNumberSaveWhitelists()
     QVERIFY(!store.isWhitelisted(kB, u"2000"_s));
 
     // An operator's note on an existing entry survives a save.
-    QCOMPARE(store.createWhitelistEntry(kA, { u"2001"_s, u"kept note"_s }), Store::Result::Ok);
+    QCOMPARE(store.createWhitelistEntry(kA, {u"2001"_s, u"kept note"_s}), Store::Result::Ok);
     QCOMPARE(store.createVirtualNumber(kA, vnum(u"2001"_s, u"Other"_s)), Store::Result::Ok);
     bool found = false;
     for (const WhitelistEntry &w : store.whitelist(kA))
@@ -360,30 +366,29 @@ void tst_Store::logPaging_data()
     QTest::addColumn<int>("fromMinute"); // 0: no bound
     QTest::addColumn<int>("toMinute"); // 0: no bound
     QTest::addColumn<QList<int>>("expected");
-    for (const QString &log : { u"cdr"_s, u"dial"_s }) {
+    for (const QString &log : {u"cdr"_s, u"dial"_s}) {
         const QByteArray p = log.toLatin1() + ": ";
         QTest::addRow("%sall, newest first", p.constData())
-            << log << 100 << 0 << 0 << 0 << QList<int> { 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+            << log << 100 << 0 << 0 << 0 << QList<int>{10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
         QTest::addRow("%slimit 3", p.constData())
-            << log << 3 << 0 << 0 << 0 << QList<int> { 10, 9, 8 };
-        QTest::addRow("%slimit 0 is 1", p.constData())
-            << log << 0 << 0 << 0 << 0 << QList<int> { 10 };
+            << log << 3 << 0 << 0 << 0 << QList<int>{10, 9, 8};
+        QTest::addRow("%slimit 0 is 1", p.constData()) << log << 0 << 0 << 0 << 0 << QList<int>{10};
         QTest::addRow("%slimit over 1000", p.constData())
-            << log << 5000 << 0 << 0 << 0 << QList<int> { 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+            << log << 5000 << 0 << 0 << 0 << QList<int>{10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
         QTest::addRow("%sbefore (next page)", p.constData())
-            << log << 3 << 8 << 0 << 0 << QList<int> { 7, 6, 5 };
+            << log << 3 << 8 << 0 << 0 << QList<int>{7, 6, 5};
         QTest::addRow("%sbefore the first", p.constData())
-            << log << 3 << 1 << 0 << 0 << QList<int> {};
+            << log << 3 << 1 << 0 << 0 << QList<int>{};
         QTest::addRow("%sfrom (inclusive)", p.constData())
-            << log << 100 << 0 << 8 << 0 << QList<int> { 10, 9, 8 };
+            << log << 100 << 0 << 8 << 0 << QList<int>{10, 9, 8};
         QTest::addRow("%sto (inclusive)", p.constData())
-            << log << 100 << 0 << 0 << 2 << QList<int> { 2, 1 };
+            << log << 100 << 0 << 0 << 2 << QList<int>{2, 1};
         QTest::addRow("%sfrom and to", p.constData())
-            << log << 100 << 0 << 4 << 6 << QList<int> { 6, 5, 4 };
+            << log << 100 << 0 << 4 << 6 << QList<int>{6, 5, 4};
         QTest::addRow("%sfrom, to, before, limit", p.constData())
-            << log << 2 << 6 << 2 << 9 << QList<int> { 5, 4 };
+            << log << 2 << 6 << 2 << 9 << QList<int>{5, 4};
         QTest::addRow("%sempty window", p.constData())
-            << log << 100 << 0 << 11 << 0 << QList<int> {};
+            << log << 100 << 0 << 11 << 0 << QList<int>{};
     }
 }
 
@@ -404,7 +409,7 @@ void tst_Store::logPaging()
         Store writer;
         QVERIFY(writer.open(fx.path));
         for (int i = 1; i <= 10; ++i) {
-            for (const QString &tenant : { kB, kA }) {
+            for (const QString &tenant : {kB, kA}) {
                 const QDateTime at = utc(base + i * 60'000);
                 qint64 id = 0;
                 if (log == u"cdr"_s) {
@@ -503,8 +508,8 @@ void tst_Store::pruning()
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QDateTime cutoff = now.addDays(-90);
     int i = 0;
-    for (const QString &tenant : { kA, kB }) {
-        for (int daysAgo : { 200, 91, 89, 0 }) {
+    for (const QString &tenant : {kA, kB}) {
+        for (int daysAgo : {200, 91, 89, 0}) {
             CdrRecord c;
             c.callId = u"c%1"_s.arg(++i);
             c.direction = u"in"_s;
@@ -522,7 +527,7 @@ void tst_Store::pruning()
     QCOMPARE(store.createVirtualNumber(kA, vnum(u"2000"_s, u"Old"_s)), Store::Result::Ok);
 
     QCOMPARE(store.pruneLogsBefore(cutoff), 8); // 2 tenants × 2 old rows × 2 tables
-    for (const QString &tenant : { kA, kB }) {
+    for (const QString &tenant : {kA, kB}) {
         const auto cdrs = store.cdrs(tenant);
         QCOMPARE(cdrs.size(), 2);
         for (const CdrRecord &c : cdrs)
@@ -611,9 +616,9 @@ void tst_Store::migration()
     // A file the store created is the owner's only (it holds caller numbers).
     if (fixture == u"none"_s) {
         const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
-        for (const QString &f : QStringList{ path, path + u"-wal"_s, path + u"-shm"_s }) {
+        for (const QString &f : QStringList{path, path + u"-wal"_s, path + u"-shm"_s}) {
             const auto perms = QFileInfo(f).permissions()
-                    & ~(QFileDevice::ReadUser | QFileDevice::WriteUser | QFileDevice::ExeUser);
+                & ~(QFileDevice::ReadUser | QFileDevice::WriteUser | QFileDevice::ExeUser);
             QCOMPARE(perms, ownerOnly);
         }
     }
@@ -669,7 +674,7 @@ void tst_Store::reopenKeepsData()
     {
         Store store;
         QVERIFY(store.open(path));
-        QCOMPARE(store.createAlias(kA, { u"+4930999"_s, u"Kept"_s }), Store::Result::Ok);
+        QCOMPARE(store.createAlias(kA, {u"+4930999"_s, u"Kept"_s}), Store::Result::Ok);
     }
     Store store;
     QVERIFY(store.open(path));
@@ -699,7 +704,7 @@ void tst_Store::uniqueConnections()
     Store two;
     QVERIFY(one.open(freshPath()));
     QVERIFY(two.open(freshPath()));
-    QCOMPARE(one.createAlias(kA, { u"1"_s, u"one"_s }), Store::Result::Ok);
+    QCOMPARE(one.createAlias(kA, {u"1"_s, u"one"_s}), Store::Result::Ok);
     QVERIFY(!two.alias(kA, u"1"_s));
     two.close();
     QVERIFY(one.alias(kA, u"1"_s)); // closing one store leaves the other open
@@ -724,7 +729,7 @@ void tst_Store::crashMidTransaction()
 
     QProcess child;
     child.setProcessChannelMode(QProcess::SeparateChannels);
-    child.start(QCoreApplication::applicationFilePath(), { u"--crash-child"_s, mode, path });
+    child.start(QCoreApplication::applicationFilePath(), {u"--crash-child"_s, mode, path});
     QVERIFY(child.waitForStarted());
     if (mode == u"kill"_s) {
         while (!child.canReadLine())
@@ -810,7 +815,7 @@ void tst_Store::failedLogWritesRetried()
         d.outcome = u"dialing"_s;
         return store.addDial(kA, d);
     };
-    const QStringList three{ u"call-3"_s, u"call-2"_s, u"call-1"_s };
+    const QStringList three{u"call-3"_s, u"call-2"_s, u"call-1"_s};
     bool failing = true; // outlives the store, whose close() still runs the hook
     {
         Store store;

@@ -2,7 +2,6 @@
 // phones, the SIP bridge, rings and dials"), against a real Application on 127.0.0.1:0.
 
 #include "TelephonyHarness.h"
-
 #include "signal/Room.h"
 
 #include <QDateTime>
@@ -16,8 +15,7 @@ const QString hostA = u"127.0.0.1"_s;
 const QString hostB = u"localhost"_s;
 } // namespace
 
-class tst_Telephony : public QObject
-{
+class tst_Telephony : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase();
@@ -86,16 +84,17 @@ void tst_Telephony::initTestCase()
     Store *store = tenantA()->store();
     QVERIFY(store);
     const QString a = tenantA()->config().host;
-    VirtualNumber open{ u"2000"_s, u"Reception"_s, u"tts"_s, u"Hello"_s, 0, 60, false, u"anonymous"_s };
-    VirtualNumber internal{ u"2001"_s, u"Staff line"_s, u"ai"_s, {}, 0, 60, false, u"internal"_s };
+    VirtualNumber open{u"2000"_s, u"Reception"_s, u"tts"_s,      u"Hello"_s, 0,
+                       60,        false,          u"anonymous"_s};
+    VirtualNumber internal{u"2001"_s, u"Staff line"_s, u"ai"_s, {}, 0, 60, false, u"internal"_s};
     QCOMPARE(store->createVirtualNumber(a, open), Store::Result::Ok);
     QCOMPARE(store->createVirtualNumber(a, internal), Store::Result::Ok);
-    QCOMPARE(store->createWhitelistEntry(a, { u"+4930123456"_s, {} }), Store::Result::Ok);
-    QCOMPARE(store->createWhitelistEntry(a, { u"55"_s, {} }), Store::Result::Ok);
+    QCOMPARE(store->createWhitelistEntry(a, {u"+4930123456"_s, {}}), Store::Result::Ok);
+    QCOMPARE(store->createWhitelistEntry(a, {u"55"_s, {}}), Store::Result::Ok);
     // Tenant B has a virtual number of the same name: A's peers never reach it.
-    QCOMPARE(store->createVirtualNumber(m_app->tenantForHost(hostB)->config().host,
-                                       VirtualNumber{ u"3000"_s, u"B only"_s, u"tts"_s, {}, 0, 60,
-                                                      false, u"anonymous"_s }),
+    QCOMPARE(store->createVirtualNumber(
+                 m_app->tenantForHost(hostB)->config().host,
+                 VirtualNumber{u"3000"_s, u"B only"_s, u"tts"_s, {}, 0, 60, false, u"anonymous"_s}),
              Store::Result::Ok);
 }
 
@@ -121,10 +120,8 @@ void tst_Telephony::cleanup()
 int tst_Telephony::ring(const QString &callId, const QString &to, const QString &room,
                         const QByteArray &host)
 {
-    QJsonObject body{ { u"time"_s, now() },
-                      { u"callId"_s, callId },
-                      { u"from"_s, u"+4930111222"_s },
-                      { u"to"_s, to } };
+    QJsonObject body{
+        {u"time"_s, now()}, {u"callId"_s, callId}, {u"from"_s, u"+4930111222"_s}, {u"to"_s, to}};
     if (!room.isEmpty())
         body.insert(u"room"_s, room);
     if (host == "127.0.0.1")
@@ -138,7 +135,7 @@ int tst_Telephony::ring(const QString &callId, const QString &to, const QString 
 
 void tst_Telephony::clear(const QString &callId, const QString &reason)
 {
-    QJsonObject body{ { u"time"_s, now() }, { u"callId"_s, callId } };
+    QJsonObject body{{u"time"_s, now()}, {u"callId"_s, callId}};
     if (!reason.isEmpty())
         body.insert(u"reason"_s, reason);
     const HttpReply r = webhook(m_port, "127.0.0.1", "office-ring-clear", json(body), secretA);
@@ -161,7 +158,8 @@ std::unique_ptr<Client> tst_Telephony::phone(const QString &extension, QString *
     auto p = std::make_unique<Client>(m_port, host);
     if (!p->waitConnected())
         return nullptr;
-    const QJsonObject r = p->registerPhone(extension, QString::fromLatin1(host == hostA ? officeKeyA : officeKeyB));
+    const QJsonObject r
+        = p->registerPhone(extension, QString::fromLatin1(host == hostA ? officeKeyA : officeKeyB));
     if (r.value(u"extension"_s).toString() != extension)
         return nullptr;
     if (peerId)
@@ -179,8 +177,9 @@ void tst_Telephony::bridgeHello_data()
     QTest::addRow("good") << QByteArray(secretA) << qint64(0) << true;
     QTest::addRow("inside the window") << QByteArray(secretA) << qint64(-290) << true;
     QTest::addRow("previous secret inside the rotation window")
-            << QByteArray(previousSecretA) << qint64(0) << true;
-    QTest::addRow("other tenant's previous secret") << QByteArray(previousSecretB) << qint64(0) << false;
+        << QByteArray(previousSecretA) << qint64(0) << true;
+    QTest::addRow("other tenant's previous secret")
+        << QByteArray(previousSecretB) << qint64(0) << false;
     QTest::addRow("other tenant's secret") << QByteArray(secretB) << qint64(0) << false;
     QTest::addRow("wrong secret") << "nope"_ba << qint64(0) << false;
     QTest::addRow("stale") << QByteArray(secretA) << qint64(-301) << false;
@@ -194,8 +193,8 @@ void tst_Telephony::bridgeHello()
     QFETCH(bool, accepted);
     Client b(m_port);
     QVERIFY(b.waitConnected());
-    const QJsonObject answer = b.bridgeHello("127.0.0.1", secret,
-                                             skew == 0 ? Client::freshHelloTime() : now() + skew);
+    const QJsonObject answer
+        = b.bridgeHello("127.0.0.1", secret, skew == 0 ? Client::freshHelloTime() : now() + skew);
     if (accepted) {
         const QJsonObject &welcome = answer;
         QCOMPARE(welcome.value(u"type"_s).toString(), u"bridge-welcome"_s);
@@ -217,9 +216,8 @@ void tst_Telephony::bridgeHelloReplayed()
 {
     const qint64 t = Client::freshHelloTime();
     const QByteArray sig = hexMac(secretA, "bridge-hello|127.0.0.1|" + QByteArray::number(t));
-    const QJsonObject hello{ { u"type"_s, u"bridge-hello"_s },
-                             { u"time"_s, t },
-                             { u"sig"_s, QString::fromLatin1(sig) } };
+    const QJsonObject hello{
+        {u"type"_s, u"bridge-hello"_s}, {u"time"_s, t}, {u"sig"_s, QString::fromLatin1(sig)}};
     Client first(m_port);
     QVERIFY(first.waitConnected());
     first.send(hello);
@@ -255,7 +253,7 @@ void tst_Telephony::bridgeRefusedByConfig_data()
     QTest::addRow("address outside bridgeAllowFrom") << u"allow-from"_s << QByteArray(secretA);
     // Once the rotation window has closed the previous secret is refused like any other.
     QTest::addRow("previous secret after the rotation window")
-            << u"window-closed"_s << QByteArray(previousSecretA);
+        << u"window-closed"_s << QByteArray(previousSecretA);
 }
 
 void tst_Telephony::bridgeRefusedByConfig()
@@ -265,7 +263,7 @@ void tst_Telephony::bridgeRefusedByConfig()
     const TenantConfig saved = tenantA()->config();
     TenantConfig changed = saved;
     if (change == u"allow-from"_s)
-        changed.bridgeAllowFrom = { *ServerConfig::parseCidr(u"10.0.0.0/8"_s) };
+        changed.bridgeAllowFrom = {*ServerConfig::parseCidr(u"10.0.0.0/8"_s)};
     else
         changed.previousSecretsUntil = now() - 1;
     tenantA()->reconfigure(changed);
@@ -296,7 +294,7 @@ void tst_Telephony::bridgeReplaced()
     QVERIFY(p);
     QCOMPARE(ring(u"replaced-1"_s, u"100"_s), 1);
     QVERIFY(!p->take(u"ring"_s).isEmpty());
-    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, u"replaced-1"_s } });
+    p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, u"replaced-1"_s}});
     QCOMPARE(newer->take(u"ring-answered"_s).value(u"peerId"_s).toString(), peerId);
     clear(u"replaced-1"_s);
     newer.reset();
@@ -307,15 +305,15 @@ void tst_Telephony::bridgeOnlySpeaksBridge()
 {
     auto b = bridge();
     QVERIFY(b);
-    b->send({ { u"type"_s, u"join"_s }, { u"room"_s, u"x"_s }, { u"name"_s, u"n"_s } });
+    b->send({{u"type"_s, u"join"_s}, {u"room"_s, u"x"_s}, {u"name"_s, u"n"_s}});
     QCOMPARE(b->take(u"error"_s).value(u"code"_s).toString(), u"bad-frame"_s);
-    b->send({ { u"type"_s, u"dial-status"_s }, { u"callId"_s, u"c"_s }, { u"state"_s, u"weird"_s } });
+    b->send({{u"type"_s, u"dial-status"_s}, {u"callId"_s, u"c"_s}, {u"state"_s, u"weird"_s}});
     QCOMPARE(b->take(u"error"_s).value(u"ref"_s).toString(), u"dial-status"_s);
-    b->send({ { u"type"_s, u"registrar"_s },
-              { u"entries"_s,
-                QJsonArray{ QJsonObject{ { u"extension"_s, u"100"_s },
-                                         { u"contact"_s, u"sip:100@10.0.0.5"_s },
-                                         { u"userAgent"_s, u"Phone"_s } } } } });
+    b->send({{u"type"_s, u"registrar"_s},
+             {u"entries"_s,
+              QJsonArray{QJsonObject{{u"extension"_s, u"100"_s},
+                                     {u"contact"_s, u"sip:100@10.0.0.5"_s},
+                                     {u"userAgent"_s, u"Phone"_s}}}}});
     QVERIFY(b->barrier());
     QCOMPARE(b->count(u"error"_s), 0);
     QCOMPARE(tenantA()->bridge().registrar().size(), 1);
@@ -324,7 +322,7 @@ void tst_Telephony::bridgeOnlySpeaksBridge()
     // A browser cannot send bridge frames.
     Client c(m_port);
     QVERIFY(c.waitConnected());
-    c.send({ { u"type"_s, u"dial-status"_s }, { u"callId"_s, u"c"_s }, { u"state"_s, u"ended"_s } });
+    c.send({{u"type"_s, u"dial-status"_s}, {u"callId"_s, u"c"_s}, {u"state"_s, u"ended"_s}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"bad-frame"_s);
 }
 
@@ -335,24 +333,26 @@ void tst_Telephony::registerPhone_data()
     QTest::addColumn<QJsonObject>("frame");
     QTest::addColumn<QString>("error"); // empty: registered
     const auto reg = [](const QString &ext, const QString &keyName, const QString &key) {
-        QJsonObject f{ { u"type"_s, u"register"_s }, { u"extension"_s, ext } };
+        QJsonObject f{{u"type"_s, u"register"_s}, {u"extension"_s, ext}};
         if (!keyName.isEmpty())
             f.insert(keyName, key);
         return f;
     };
     QTest::addRow("office key") << reg(u"100"_s, u"officeKey"_s, u"office-key-a"_s) << QString();
-    QTest::addRow("second office key") << reg(u"*"_s, u"officeKey"_s, u"second-key-a"_s) << QString();
-    QTest::addRow("wrong key") << reg(u"100"_s, u"officeKey"_s, u"office-key-x"_s) << u"forbidden"_s;
+    QTest::addRow("second office key")
+        << reg(u"*"_s, u"officeKey"_s, u"second-key-a"_s) << QString();
+    QTest::addRow("wrong key") << reg(u"100"_s, u"officeKey"_s, u"office-key-x"_s)
+                               << u"forbidden"_s;
     QTest::addRow("key prefix") << reg(u"100"_s, u"officeKey"_s, u"office-key"_s) << u"forbidden"_s;
-    QTest::addRow("other tenant's key") << reg(u"100"_s, u"officeKey"_s, u"office-key-b"_s)
-                                        << u"forbidden"_s;
+    QTest::addRow("other tenant's key")
+        << reg(u"100"_s, u"officeKey"_s, u"office-key-b"_s) << u"forbidden"_s;
     QTest::addRow("id token (no identity provider)")
-            << reg(u"100"_s, u"idToken"_s, u"eyJhbGciOiJub25lIn0.e30."_s) << u"invalid-token"_s;
+        << reg(u"100"_s, u"idToken"_s, u"eyJhbGciOiJub25lIn0.e30."_s) << u"invalid-token"_s;
     QTest::addRow("no credential") << reg(u"100"_s, {}, {}) << u"bad-frame"_s;
-    QTest::addRow("extension too short") << reg(u"1"_s, u"officeKey"_s, u"office-key-a"_s)
-                                         << u"bad-frame"_s;
-    QTest::addRow("extension not digits") << reg(u"ab"_s, u"officeKey"_s, u"office-key-a"_s)
-                                          << u"bad-frame"_s;
+    QTest::addRow("extension too short")
+        << reg(u"1"_s, u"officeKey"_s, u"office-key-a"_s) << u"bad-frame"_s;
+    QTest::addRow("extension not digits")
+        << reg(u"ab"_s, u"officeKey"_s, u"office-key-a"_s) << u"bad-frame"_s;
 }
 
 void tst_Telephony::registerPhone()
@@ -383,15 +383,15 @@ void tst_Telephony::ringFanOut_data()
     QTest::addColumn<QStringList>("phones");
     QTest::addColumn<QString>("to");
     QTest::addColumn<QString>("rung"); // '1' per phone that must ring, '0' per phone that must not
-    QTest::addRow("to * rings every phone") << QStringList{ u"100"_s, u"200"_s, u"*"_s } << u"*"_s
-                                            << u"111"_s;
+    QTest::addRow("to * rings every phone")
+        << QStringList{u"100"_s, u"200"_s, u"*"_s} << u"*"_s << u"111"_s;
     QTest::addRow("to one extension and the * phone")
-            << QStringList{ u"100"_s, u"200"_s, u"*"_s } << u"100"_s << u"101"_s;
+        << QStringList{u"100"_s, u"200"_s, u"*"_s} << u"100"_s << u"101"_s;
     QTest::addRow("unmatched extension rings only *")
-            << QStringList{ u"100"_s, u"200"_s, u"*"_s } << u"300"_s << u"001"_s;
+        << QStringList{u"100"_s, u"200"_s, u"*"_s} << u"300"_s << u"001"_s;
     QTest::addRow("two phones on one extension")
-            << QStringList{ u"100"_s, u"100"_s, u"200"_s } << u"100"_s << u"110"_s;
-    QTest::addRow("no phone matches") << QStringList{ u"100"_s } << u"200"_s << u"0"_s;
+        << QStringList{u"100"_s, u"100"_s, u"200"_s} << u"100"_s << u"110"_s;
+    QTest::addRow("no phone matches") << QStringList{u"100"_s} << u"200"_s << u"0"_s;
     QTest::addRow("no phones at all") << QStringList{} << u"*"_s << QString();
 }
 
@@ -454,8 +454,8 @@ void tst_Telephony::clearReasons_data()
     QTest::addColumn<QString>("frameReason"); // ring-cleared reason
     QTest::addColumn<QString>("result"); // CDR result
     QTest::addRow("caller hung up") << u"caller-hung-up"_s << u"caller-hung-up"_s << u"missed"_s;
-    QTest::addRow("answered elsewhere") << u"answered-elsewhere"_s << u"answered-elsewhere"_s
-                                        << u"cleared"_s;
+    QTest::addRow("answered elsewhere")
+        << u"answered-elsewhere"_s << u"answered-elsewhere"_s << u"cleared"_s;
     QTest::addRow("cleared") << u"cleared"_s << u"cleared"_s << u"cleared"_s;
     QTest::addRow("other reason") << u"bogus"_s << u"cleared"_s << u"cleared"_s;
     QTest::addRow("no reason") << QString() << u"cleared"_s << u"cleared"_s;
@@ -499,7 +499,7 @@ void tst_Telephony::answerElsewhere()
     QVERIFY(!other->take(u"ring"_s).isEmpty());
     QVERIFY(!third->take(u"ring"_s).isEmpty());
 
-    winner->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    winner->send({{u"type"_s, u"answer"_s}, {u"callId"_s, callId}});
     QCOMPARE(winner->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"answered"_s);
     QCOMPARE(other->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"answered-elsewhere"_s);
     QCOMPARE(third->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"answered-elsewhere"_s);
@@ -508,7 +508,7 @@ void tst_Telephony::answerElsewhere()
     QCOMPARE(answered.value(u"room"_s).toString(), room);
     QCOMPARE(answered.value(u"peerId"_s).toString(), winnerId);
     // The first answer won: a later one is for a ring no longer ringing here.
-    other->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    other->send({{u"type"_s, u"answer"_s}, {u"callId"_s, callId}});
     QCOMPARE(other->take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
 
     // The phone and the bridge meet in the call room; the call ends when the bridge leaves.
@@ -521,7 +521,7 @@ void tst_Telephony::answerElsewhere()
     QVERIFY(r);
     QCOMPARE(r->kind(), Room::Kind::Call);
     QVERIFY(cdrsFor(*m_app, hostA, callId).isEmpty()); // still in progress
-    caller.send({ { u"type"_s, u"leave"_s } });
+    caller.send({{u"type"_s, u"leave"_s}});
     QCOMPARE(winner->take(u"peer-left"_s).value(u"reason"_s).toString(), u"left"_s);
     const auto cdrs = cdrsFor(*m_app, hostA, callId);
     QCOMPARE(cdrs.size(), 1);
@@ -546,7 +546,7 @@ void tst_Telephony::answerInExistingRoom()
     const QString callId = u"existing-"_s + Crypto::randomId();
     QCOMPARE(ring(callId, u"100"_s, room), 1);
     QCOMPARE(p->take(u"ring"_s).value(u"room"_s).toString(), room);
-    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, callId}});
     QCOMPARE(b->take(u"ring-answered"_s).value(u"room"_s).toString(), room);
     Client caller(m_port);
     QVERIFY(caller.waitConnected());
@@ -564,7 +564,7 @@ void tst_Telephony::answerWithoutBridge()
     const QString callId = u"nobridge-"_s + Crypto::randomId();
     QCOMPARE(ring(callId, u"100"_s), 1);
     QVERIFY(!p->take(u"ring"_s).isEmpty());
-    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, callId}});
     const QJsonObject e = p->take(u"error"_s);
     QCOMPARE(e.value(u"code"_s).toString(), u"bridge-unavailable"_s);
     QCOMPARE(e.value(u"ref"_s).toString(), u"answer"_s);
@@ -572,7 +572,7 @@ void tst_Telephony::answerWithoutBridge()
     QCOMPARE(p->count(u"ring-cleared"_s), 0);
     auto b = bridge();
     QVERIFY(b);
-    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, callId}});
     QCOMPARE(p->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"answered"_s);
     QCOMPARE(b->take(u"ring-answered"_s).value(u"callId"_s).toString(), callId);
     clear(callId);
@@ -580,9 +580,9 @@ void tst_Telephony::answerWithoutBridge()
     QCOMPARE(cdrs.size(), 1);
     QCOMPARE(cdrs.first().result, u"answered"_s);
     // answer/decline of an unknown call
-    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, u"no-such-call"_s } });
+    p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, u"no-such-call"_s}});
     QCOMPARE(p->take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
-    p->send({ { u"type"_s, u"decline"_s }, { u"callId"_s, u"no-such-call"_s } });
+    p->send({{u"type"_s, u"decline"_s}, {u"callId"_s, u"no-such-call"_s}});
     QCOMPARE(p->take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
 }
 
@@ -597,7 +597,7 @@ void tst_Telephony::decline()
     QCOMPARE(ring(callId, u"100"_s), 2);
     QVERIFY(!p1->take(u"ring"_s).isEmpty());
     QVERIFY(!p2->take(u"ring"_s).isEmpty());
-    p1->send({ { u"type"_s, u"decline"_s }, { u"callId"_s, callId } });
+    p1->send({{u"type"_s, u"decline"_s}, {u"callId"_s, callId}});
     QCOMPARE(p1->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"declined"_s);
     // Only the declining phone stops ringing.
     QVERIFY(p2->barrier());
@@ -606,9 +606,9 @@ void tst_Telephony::decline()
     QCOMPARE(b->count(u"ring-declined"_s), 0);
     QVERIFY(cdrsFor(*m_app, hostA, callId).isEmpty());
     // Declining twice is for a ring no longer ringing on that phone.
-    p1->send({ { u"type"_s, u"decline"_s }, { u"callId"_s, callId } });
+    p1->send({{u"type"_s, u"decline"_s}, {u"callId"_s, callId}});
     QCOMPARE(p1->take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
-    p2->send({ { u"type"_s, u"decline"_s }, { u"callId"_s, callId } });
+    p2->send({{u"type"_s, u"decline"_s}, {u"callId"_s, callId}});
     QCOMPARE(p2->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"declined"_s);
     QCOMPARE(b->take(u"ring-declined"_s).value(u"callId"_s).toString(), callId);
     const auto cdrs = cdrsFor(*m_app, hostA, callId);
@@ -692,9 +692,9 @@ void tst_Telephony::ringTo500Phones()
     for (auto &p : phones) {
         // 500 handshakes at once on a loaded CI machine: allow more than one client's wait.
         QTRY_VERIFY_WITH_TIMEOUT(p->isConnected(), 30000);
-        p->send({ { u"type"_s, u"register"_s },
-                  { u"extension"_s, u"*"_s },
-                  { u"officeKey"_s, QString::fromLatin1(officeKeyA) } });
+        p->send({{u"type"_s, u"register"_s},
+                 {u"extension"_s, u"*"_s},
+                 {u"officeKey"_s, QString::fromLatin1(officeKeyA)}});
     }
     for (auto &p : phones)
         QVERIFY(!p->take(u"registered"_s).isEmpty());
@@ -720,29 +720,30 @@ void tst_Telephony::dial_data()
     QTest::addColumn<QString>("error"); // empty: dialed
     QTest::addColumn<QString>("outcome"); // dial-log outcome
     QTest::addColumn<bool>("vnum");
-    QTest::addRow("anonymous vnum") << u"2000"_s << false << true << QString() << u"dialing"_s << true;
-    QTest::addRow("anonymous vnum, verified peer") << u"2000"_s << true << true << QString()
-                                                   << u"dialing"_s << true;
+    QTest::addRow("anonymous vnum")
+        << u"2000"_s << false << true << QString() << u"dialing"_s << true;
+    QTest::addRow("anonymous vnum, verified peer")
+        << u"2000"_s << true << true << QString() << u"dialing"_s << true;
     QTest::addRow("internal vnum, anonymous peer")
-            << u"2001"_s << false << true << u"unknown-number"_s << u"forbidden"_s << true;
-    QTest::addRow("internal vnum, verified peer") << u"2001"_s << true << true << QString()
-                                                  << u"dialing"_s << true;
+        << u"2001"_s << false << true << u"unknown-number"_s << u"forbidden"_s << true;
+    QTest::addRow("internal vnum, verified peer")
+        << u"2001"_s << true << true << QString() << u"dialing"_s << true;
     QTest::addRow("whitelisted E.164, anonymous peer")
-            << u"+4930123456"_s << false << true << u"unknown-number"_s << u"forbidden"_s << false;
+        << u"+4930123456"_s << false << true << u"unknown-number"_s << u"forbidden"_s << false;
     QTest::addRow("whitelisted E.164, verified peer")
-            << u"+4930123456"_s << true << true << QString() << u"dialing"_s << false;
+        << u"+4930123456"_s << true << true << QString() << u"dialing"_s << false;
     QTest::addRow("whitelisted extension, verified peer")
-            << u"55"_s << true << true << QString() << u"dialing"_s << false;
+        << u"55"_s << true << true << QString() << u"dialing"_s << false;
     QTest::addRow("E.164 not whitelisted, verified peer")
-            << u"+4930999999"_s << true << true << u"unknown-number"_s << u"unknown-number"_s << false;
-    QTest::addRow("other tenant's vnum") << u"3000"_s << true << true << u"unknown-number"_s
-                                         << u"unknown-number"_s << false;
+        << u"+4930999999"_s << true << true << u"unknown-number"_s << u"unknown-number"_s << false;
+    QTest::addRow("other tenant's vnum")
+        << u"3000"_s << true << true << u"unknown-number"_s << u"unknown-number"_s << false;
     QTest::addRow("garbage") << u"hello"_s << true << true << u"unknown-number"_s
                              << u"unknown-number"_s << false;
     QTest::addRow("no bridge") << u"2000"_s << false << false << u"bridge-unavailable"_s
                                << u"bridge-unavailable"_s << true;
     QTest::addRow("no bridge, not allowed anyway")
-            << u"2001"_s << false << false << u"unknown-number"_s << u"forbidden"_s << true;
+        << u"2001"_s << false << false << u"unknown-number"_s << u"forbidden"_s << true;
 }
 
 void tst_Telephony::dial()
@@ -765,10 +766,10 @@ void tst_Telephony::dial()
         // No identity provider yet: mark the member verified in-process, as a valid token would.
         Room::Member *m = tenantA()->rooms().find(roomId)->member(peerId);
         QVERIFY(m);
-        m->verifiedIdentity = QJsonObject{ { u"name"_s, u"Vera"_s }, { u"issuer"_s, u"test"_s } };
+        m->verifiedIdentity = QJsonObject{{u"name"_s, u"Vera"_s}, {u"issuer"_s, u"test"_s}};
     }
     const int logBefore = int(dialsFor(*m_app, hostA, number).size());
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, number } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, number}});
 
     if (!error.isEmpty()) {
         const QJsonObject e = c.take(u"error"_s);
@@ -803,19 +804,19 @@ void tst_Telephony::dial()
     QCOMPARE(log.first().callId, callId);
 
     // The bridge reports; the room hears it; the peer hangs up; the bridge reports the end.
-    b->send({ { u"type"_s, u"dial-status"_s }, { u"callId"_s, callId }, { u"state"_s, u"ringing"_s } });
+    b->send({{u"type"_s, u"dial-status"_s}, {u"callId"_s, callId}, {u"state"_s, u"ringing"_s}});
     QCOMPARE(c.take(u"dial-status"_s).value(u"state"_s).toString(), u"ringing"_s);
-    b->send({ { u"type"_s, u"dial-status"_s }, { u"callId"_s, callId }, { u"state"_s, u"answered"_s } });
+    b->send({{u"type"_s, u"dial-status"_s}, {u"callId"_s, callId}, {u"state"_s, u"answered"_s}});
     QCOMPARE(c.take(u"dial-status"_s).value(u"state"_s).toString(), u"answered"_s);
-    c.send({ { u"type"_s, u"hangup"_s }, { u"callId"_s, callId } });
+    c.send({{u"type"_s, u"hangup"_s}, {u"callId"_s, callId}});
     const QJsonObject hangup = b->take(u"hangup"_s);
     QCOMPARE(hangup.value(u"callId"_s).toString(), callId);
     QCOMPARE(hangup.value(u"room"_s).toString(), roomId);
     QVERIFY(cdrsFor(*m_app, hostA, callId).isEmpty());
-    b->send({ { u"type"_s, u"dial-status"_s },
-              { u"callId"_s, callId },
-              { u"state"_s, u"ended"_s },
-              { u"reason"_s, u"hung-up"_s } });
+    b->send({{u"type"_s, u"dial-status"_s},
+             {u"callId"_s, callId},
+             {u"state"_s, u"ended"_s},
+             {u"reason"_s, u"hung-up"_s}});
     status = c.take(u"dial-status"_s);
     QCOMPARE(status.value(u"state"_s).toString(), u"ended"_s);
     QCOMPARE(status.value(u"reason"_s).toString(), u"hung-up"_s);
@@ -828,7 +829,7 @@ void tst_Telephony::dial()
     QVERIFY(cdrs.first().answeredAt.isValid());
     QCOMPARE(cdrs.first().virtualNumber, vnum);
     // A hangup of an ended dial is unknown.
-    c.send({ { u"type"_s, u"hangup"_s }, { u"callId"_s, callId } });
+    c.send({{u"type"_s, u"hangup"_s}, {u"callId"_s, callId}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
 }
 
@@ -839,8 +840,8 @@ void tst_Telephony::joinWithDial()
         QVERIFY(b);
         Client c(m_port);
         QVERIFY(c.waitConnected());
-        const QJsonObject welcome = c.join(u"random"_s, u"Visitor"_s,
-                                           { { u"dial"_s, u"2000"_s }, { u"trunk"_s, u"main"_s } });
+        const QJsonObject welcome
+            = c.join(u"random"_s, u"Visitor"_s, {{u"dial"_s, u"2000"_s}, {u"trunk"_s, u"main"_s}});
         const QString room = welcome.value(u"room"_s).toString();
         QVERIFY2(room.startsWith(u"vnum-2000-"_s), qPrintable(room));
         QCOMPARE(room.size(), 10 + 22);
@@ -851,17 +852,17 @@ void tst_Telephony::joinWithDial()
         QCOMPARE(request.value(u"trunk"_s).toString(), u"main"_s);
         // The public label keeps the number and hides the rest.
         QCOMPARE(tenantA()->rooms().find(room)->publicLabel(), u"vnum-2000-…"_s);
-        b->send({ { u"type"_s, u"dial-status"_s },
-                  { u"callId"_s, request.value(u"callId"_s).toString() },
-                  { u"state"_s, u"failed"_s },
-                  { u"reason"_s, u"unreachable"_s } });
+        b->send({{u"type"_s, u"dial-status"_s},
+                 {u"callId"_s, request.value(u"callId"_s).toString()},
+                 {u"state"_s, u"failed"_s},
+                 {u"reason"_s, u"unreachable"_s}});
         QCOMPARE(c.take(u"dial-status"_s).value(u"reason"_s).toString(), u"unreachable"_s);
     }
     QTRY_VERIFY(!tenantA()->bridgeConnected());
     // An internal vnum is not minted into the room id of an anonymous peer; the join stands.
     Client c2(m_port);
     QVERIFY(c2.waitConnected());
-    const QJsonObject w2 = c2.join(u"random"_s, u"Visitor"_s, { { u"dial"_s, u"2001"_s } });
+    const QJsonObject w2 = c2.join(u"random"_s, u"Visitor"_s, {{u"dial"_s, u"2001"_s}});
     QVERIFY(w2.value(u"room"_s).toString().startsWith(u"room-"_s));
     QJsonObject e = c2.take(u"error"_s);
     QCOMPARE(e.value(u"code"_s).toString(), u"unknown-number"_s);
@@ -869,7 +870,7 @@ void tst_Telephony::joinWithDial()
     // Without a bridge: welcome, then bridge-unavailable; the peer is still in its room.
     Client c3(m_port);
     QVERIFY(c3.waitConnected());
-    const QJsonObject w3 = c3.join(u"random"_s, u"Visitor"_s, { { u"dial"_s, u"2000"_s } });
+    const QJsonObject w3 = c3.join(u"random"_s, u"Visitor"_s, {{u"dial"_s, u"2000"_s}});
     QVERIFY(!w3.isEmpty());
     e = c3.take(u"error"_s);
     QCOMPARE(e.value(u"code"_s).toString(), u"bridge-unavailable"_s);
@@ -886,18 +887,18 @@ void tst_Telephony::lastPeerLeavingHangsUp()
     QVERIFY(a.waitConnected() && c.waitConnected() && caller.waitConnected());
     QVERIFY(!a.join(room).isEmpty());
     QVERIFY(!c.join(room).isEmpty());
-    a.send({ { u"type"_s, u"dial"_s }, { u"number"_s, u"2000"_s } });
+    a.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
     const QString callId = b->take(u"dial-request"_s).value(u"callId"_s).toString();
     QVERIFY(!callId.isEmpty());
     QVERIFY(!caller.joinAsBridge(room, "127.0.0.1", secretA).isEmpty());
-    a.send({ { u"type"_s, u"leave"_s } });
+    a.send({{u"type"_s, u"leave"_s}});
     QVERIFY(b->barrier());
     QCOMPARE(b->count(u"hangup"_s), 0); // c is still there
     c.socket().close();
     const QJsonObject hangup = b->take(u"hangup"_s);
     QCOMPARE(hangup.value(u"callId"_s).toString(), callId);
     QCOMPARE(hangup.value(u"room"_s).toString(), room);
-    b->send({ { u"type"_s, u"dial-status"_s }, { u"callId"_s, callId }, { u"state"_s, u"ended"_s } });
+    b->send({{u"type"_s, u"dial-status"_s}, {u"callId"_s, callId}, {u"state"_s, u"ended"_s}});
     QTRY_COMPARE(cdrsFor(*m_app, hostA, callId).size(), 1);
     QCOMPARE(cdrsFor(*m_app, hostA, callId).first().result, u"cleared"_s);
     QVERIFY(cdrsFor(*m_app, hostA, callId).first().virtualNumber);
@@ -911,12 +912,12 @@ void tst_Telephony::dialFailed()
     QVERIFY(c.waitConnected());
     const QString room = u"fail-room-"_s + Crypto::randomId();
     QVERIFY(!c.join(room).isEmpty());
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, u"2000"_s } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
     const QString callId = b->take(u"dial-request"_s).value(u"callId"_s).toString();
-    b->send({ { u"type"_s, u"dial-status"_s },
-              { u"callId"_s, callId },
-              { u"state"_s, u"failed"_s },
-              { u"reason"_s, u"busy"_s } });
+    b->send({{u"type"_s, u"dial-status"_s},
+             {u"callId"_s, callId},
+             {u"state"_s, u"failed"_s},
+             {u"reason"_s, u"busy"_s}});
     QCOMPARE(c.take(u"dial-status"_s).value(u"state"_s).toString(), u"dialing"_s);
     const QJsonObject failed = c.take(u"dial-status"_s);
     QCOMPARE(failed.value(u"state"_s).toString(), u"failed"_s);
@@ -926,7 +927,7 @@ void tst_Telephony::dialFailed()
     QCOMPARE(cdrs.first().result, u"failed"_s);
     QVERIFY(!cdrs.first().answeredAt.isValid());
     // A status for a call that ended is ignored (and leaves no second row).
-    b->send({ { u"type"_s, u"dial-status"_s }, { u"callId"_s, callId }, { u"state"_s, u"ended"_s } });
+    b->send({{u"type"_s, u"dial-status"_s}, {u"callId"_s, callId}, {u"state"_s, u"ended"_s}});
     QVERIFY(b->barrier() && c.barrier());
     QCOMPARE(c.count(u"dial-status"_s), 0);
     QCOMPARE(cdrsFor(*m_app, hostA, callId).size(), 1);
@@ -939,7 +940,7 @@ void tst_Telephony::bridgeGoneEndsDials()
     Client c(m_port);
     QVERIFY(c.waitConnected());
     QVERIFY(!c.join(u"gone-room-"_s + Crypto::randomId()).isEmpty());
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, u"2000"_s } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
     const QString callId = b->take(u"dial-request"_s).value(u"callId"_s).toString();
     QVERIFY(!c.take(u"dial-status"_s).isEmpty());
     b.reset();
@@ -955,12 +956,13 @@ void tst_Telephony::dialRateLimit()
     Client c(m_port);
     QVERIFY(c.waitConnected());
     QVERIFY(!c.join(u"rate-room-"_s + Crypto::randomId()).isEmpty());
-    const QString number = u"+4930555"_s + QString::number(QRandomGenerator::global()->bounded(1000, 9999));
+    const QString number
+        = u"+4930555"_s + QString::number(QRandomGenerator::global()->bounded(1000, 9999));
     for (int i = 0; i < 3; ++i) {
-        c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, number } });
+        c.send({{u"type"_s, u"dial"_s}, {u"number"_s, number}});
         QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"unknown-number"_s);
     }
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, number } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, number}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"rate-limited"_s);
     const auto log = dialsFor(*m_app, hostA, number);
     QCOMPARE(log.size(), 4);
@@ -971,16 +973,16 @@ void tst_Telephony::dialErrors()
 {
     Client c(m_port);
     QVERIFY(c.waitConnected());
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, u"2000"_s } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"not-joined"_s);
-    c.send({ { u"type"_s, u"hangup"_s }, { u"callId"_s, u"x"_s } });
+    c.send({{u"type"_s, u"hangup"_s}, {u"callId"_s, u"x"_s}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"not-joined"_s);
     QVERIFY(!c.join(u"errors-room"_s).isEmpty());
-    c.send({ { u"type"_s, u"hangup"_s }, { u"callId"_s, u"x"_s } });
+    c.send({{u"type"_s, u"hangup"_s}, {u"callId"_s, u"x"_s}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, 2000 } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, 2000}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"bad-frame"_s);
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, u"2000"_s }, { u"trunk"_s, u"bad trunk"_s } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}, {u"trunk"_s, u"bad trunk"_s}});
     QCOMPARE(c.take(u"error"_s).value(u"code"_s).toString(), u"bad-frame"_s);
 }
 
@@ -994,8 +996,8 @@ void tst_Telephony::bridgeSimulator()
     QProcess sim;
     sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     sim.start(QStringLiteral(SB_BRIDGE_SIM),
-              { u"--server"_s, u"http://127.0.0.1:%1"_s.arg(m_port), u"--secret"_s,
-                QString::fromLatin1(secretA), u"--answer-after"_s, u"0"_s });
+              {u"--server"_s, u"http://127.0.0.1:%1"_s.arg(m_port), u"--secret"_s,
+               QString::fromLatin1(secretA), u"--answer-after"_s, u"0"_s});
     QVERIFY(sim.waitForStarted());
     // A hello signed in the same second as an earlier test's is a replay: the simulator then
     // retries after 2 s, so allow for that under load.
@@ -1010,7 +1012,7 @@ void tst_Telephony::bridgeSimulator()
     QCOMPARE(r.value(u"callId"_s).toString(), callId);
     const QString room = r.value(u"room"_s).toString();
     QVERIFY(!p->join(room).isEmpty());
-    p->send({ { u"type"_s, u"answer"_s }, { u"callId"_s, callId } });
+    p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, callId}});
     QCOMPARE(p->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"answered"_s);
     // The simulator joins the call room as the bridge peer.
     QCOMPARE(p->take(u"peer-joined"_s).value(u"kind"_s).toString(), u"bridge"_s);
@@ -1018,7 +1020,7 @@ void tst_Telephony::bridgeSimulator()
     Client c(m_port);
     QVERIFY(c.waitConnected());
     QVERIFY(!c.join(u"sim-dial-room"_s).isEmpty());
-    c.send({ { u"type"_s, u"dial"_s }, { u"number"_s, u"2000"_s } });
+    c.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
     QCOMPARE(c.take(u"dial-status"_s).value(u"state"_s).toString(), u"dialing"_s);
     QCOMPARE(c.take(u"dial-status"_s).value(u"state"_s).toString(), u"ringing"_s);
     QCOMPARE(c.take(u"dial-status"_s).value(u"state"_s).toString(), u"answered"_s);

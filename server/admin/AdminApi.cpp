@@ -1,8 +1,8 @@
 #include "admin/AdminApi.h"
 
-#include "app/Application.h"
 #include "JsonScanner.h"
 #include "NameRules.h"
+#include "app/Application.h"
 #include "signal/PeerSession.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -10,7 +10,6 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QLoggingCategory>
-
 #include <cmath>
 
 #ifdef Q_OS_LINUX
@@ -28,7 +27,7 @@ constexpr int maxReasonChars = 200;
 
 [[noreturn]] void badField(const QString &field, const QString &message)
 {
-    throw ApiError{ ApiErrorKind::BadRequest, message, field };
+    throw ApiError{ApiErrorKind::BadRequest, message, field};
 }
 
 // The request body as a JSON object: duplicate keys and non-objects are 400.
@@ -38,9 +37,9 @@ QJsonObject bodyObject(const HttpRequest &request)
     JsonScanner::Fields fields;
     const auto scanned = JsonScanner::scanObject(text, fields);
     if (scanned == JsonScanner::Result::DuplicateKey)
-        throw ApiError{ ApiErrorKind::BadRequest, u"The body has a duplicate key."_s };
+        throw ApiError{ApiErrorKind::BadRequest, u"The body has a duplicate key."_s};
     if (scanned != JsonScanner::Result::Ok)
-        throw ApiError{ ApiErrorKind::BadRequest, u"The body must be a JSON object."_s };
+        throw ApiError{ApiErrorKind::BadRequest, u"The body must be a JSON object."_s};
     return QJsonDocument::fromJson(request.body).object();
 }
 
@@ -137,30 +136,30 @@ HttpResponse storeResult(Store::Result r, const QJsonObject &ok, int okStatus)
 {
     switch (r) {
     case Store::Result::Ok: return HttpApi::json(ok, okStatus);
-    case Store::Result::NotFound: throw ApiError{ ApiErrorKind::NotFound, u"No such entry."_s };
+    case Store::Result::NotFound: throw ApiError{ApiErrorKind::NotFound, u"No such entry."_s};
     case Store::Result::Duplicate:
-        throw ApiError{ ApiErrorKind::Conflict, u"An entry with this number exists."_s, u"number"_s };
+        throw ApiError{ApiErrorKind::Conflict, u"An entry with this number exists."_s, u"number"_s};
     case Store::Result::Failed: break;
     }
-    throw ApiError{ ApiErrorKind::Internal, u"Internal error."_s };
+    throw ApiError{ApiErrorKind::Internal, u"Internal error."_s};
 }
 
 QJsonObject toJson(const VirtualNumber &vn)
 {
-    return QJsonObject{ { u"number"_s, vn.number }, { u"name"_s, vn.name },
-                        { u"mode"_s, vn.mode },     { u"text"_s, vn.text },
-                        { u"startMs"_s, vn.startMs }, { u"maxSec"_s, vn.maxSec },
-                        { u"loop"_s, vn.loop },     { u"visibility"_s, vn.visibility } };
+    return QJsonObject{{u"number"_s, vn.number},   {u"name"_s, vn.name},
+                       {u"mode"_s, vn.mode},       {u"text"_s, vn.text},
+                       {u"startMs"_s, vn.startMs}, {u"maxSec"_s, vn.maxSec},
+                       {u"loop"_s, vn.loop},       {u"visibility"_s, vn.visibility}};
 }
 
 QJsonObject toJson(const AliasEntry &a)
 {
-    return QJsonObject{ { u"number"_s, a.number }, { u"name"_s, a.name } };
+    return QJsonObject{{u"number"_s, a.number}, {u"name"_s, a.name}};
 }
 
 QJsonObject toJson(const WhitelistEntry &w)
 {
-    QJsonObject o{ { u"number"_s, w.number } };
+    QJsonObject o{{u"number"_s, w.number}};
     if (!w.note.isEmpty())
         o.insert(u"note"_s, w.note);
     return o;
@@ -170,8 +169,9 @@ QJsonObject toJson(const WhitelistEntry &w)
 // `number` is, and absent fields keep their value.
 void applyVirtualNumber(const QJsonObject &body, VirtualNumber &vn, bool create)
 {
-    onlyFields(body, { "number"_L1, "name"_L1, "mode"_L1, "text"_L1, "startMs"_L1, "maxSec"_L1,
-                       "loop"_L1, "visibility"_L1 });
+    onlyFields(body,
+               {"number"_L1, "name"_L1, "mode"_L1, "text"_L1, "startMs"_L1, "maxSec"_L1, "loop"_L1,
+                "visibility"_L1});
     vn.number = numberField(body);
     if (create || body.contains("name"_L1))
         vn.name = nameField(body);
@@ -240,7 +240,8 @@ void AdminApi::watchTenant(Tenant *tenant)
     m_counters.insert(tenant, {});
     connect(&tenant->rooms(), &RoomRegistry::roomCreated, this, [this, tenant](Room *room) {
         ++m_counters[tenant].roomsCreated;
-        connect(room, &Room::peerJoined, this, [this, tenant] { ++m_counters[tenant].peersJoined; });
+        connect(room, &Room::peerJoined, this,
+                [this, tenant] { ++m_counters[tenant].peersJoined; });
     });
 }
 
@@ -259,37 +260,61 @@ void AdminApi::registerRoutes(HttpApi &api)
             return (this->*fn)(ctx);
         };
     };
-    api.addRoute({ u"stats"_s, { "GET" }, A::Admin, bind(&AdminApi::stats),
-                   u"Live counts: rooms, peers, heldPeers (lost, waiting for a resume), sockets, "
-                   "office phones, rings in flight, counters since start, uptime, memory."_s });
-    api.addRoute({ u"diallog"_s, { "GET" }, A::Admin, bind(&AdminApi::dialLog),
-                   u"Dial log, newest first: {dials, nextBefore?}. Parameters: limit (1-1000, "
-                   "default 100), before (row id), from, to (RFC 3339 or unix seconds)."_s });
-    api.addRoute({ u"cdrlog"_s, { "GET" }, A::Admin, bind(&AdminApi::cdrLog),
-                   u"Call detail records, newest first: {cdrs, nextBefore?}. Parameters as "
-                   "diallog."_s });
-    api.addRoute({ u"registrar"_s, { "GET" }, A::Admin, bind(&AdminApi::registrar),
-                   u"The SIP bridge's latest registrar report: {registrar: [{extension, contact, "
-                   "userAgent}]}."_s });
-    api.addRoute({ u"aliases"_s, { "GET", "POST", "PUT", "DELETE" }, A::Admin,
-                   bind(&AdminApi::aliases),
-                   u"Aliases {number, name}: GET lists, POST creates (201), PUT updates, "
-                   "DELETE &number=N deletes."_s });
-    api.addRoute({ u"whitelist"_s, { "GET", "POST", "PUT", "DELETE" }, A::Admin,
-                   bind(&AdminApi::whitelist),
-                   u"Dialable numbers {number, note?}: GET lists, POST creates (201), PUT "
-                   "updates, DELETE &number=N deletes."_s });
-    api.addRoute({ u"virtualnumbers"_s, { "GET", "POST", "PUT", "DELETE" }, A::Admin,
-                   bind(&AdminApi::virtualNumbers),
-                   u"Virtual numbers {number, name, mode (tts|gemini-live|ai), text, startMs, "
-                   "maxSec, loop, visibility (anonymous|internal)}: GET lists, POST creates "
-                   "(201), PUT updates the fields given, DELETE &number=N deletes. Saving one "
-                   "puts it on the whitelist."_s });
-    api.addRoute({ u"kick"_s, { "POST" }, A::Admin, bind(&AdminApi::kick),
-                   u"POST {peerId, reason?}: the peer gets kicked {reason: admin, message?} "
-                   "and close 4000; 404 when this tenant has no such peer."_s });
-    api.addRoute({ u"apidoc"_s, { "GET" }, A::Admin, bind(&AdminApi::apiDoc),
-                   u"This reference, generated from the route table."_s });
+    api.addRoute({u"stats"_s,
+                  {"GET"},
+                  A::Admin,
+                  bind(&AdminApi::stats),
+                  u"Live counts: rooms, peers, heldPeers (lost, waiting for a resume), sockets, "
+                  "office phones, rings in flight, counters since start, uptime, memory."_s});
+    api.addRoute({u"diallog"_s,
+                  {"GET"},
+                  A::Admin,
+                  bind(&AdminApi::dialLog),
+                  u"Dial log, newest first: {dials, nextBefore?}. Parameters: limit (1-1000, "
+                  "default 100), before (row id), from, to (RFC 3339 or unix seconds)."_s});
+    api.addRoute({u"cdrlog"_s,
+                  {"GET"},
+                  A::Admin,
+                  bind(&AdminApi::cdrLog),
+                  u"Call detail records, newest first: {cdrs, nextBefore?}. Parameters as "
+                  "diallog."_s});
+    api.addRoute({u"registrar"_s,
+                  {"GET"},
+                  A::Admin,
+                  bind(&AdminApi::registrar),
+                  u"The SIP bridge's latest registrar report: {registrar: [{extension, contact, "
+                  "userAgent}]}."_s});
+    api.addRoute({u"aliases"_s,
+                  {"GET", "POST", "PUT", "DELETE"},
+                  A::Admin,
+                  bind(&AdminApi::aliases),
+                  u"Aliases {number, name}: GET lists, POST creates (201), PUT updates, "
+                  "DELETE &number=N deletes."_s});
+    api.addRoute({u"whitelist"_s,
+                  {"GET", "POST", "PUT", "DELETE"},
+                  A::Admin,
+                  bind(&AdminApi::whitelist),
+                  u"Dialable numbers {number, note?}: GET lists, POST creates (201), PUT "
+                  "updates, DELETE &number=N deletes."_s});
+    api.addRoute({u"virtualnumbers"_s,
+                  {"GET", "POST", "PUT", "DELETE"},
+                  A::Admin,
+                  bind(&AdminApi::virtualNumbers),
+                  u"Virtual numbers {number, name, mode (tts|gemini-live|ai), text, startMs, "
+                  "maxSec, loop, visibility (anonymous|internal)}: GET lists, POST creates "
+                  "(201), PUT updates the fields given, DELETE &number=N deletes. Saving one "
+                  "puts it on the whitelist."_s});
+    api.addRoute({u"kick"_s,
+                  {"POST"},
+                  A::Admin,
+                  bind(&AdminApi::kick),
+                  u"POST {peerId, reason?}: the peer gets kicked {reason: admin, message?} "
+                  "and close 4000; 404 when this tenant has no such peer."_s});
+    api.addRoute({u"apidoc"_s,
+                  {"GET"},
+                  A::Admin,
+                  bind(&AdminApi::apiDoc),
+                  u"This reference, generated from the route table."_s});
 }
 
 HttpResponse AdminApi::stats(HttpApi::Context &ctx)
@@ -301,23 +326,23 @@ HttpResponse AdminApi::stats(HttpApi::Context &ctx)
         sockets += s->tenant() == &t ? 1 : 0;
     const Counters c = m_counters.value(&t);
     QJsonObject body{
-        { u"tenant"_s, t.config().host },
-        { u"startedAt"_s, rfc3339(m_startedAt) },
-        { u"uptimeSec"_s, m_app.uptimeMs() / 1000 },
-        { u"rooms"_s, t.rooms().count() },
-        { u"peers"_s, t.rooms().peerCount() },
-        { u"heldPeers"_s, t.rooms().heldPeerCount() },
-        { u"sockets"_s, sockets },
-        { u"officePhones"_s, t.rings().phoneCount() },
-        { u"ringsInFlight"_s, t.rings().ringsInFlight() },
-        { u"bridgeConnected"_s, t.bridgeConnected() },
-        { u"counters"_s,
-          QJsonObject{ { u"roomsCreated"_s, c.roomsCreated },
-                       { u"peersJoined"_s, c.peersJoined },
-                       { u"adminRequests"_s, c.adminRequests } } },
+        {u"tenant"_s, t.config().host},
+        {u"startedAt"_s, rfc3339(m_startedAt)},
+        {u"uptimeSec"_s, m_app.uptimeMs() / 1000},
+        {u"rooms"_s, t.rooms().count()},
+        {u"peers"_s, t.rooms().peerCount()},
+        {u"heldPeers"_s, t.rooms().heldPeerCount()},
+        {u"sockets"_s, sockets},
+        {u"officePhones"_s, t.rings().phoneCount()},
+        {u"ringsInFlight"_s, t.rings().ringsInFlight()},
+        {u"bridgeConnected"_s, t.bridgeConnected()},
+        {u"counters"_s,
+         QJsonObject{{u"roomsCreated"_s, c.roomsCreated},
+                     {u"peersJoined"_s, c.peersJoined},
+                     {u"adminRequests"_s, c.adminRequests}}},
     };
     if (const qint64 rss = residentBytes(); rss >= 0)
-        body.insert(u"memory"_s, QJsonObject{ { u"residentBytes"_s, rss } });
+        body.insert(u"memory"_s, QJsonObject{{u"residentBytes"_s, rss}});
     return HttpApi::json(body);
 }
 
@@ -328,14 +353,13 @@ HttpResponse AdminApi::dialLog(HttpApi::Context &ctx)
     const QList<DialLogRecord> rows = m_store.dials(ctx.tenant.config().host, q);
     QJsonArray out;
     for (const DialLogRecord &d : rows) {
-        QJsonObject o{ { u"id"_s, d.id },         { u"at"_s, rfc3339(d.at) },
-                       { u"room"_s, d.room },     { u"peerId"_s, d.peerId },
-                       { u"number"_s, d.number }, { u"outcome"_s, d.outcome } };
+        QJsonObject o{{u"id"_s, d.id},         {u"at"_s, rfc3339(d.at)}, {u"room"_s, d.room},
+                      {u"peerId"_s, d.peerId}, {u"number"_s, d.number},  {u"outcome"_s, d.outcome}};
         if (!d.callId.isEmpty())
             o.insert(u"callId"_s, d.callId);
         out.append(o);
     }
-    QJsonObject body{ { u"dials"_s, out } };
+    QJsonObject body{{u"dials"_s, out}};
     if (rows.size() == q.limit && !rows.isEmpty())
         body.insert(u"nextBefore"_s, rows.last().id);
     return HttpApi::json(body);
@@ -348,20 +372,20 @@ HttpResponse AdminApi::cdrLog(HttpApi::Context &ctx)
     const QList<CdrRecord> rows = m_store.cdrs(ctx.tenant.config().host, q);
     QJsonArray out;
     for (const CdrRecord &c : rows) {
-        QJsonObject o{ { u"id"_s, c.id },
-                       { u"callId"_s, c.callId },
-                       { u"direction"_s, c.direction },
-                       { u"from"_s, c.from },
-                       { u"to"_s, c.to },
-                       { u"room"_s, c.room },
-                       { u"startedAt"_s, rfc3339(c.startedAt) },
-                       { u"endedAt"_s, rfc3339(c.endedAt) },
-                       { u"result"_s, c.result } };
+        QJsonObject o{{u"id"_s, c.id},
+                      {u"callId"_s, c.callId},
+                      {u"direction"_s, c.direction},
+                      {u"from"_s, c.from},
+                      {u"to"_s, c.to},
+                      {u"room"_s, c.room},
+                      {u"startedAt"_s, rfc3339(c.startedAt)},
+                      {u"endedAt"_s, rfc3339(c.endedAt)},
+                      {u"result"_s, c.result}};
         if (c.answeredAt.isValid())
             o.insert(u"answeredAt"_s, rfc3339(c.answeredAt));
         out.append(o);
     }
-    QJsonObject body{ { u"cdrs"_s, out } };
+    QJsonObject body{{u"cdrs"_s, out}};
     if (rows.size() == q.limit && !rows.isEmpty())
         body.insert(u"nextBefore"_s, rows.last().id);
     return HttpApi::json(body);
@@ -371,7 +395,7 @@ HttpResponse AdminApi::registrar(HttpApi::Context &ctx)
 {
     qCInfo(lcAdmin).noquote() << ctx.actor << "read the registrar of" << ctx.tenant.config().host;
     const BridgeLink &bridge = ctx.tenant.bridge();
-    QJsonObject body{ { u"registrar"_s, bridge.registrar() } };
+    QJsonObject body{{u"registrar"_s, bridge.registrar()}};
     if (bridge.registrarSeenMs() > 0)
         body.insert(u"reportedAt"_s,
                     rfc3339(QDateTime::fromMSecsSinceEpoch(bridge.registrarSeenMs(), Qt::UTC)));
@@ -387,17 +411,17 @@ HttpResponse AdminApi::aliases(HttpApi::Context &ctx)
         QJsonArray out;
         for (const AliasEntry &a : m_store.aliases(tenant))
             out.append(toJson(a));
-        return HttpApi::json(QJsonObject{ { u"aliases"_s, out } });
+        return HttpApi::json(QJsonObject{{u"aliases"_s, out}});
     }
     if (method == "DELETE") {
         const QString number = queryNumber(ctx);
         qCInfo(lcAdmin).noquote() << ctx.actor << "deletes an alias of" << tenant;
         qCDebug(lcAdmin) << "alias" << number;
-        return storeResult(m_store.deleteAlias(tenant, number), { { u"ok"_s, true } }, 200);
+        return storeResult(m_store.deleteAlias(tenant, number), {{u"ok"_s, true}}, 200);
     }
     const QJsonObject body = bodyObject(ctx.request);
-    onlyFields(body, { "number"_L1, "name"_L1 });
-    const AliasEntry a{ numberField(body), nameField(body) };
+    onlyFields(body, {"number"_L1, "name"_L1});
+    const AliasEntry a{numberField(body), nameField(body)};
     const bool create = method == "POST";
     qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "an alias of"
                               << tenant;
@@ -415,17 +439,17 @@ HttpResponse AdminApi::whitelist(HttpApi::Context &ctx)
         QJsonArray out;
         for (const WhitelistEntry &w : m_store.whitelist(tenant))
             out.append(toJson(w));
-        return HttpApi::json(QJsonObject{ { u"whitelist"_s, out } });
+        return HttpApi::json(QJsonObject{{u"whitelist"_s, out}});
     }
     if (method == "DELETE") {
         const QString number = queryNumber(ctx);
         qCInfo(lcAdmin).noquote() << ctx.actor << "deletes a whitelist entry of" << tenant;
         qCDebug(lcAdmin) << "whitelist" << number;
-        return storeResult(m_store.deleteWhitelistEntry(tenant, number), { { u"ok"_s, true } }, 200);
+        return storeResult(m_store.deleteWhitelistEntry(tenant, number), {{u"ok"_s, true}}, 200);
     }
     const QJsonObject body = bodyObject(ctx.request);
-    onlyFields(body, { "number"_L1, "note"_L1 });
-    WhitelistEntry w{ numberField(body), {} };
+    onlyFields(body, {"number"_L1, "note"_L1});
+    WhitelistEntry w{numberField(body), {}};
     if (body.contains("note"_L1)) {
         const QJsonValue note = body.value("note"_L1);
         if (!note.isString() || note.toString().size() > maxNoteChars)
@@ -450,13 +474,13 @@ HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
         QJsonArray out;
         for (const VirtualNumber &vn : m_store.virtualNumbers(tenant))
             out.append(toJson(vn));
-        return HttpApi::json(QJsonObject{ { u"virtualNumbers"_s, out } });
+        return HttpApi::json(QJsonObject{{u"virtualNumbers"_s, out}});
     }
     if (method == "DELETE") {
         const QString number = queryNumber(ctx);
         qCInfo(lcAdmin).noquote() << ctx.actor << "deletes virtual number" << number << "of"
                                   << tenant;
-        return storeResult(m_store.deleteVirtualNumber(tenant, number), { { u"ok"_s, true } }, 200);
+        return storeResult(m_store.deleteVirtualNumber(tenant, number), {{u"ok"_s, true}}, 200);
     }
     const QJsonObject body = bodyObject(ctx.request);
     const bool create = method == "POST";
@@ -465,7 +489,7 @@ HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
         const QString number = numberField(body);
         const auto existing = m_store.virtualNumber(tenant, number);
         if (!existing)
-            throw ApiError{ ApiErrorKind::NotFound, u"No such entry."_s };
+            throw ApiError{ApiErrorKind::NotFound, u"No such entry."_s};
         vn = *existing;
     }
     applyVirtualNumber(body, vn, create);
@@ -479,7 +503,7 @@ HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
 HttpResponse AdminApi::kick(HttpApi::Context &ctx)
 {
     const QJsonObject body = bodyObject(ctx.request);
-    onlyFields(body, { "peerId"_L1, "reason"_L1 });
+    onlyFields(body, {"peerId"_L1, "reason"_L1});
     const QJsonValue peerValue = body.value("peerId"_L1);
     if (!peerValue.isString() || peerValue.toString().isEmpty() || peerValue.toString().size() > 64)
         badField(u"peerId"_s, u"Expected a peer id."_s);
@@ -487,7 +511,8 @@ HttpResponse AdminApi::kick(HttpApi::Context &ctx)
     QString message;
     if (body.contains("reason"_L1)) {
         const QJsonValue r = body.value("reason"_L1);
-        const auto text = r.isString() ? NameRules::normaliseDisplayName(r.toString()) : std::nullopt;
+        const auto text
+            = r.isString() ? NameRules::normaliseDisplayName(r.toString()) : std::nullopt;
         if (!text || r.toString().size() > maxReasonChars)
             badField(u"reason"_s, u"Expected a short text without control characters."_s);
         message = *text;
@@ -503,7 +528,7 @@ HttpResponse AdminApi::kick(HttpApi::Context &ctx)
             m->session->kick("admin"_L1, 4000, "kicked"_L1, message);
         else
             room->remove(peerId, "kicked"_L1); // held for resume: there is no socket to tell
-        return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
     }
     // An office phone that is registered but in no room.
     for (PeerSession *s : m_app.sessions()) {
@@ -512,9 +537,9 @@ HttpResponse AdminApi::kick(HttpApi::Context &ctx)
         qCInfo(lcAdmin).noquote() << ctx.actor << "kicks office phone" << peerId << "of"
                                   << tenant.config().host;
         s->kick("admin"_L1, 4000, "kicked"_L1, message);
-        return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
     }
-    throw ApiError{ ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s };
+    throw ApiError{ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s};
 }
 
 HttpResponse AdminApi::apiDoc(HttpApi::Context &ctx)
@@ -525,25 +550,25 @@ HttpResponse AdminApi::apiDoc(HttpApi::Context &ctx)
         QJsonArray methods;
         for (const QByteArray &m : r.methods)
             methods.append(QString::fromLatin1(m));
-        routes.append(QJsonObject{ { u"flag"_s, r.flag },
-                                   { u"path"_s, QString(u"/signal.ashx?"_s + r.flag) },
-                                   { u"methods"_s, methods },
-                                   { u"access"_s, accessName(r.access) },
-                                   { u"summary"_s, r.summary } });
+        routes.append(QJsonObject{{u"flag"_s, r.flag},
+                                  {u"path"_s, QString(u"/signal.ashx?"_s + r.flag)},
+                                  {u"methods"_s, methods},
+                                  {u"access"_s, accessName(r.access)},
+                                  {u"summary"_s, r.summary}});
     }
     const QJsonObject auth{
-        { u"hmac"_s,
-          u"X-Admin-Time: unix seconds (a fraction allowed, signed as sent); X-Admin-Sig: hex "
-          "HMAC-SHA256 with the tenant's admin secret over "
-          "'<METHOD> <raw query>|<host>|<time>|<raw body>'. Time within 300 s; each signature "
-          "is accepted once."_s },
-        { u"bearer"_s,
-          u"Authorization: Bearer <OIDC ID token> whose groups claim holds one of the tenant's "
-          "adminGroups."_s },
-        { u"errors"_s,
-          u"{error, message, field?}: 400 bad field (field names it), 401 not authorised, 404 "
-          "missing, 405 wrong method, 409 duplicate, 413 body too large."_s },
-        { u"times"_s, u"RFC 3339 UTC with milliseconds."_s },
+        {u"hmac"_s,
+         u"X-Admin-Time: unix seconds (a fraction allowed, signed as sent); X-Admin-Sig: hex "
+         "HMAC-SHA256 with the tenant's admin secret over "
+         "'<METHOD> <raw query>|<host>|<time>|<raw body>'. Time within 300 s; each signature "
+         "is accepted once."_s},
+        {u"bearer"_s,
+         u"Authorization: Bearer <OIDC ID token> whose groups claim holds one of the tenant's "
+         "adminGroups."_s},
+        {u"errors"_s,
+         u"{error, message, field?}: 400 bad field (field names it), 401 not authorised, 404 "
+         "missing, 405 wrong method, 409 duplicate, 413 body too large."_s},
+        {u"times"_s, u"RFC 3339 UTC with milliseconds."_s},
     };
-    return HttpApi::json(QJsonObject{ { u"routes"_s, routes }, { u"auth"_s, auth } });
+    return HttpApi::json(QJsonObject{{u"routes"_s, routes}, {u"auth"_s, auth}});
 }

@@ -16,8 +16,7 @@ class Tenant;
 // ?registrar, ?aliases, ?whitelist, ?virtualnumbers, ?kick and ?apidoc. Registers its routes
 // with HttpApi as Access::Admin, so AdminAuth has passed before any handler runs. Every action
 // is logged under switchboard.admin with the actor.
-class AdminApi : public QObject
-{
+class AdminApi : public QObject {
     Q_OBJECT
 public:
     AdminApi(Application &app, Store &store, QObject *parent = nullptr);
@@ -39,8 +38,7 @@ private:
     HttpResponse kick(HttpApi::Context &ctx);
     HttpResponse apiDoc(HttpApi::Context &ctx);
 
-    struct Counters
-    {
+    struct Counters {
         qint64 roomsCreated = 0;
         qint64 peersJoined = 0;
         qint64 adminRequests = 0;

@@ -15,15 +15,11 @@ namespace {
 Q_LOGGING_CATEGORY(lcAdminConn, "switchboard.admin", QtInfoMsg)
 }
 
-AdminConnection::AdminConnection(
-    QWebSocket *socket, QTcpSocket *tcp, qint64 maxPendingBytes, QObject *parent)
-    : QObject(parent)
-    , m_socket(socket)
-    , m_tcp(tcp)
-    , m_nonce(AdminProtocol::newNonce())
-    , m_maxPending(maxPendingBytes)
-    , m_createdMs(QDateTime::currentMSecsSinceEpoch())
-    , m_lastSeenMs(m_createdMs)
+AdminConnection::AdminConnection(QWebSocket *socket, QTcpSocket *tcp, qint64 maxPendingBytes,
+                                 QObject *parent)
+    : QObject(parent), m_socket(socket), m_tcp(tcp), m_nonce(AdminProtocol::newNonce()),
+      m_maxPending(maxPendingBytes), m_createdMs(QDateTime::currentMSecsSinceEpoch()),
+      m_lastSeenMs(m_createdMs)
 {
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingFrameSize(AdminProtocol::maxMessageBytes);
@@ -37,12 +33,13 @@ AdminConnection::AdminConnection(
         send(AdminProtocol::makeError(AdminProtocol::errBadMessage));
     });
     connect(m_socket, &QWebSocket::pong, this,
-        [this] { m_lastSeenMs = QDateTime::currentMSecsSinceEpoch(); });
+            [this] { m_lastSeenMs = QDateTime::currentMSecsSinceEpoch(); });
     connect(m_socket, &QWebSocket::disconnected, this, &AdminConnection::onDisconnected);
 
     send(AdminProtocol::make(AdminProtocol::hello,
-        { { u"version"_s, AdminProtocol::version },
-            { u"server"_s, u"switchboard " SWITCHBOARD_VERSION ""_s }, { u"nonce"_s, m_nonce } }));
+                             {{u"version"_s, AdminProtocol::version},
+                              {u"server"_s, u"switchboard " SWITCHBOARD_VERSION ""_s},
+                              {u"nonce"_s, m_nonce}}));
 }
 
 AdminConnection::~AdminConnection() = default;
@@ -71,7 +68,10 @@ void AdminConnection::sendSnapshot(const QString &frame)
     send(frame);
 }
 
-qint64 AdminConnection::pendingBytes() const { return m_tcp ? m_tcp->bytesToWrite() : 0; }
+qint64 AdminConnection::pendingBytes() const
+{
+    return m_tcp ? m_tcp->bytesToWrite() : 0;
+}
 
 void AdminConnection::markReady(Tenant *tenant, const QString &actor)
 {

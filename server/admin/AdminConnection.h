@@ -17,8 +17,8 @@ public:
 
     // `tcp` is the connection under the WebSocket: its unsent bytes are the bound we watch
     // (QWebSocket 6.4 neither exposes them nor emits bytesWritten for server-side sockets).
-    AdminConnection(
-        QWebSocket *socket, QTcpSocket *tcp, qint64 maxPendingBytes, QObject *parent = nullptr);
+    AdminConnection(QWebSocket *socket, QTcpSocket *tcp, qint64 maxPendingBytes,
+                    QObject *parent = nullptr);
     ~AdminConnection() override;
 
     State state() const { return m_state; }

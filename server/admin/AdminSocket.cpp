@@ -1,16 +1,16 @@
 #include "admin/AdminSocket.h"
 
-#include "admin/AdminConnection.h"
 #include "AdminProtocol.h"
-#include "app/Application.h"
-#include "telephony/Dialer.h"
 #include "NameRules.h"
+#include "admin/AdminConnection.h"
+#include "app/Application.h"
 #include "signal/PeerSession.h"
-#include "telephony/Ring.h"
-#include "telephony/RingDispatcher.h"
 #include "signal/Room.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
+#include "telephony/Dialer.h"
+#include "telephony/Ring.h"
+#include "telephony/RingDispatcher.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -33,14 +33,13 @@ QJsonObject ringJson(const Ring &ring);
 }
 
 AdminSocket::AdminSocket(Application &app, QObject *parent)
-    : QObject(parent)
-    , m_app(app)
-    , m_server(u"switchboard-admin"_s, QWebSocketServer::NonSecureMode) // TLS is m_listener's
+    : QObject(parent), m_app(app),
+      m_server(u"switchboard-admin"_s, QWebSocketServer::NonSecureMode) // TLS is m_listener's
 {
     m_server.setHandshakeTimeout(std::chrono::milliseconds(10000));
     // No web page may reach the admin socket: any Origin at all is refused (403).
     connect(&m_server, &QWebSocketServer::originAuthenticationRequired, this,
-        [](QWebSocketCorsAuthenticator *auth) { auth->setAllowed(auth->origin().isEmpty()); });
+            [](QWebSocketCorsAuthenticator *auth) { auth->setAllowed(auth->origin().isEmpty()); });
     connect(&m_server, &QWebSocketServer::newConnection, this, &AdminSocket::onNewConnection);
     // An admin Bearer is an ID token the tenant verifies with admin rights (the one token hook).
     m_bearer = [](Tenant &tenant, const QString &token, QString *actor) {
@@ -116,16 +115,19 @@ bool AdminSocket::listen(QString *error)
     return true;
 }
 
-quint16 AdminSocket::port() const { return m_listener ? m_listener->serverPort() : 0; }
+quint16 AdminSocket::port() const
+{
+    return m_listener ? m_listener->serverPort() : 0;
+}
 
 void AdminSocket::addSnapshotSection(const QString &key, Section section)
 {
-    m_sections.append({ key, std::move(section) });
+    m_sections.append({key, std::move(section)});
 }
 
 void AdminSocket::addCounter(const QString &key, std::function<int(Tenant &)> counter)
 {
-    m_counters.append({ key, std::move(counter) });
+    m_counters.append({key, std::move(counter)});
 }
 
 void AdminSocket::publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body)
@@ -154,7 +156,7 @@ QJsonObject AdminSocket::describeRoom(const Room &room)
         kind = "call"_L1;
     else if (room.kind() == Room::Kind::VirtualNumber)
         kind = "virtual-number"_L1;
-    return { { u"id"_s, room.id() }, { u"kind"_s, kind }, { u"peers"_s, peers } };
+    return {{u"id"_s, room.id()}, {u"kind"_s, kind}, {u"peers"_s, peers}};
 }
 
 QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
@@ -164,14 +166,19 @@ QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
         rooms.append(describeRoom(*r));
     QJsonArray phones;
     for (const auto &[peerId, extension] : tenant.rings().phones())
-        phones.append(QJsonObject { { u"peerId"_s, peerId }, { u"extension"_s, extension } });
+        phones.append(QJsonObject{{u"peerId"_s, peerId}, {u"extension"_s, extension}});
     QJsonArray rings;
     for (const Ring *r : tenant.rings().activeRings())
         rings.append(ringJson(*r));
-    QJsonObject snap { { u"tenant"_s, tenant.config().host }, { u"rooms"_s, rooms },
-        { u"phones"_s, phones }, { u"trunks"_s, trunksJson(tenant) }, { u"rings"_s, rings },
-        { u"virtualNumbers"_s, virtualNumbersJson(tenant) }, { u"aliases"_s, aliasesJson(tenant) },
-        { u"whitelist"_s, whitelistJson(tenant) }, { u"counters"_s, countersFor(tenant) } };
+    QJsonObject snap{{u"tenant"_s, tenant.config().host},
+                     {u"rooms"_s, rooms},
+                     {u"phones"_s, phones},
+                     {u"trunks"_s, trunksJson(tenant)},
+                     {u"rings"_s, rings},
+                     {u"virtualNumbers"_s, virtualNumbersJson(tenant)},
+                     {u"aliases"_s, aliasesJson(tenant)},
+                     {u"whitelist"_s, whitelistJson(tenant)},
+                     {u"counters"_s, countersFor(tenant)}};
     for (const auto &[key, section] : m_sections)
         snap.insert(key, section(tenant));
     return snap;
@@ -185,11 +192,13 @@ QJsonObject AdminSocket::countersFor(Tenant &tenant) const
     int consoles = 0;
     for (const AdminConnection *c : m_connections)
         consoles += c->tenant() == &tenant ? 1 : 0;
-    QJsonObject counters { { u"rooms"_s, tenant.rooms().count() },
-        { u"peers"_s, tenant.rooms().peerCount() }, { u"sessions"_s, sessions },
-        { u"consoles"_s, consoles }, { u"uptimeSec"_s, m_app.uptimeMs() / 1000 },
-        { u"phones"_s, tenant.rings().phoneCount() },
-        { u"ringing"_s, tenant.rings().ringsInFlight() } };
+    QJsonObject counters{{u"rooms"_s, tenant.rooms().count()},
+                         {u"peers"_s, tenant.rooms().peerCount()},
+                         {u"sessions"_s, sessions},
+                         {u"consoles"_s, consoles},
+                         {u"uptimeSec"_s, m_app.uptimeMs() / 1000},
+                         {u"phones"_s, tenant.rings().phoneCount()},
+                         {u"ringing"_s, tenant.rings().ringsInFlight()}};
     for (const auto &[key, counter] : m_counters)
         counters.insert(key, counter(tenant));
     return counters;
@@ -199,16 +208,23 @@ namespace {
 QJsonObject ringJson(const Ring &ring)
 {
     const Ring::Call &c = ring.call();
-    QJsonObject o { { u"callId"_s, c.callId }, { u"from"_s, c.from }, { u"to"_s, c.to },
-        { u"room"_s, c.room }, { u"delivered"_s, ring.delivered() },
-        { u"at"_s, AdminProtocol::timestamp(ring.startedAt().toMSecsSinceEpoch()) },
-        { u"state"_s, ring.state() == Ring::State::Answered ? u"answered"_s : u"ringing"_s } };
+    QJsonObject o{
+        {u"callId"_s, c.callId},
+        {u"from"_s, c.from},
+        {u"to"_s, c.to},
+        {u"room"_s, c.room},
+        {u"delivered"_s, ring.delivered()},
+        {u"at"_s, AdminProtocol::timestamp(ring.startedAt().toMSecsSinceEpoch())},
+        {u"state"_s, ring.state() == Ring::State::Answered ? u"answered"_s : u"ringing"_s}};
     if (!c.fromName.isEmpty())
         o.insert(u"fromName"_s, c.fromName);
     return o;
 }
 
-QString now() { return AdminProtocol::timestamp(QDateTime::currentMSecsSinceEpoch()); }
+QString now()
+{
+    return AdminProtocol::timestamp(QDateTime::currentMSecsSinceEpoch());
+}
 } // namespace
 
 void AdminSocket::watchTelephony(Tenant *tenant)
@@ -216,77 +232,80 @@ void AdminSocket::watchTelephony(Tenant *tenant)
     namespace AP = AdminProtocol;
     RingDispatcher &rings = tenant->rings();
     connect(&rings, &RingDispatcher::phoneRegistered, this,
-        [this, tenant](const QString &peerId, const QString &extension) {
-            publish(tenant, AP::phoneRegistered,
-                { { u"phone"_s,
-                    QJsonObject { { u"peerId"_s, peerId }, { u"extension"_s, extension } } } });
-        });
-    connect(
-        &rings, &RingDispatcher::phoneUnregistered, this, [this, tenant](const QString &peerId) {
-            publish(tenant, AP::phoneUnregistered, { { u"peerId"_s, peerId } });
-        });
+            [this, tenant](const QString &peerId, const QString &extension) {
+                publish(tenant, AP::phoneRegistered,
+                        {{u"phone"_s,
+                          QJsonObject{{u"peerId"_s, peerId}, {u"extension"_s, extension}}}});
+            });
+    connect(&rings, &RingDispatcher::phoneUnregistered, this,
+            [this, tenant](const QString &peerId) {
+                publish(tenant, AP::phoneUnregistered, {{u"peerId"_s, peerId}});
+            });
     connect(&rings, &RingDispatcher::ringStarted, this, [this, tenant](const QString &callId, int) {
         if (const Ring *r = tenant->rings().findRing(callId))
-            publish(tenant, AP::ring, { { u"ring"_s, ringJson(*r) } });
+            publish(tenant, AP::ring, {{u"ring"_s, ringJson(*r)}});
     });
     connect(&rings, &RingDispatcher::ringAnswered, this,
-        [this, tenant](const QString &callId, const QString &peerId) {
-            publish(tenant, AP::ringAnswered,
-                { { u"callId"_s, callId }, { u"peerId"_s, peerId }, { u"at"_s, now() } });
-        });
+            [this, tenant](const QString &callId, const QString &peerId) {
+                publish(tenant, AP::ringAnswered,
+                        {{u"callId"_s, callId}, {u"peerId"_s, peerId}, {u"at"_s, now()}});
+            });
     connect(&rings, &RingDispatcher::ringTimedOut, this, [this, tenant](const QString &callId) {
         m_timedOut.insert(callId);
-        publish(tenant, AP::ringTimeout, { { u"callId"_s, callId }, { u"at"_s, now() } });
+        publish(tenant, AP::ringTimeout, {{u"callId"_s, callId}, {u"at"_s, now()}});
     });
     connect(&rings, &RingDispatcher::ringEnded, this,
-        [this, tenant](const QString &callId, const QString &result) {
-            if (m_timedOut.remove(callId))
-                return; // already told as ring-timeout
-            if (result == u"answered"_s)
-                return; // the answer was told; the call itself goes on in its room
-            publish(tenant, AP::ringCleared,
-                { { u"callId"_s, callId }, { u"reason"_s, result }, { u"at"_s, now() } });
-        });
+            [this, tenant](const QString &callId, const QString &result) {
+                if (m_timedOut.remove(callId))
+                    return; // already told as ring-timeout
+                if (result == u"answered"_s)
+                    return; // the answer was told; the call itself goes on in its room
+                publish(tenant, AP::ringCleared,
+                        {{u"callId"_s, callId}, {u"reason"_s, result}, {u"at"_s, now()}});
+            });
     Dialer &dialer = tenant->dialer();
     connect(&dialer, &Dialer::dialStarted, this,
-        [this, tenant](const QString &callId, const QString &roomId, const QString &number) {
-            publish(tenant, AP::dial,
-                { { u"dial"_s,
-                    QJsonObject { { u"callId"_s, callId }, { u"room"_s, roomId },
-                        { u"number"_s, number }, { u"outcome"_s, u"dialing"_s },
-                        { u"at"_s, now() } } } });
-        });
+            [this, tenant](const QString &callId, const QString &roomId, const QString &number) {
+                publish(tenant, AP::dial,
+                        {{u"dial"_s,
+                          QJsonObject{{u"callId"_s, callId},
+                                      {u"room"_s, roomId},
+                                      {u"number"_s, number},
+                                      {u"outcome"_s, u"dialing"_s},
+                                      {u"at"_s, now()}}}});
+            });
     connect(&dialer, &Dialer::dialStatusRelayed, this,
-        [this, tenant](const QString &callId, const QString &state, const QString &reason) {
-            QJsonObject body { { u"callId"_s, callId }, { u"state"_s, state }, { u"at"_s, now() } };
-            if (!reason.isEmpty())
-                body.insert(u"reason"_s, reason);
-            publish(tenant, AP::dialStatus, body);
-        });
+            [this, tenant](const QString &callId, const QString &state, const QString &reason) {
+                QJsonObject body{{u"callId"_s, callId}, {u"state"_s, state}, {u"at"_s, now()}};
+                if (!reason.isEmpty())
+                    body.insert(u"reason"_s, reason);
+                publish(tenant, AP::dialStatus, body);
+            });
     connect(&dialer, &Dialer::dialEnded, this,
-        [this, tenant](const QString &callId, const QString &result) {
-            publish(tenant, AP::dialStatus,
-                { { u"callId"_s, callId },
-                    { u"state"_s, result == u"failed"_s ? u"failed"_s : u"ended"_s },
-                    { u"reason"_s, result }, { u"at"_s, now() } });
-        });
+            [this, tenant](const QString &callId, const QString &result) {
+                publish(tenant, AP::dialStatus,
+                        {{u"callId"_s, callId},
+                         {u"state"_s, result == u"failed"_s ? u"failed"_s : u"ended"_s},
+                         {u"reason"_s, result},
+                         {u"at"_s, now()}});
+            });
 }
 
 void AdminSocket::watchTenant(Tenant *tenant)
 {
     watchTelephony(tenant);
     connect(tenant, &Tenant::trunksChanged, this, [this, tenant] {
-        publish(tenant, AdminProtocol::trunkStatus, { { u"trunks"_s, trunksJson(*tenant) } });
+        publish(tenant, AdminProtocol::trunkStatus, {{u"trunks"_s, trunksJson(*tenant)}});
     });
     RoomRegistry &registry = tenant->rooms();
     for (Room *r : registry.rooms())
         watchRoom(tenant, r);
     connect(&registry, &RoomRegistry::roomCreated, this, [this, tenant](Room *room) {
         watchRoom(tenant, room);
-        publish(tenant, AdminProtocol::roomCreated, { { u"room"_s, describeRoom(*room) } });
+        publish(tenant, AdminProtocol::roomCreated, {{u"room"_s, describeRoom(*room)}});
     });
     connect(&registry, &RoomRegistry::roomRemoved, this, [this, tenant](const QString &id) {
-        publish(tenant, AdminProtocol::roomRemoved, { { u"roomId"_s, id } });
+        publish(tenant, AdminProtocol::roomRemoved, {{u"roomId"_s, id}});
     });
 }
 
@@ -298,14 +317,13 @@ void AdminSocket::watchRoom(const Tenant *tenant, Room *room)
             return;
         QJsonObject peer = room->describe(*m);
         peer.insert(u"held"_s, m->session == nullptr);
-        publish(tenant, AdminProtocol::peerJoined,
-            { { u"roomId"_s, room->id() }, { u"peer"_s, peer } });
+        publish(tenant, AdminProtocol::peerJoined, {{u"roomId"_s, room->id()}, {u"peer"_s, peer}});
     });
     connect(room, &Room::peerLeft, this,
-        [this, tenant, room](const QString &peerId, const QString &reason) {
-            publish(tenant, AdminProtocol::peerLeft,
-                { { u"roomId"_s, room->id() }, { u"peerId"_s, peerId }, { u"reason"_s, reason } });
-        });
+            [this, tenant, room](const QString &peerId, const QString &reason) {
+                publish(tenant, AdminProtocol::peerLeft,
+                        {{u"roomId"_s, room->id()}, {u"peerId"_s, peerId}, {u"reason"_s, reason}});
+            });
 }
 
 void AdminSocket::onTcpConnection()
@@ -332,7 +350,7 @@ void AdminSocket::onNewConnection()
         auto *c = new AdminConnection(ws, tcp, m_maxPending, this);
         m_connections.insert(c);
         connect(c, &AdminConnection::messageReceived, this,
-            [this, c](const QString &text) { onMessage(c, text); });
+                [this, c](const QString &text) { onMessage(c, text); });
         connect(c, &AdminConnection::finished, this, [this, c] {
             m_connections.remove(c);
             c->deleteLater();
@@ -359,8 +377,8 @@ void AdminSocket::onMessage(AdminConnection *c, const QString &text)
     const QJsonValue id = message->body.value(u"id"_s);
     if (!AdminProtocol::isCommand(message->type) || !id.isString() || id.toString().isEmpty()
         || id.toString().size() > 64) {
-        c->send(AdminProtocol::makeError(
-            AdminProtocol::errBadMessage, id.isString() ? id.toString().left(64) : QString()));
+        c->send(AdminProtocol::makeError(AdminProtocol::errBadMessage,
+                                         id.isString() ? id.toString().left(64) : QString()));
         return;
     }
     runCommand(c, message->type, message->body);
@@ -395,8 +413,8 @@ void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
     }
     c->markReady(tenant, actor);
     qCInfo(lcAdmin) << "console connected to tenant" << tenant->config().host << "as" << actor;
-    c->send(AdminProtocol::make(
-        AdminProtocol::welcome, { { u"tenant"_s, tenant->config().host }, { u"actor"_s, actor } }));
+    c->send(AdminProtocol::make(AdminProtocol::welcome,
+                                {{u"tenant"_s, tenant->config().host}, {u"actor"_s, actor}}));
     c->sendSnapshot(AdminProtocol::make(AdminProtocol::snapshot, snapshotFor(*tenant)));
 }
 
@@ -420,7 +438,7 @@ void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJso
             return;
         }
         qCInfo(lcAdmin) << c->actor() << "kicked a peer of room" << roomId;
-        c->send(AdminProtocol::make(AdminProtocol::ok, { { u"id"_s, id } }));
+        c->send(AdminProtocol::make(AdminProtocol::ok, {{u"id"_s, id}}));
         return;
     }
     runEdit(c, type, body);
@@ -441,7 +459,7 @@ QString requireNumber(const QJsonObject &o)
 {
     const QJsonValue v = o.value(u"number"_s);
     if (!v.isString() || !isDialable(v.toString()))
-        throw FieldError { u"number"_s };
+        throw FieldError{u"number"_s};
     return v.toString();
 }
 
@@ -452,7 +470,7 @@ QString requireText(const QJsonObject &o, const QString &key, int maxChars, bool
         return {};
     if (!v.isString() || v.toString().size() > maxChars
         || (required && v.toString().trimmed().isEmpty()))
-        throw FieldError { key };
+        throw FieldError{key};
     return v.toString();
 }
 
@@ -463,7 +481,7 @@ qint64 optionalCount(const QJsonObject &o, const QString &key, qint64 max)
         return 0;
     const double d = v.toDouble(-1);
     if (!v.isDouble() || d < 0 || d > double(max) || d != double(qint64(d)))
-        throw FieldError { key };
+        throw FieldError{key};
     return qint64(d);
 }
 
@@ -474,33 +492,29 @@ VirtualNumber parseVirtualNumber(const QJsonObject &o)
     vn.name = requireText(o, u"name"_s, 64, true);
     vn.mode = requireText(o, u"mode"_s, 32, true);
     if (vn.mode != u"tts"_s && vn.mode != u"gemini-live"_s && vn.mode != u"ai"_s)
-        throw FieldError { u"mode"_s };
+        throw FieldError{u"mode"_s};
     vn.text = requireText(o, u"text"_s, 4000, false);
     vn.startMs = optionalCount(o, u"startMs"_s, qint64(24) * 3600 * 1000);
     vn.maxSec = int(optionalCount(o, u"maxSec"_s, 24 * 3600));
     const QJsonValue loop = o.value(u"loop"_s);
     if (!loop.isUndefined() && !loop.isBool())
-        throw FieldError { u"loop"_s };
+        throw FieldError{u"loop"_s};
     vn.loop = loop.toBool();
     const QString visibility = requireText(o, u"visibility"_s, 16, false);
     if (!visibility.isEmpty())
         vn.visibility = visibility;
     if (vn.visibility != u"anonymous"_s && vn.visibility != u"internal"_s)
-        throw FieldError { u"visibility"_s };
+        throw FieldError{u"visibility"_s};
     return vn;
 }
 
 QLatin1StringView resultCode(Store::Result r)
 {
     switch (r) {
-    case Store::Result::Ok:
-        return {};
-    case Store::Result::NotFound:
-        return AdminProtocol::errNotFound;
-    case Store::Result::Duplicate:
-        return AdminProtocol::errDuplicate;
-    case Store::Result::Failed:
-        return AdminProtocol::errInternal;
+    case Store::Result::Ok: return {};
+    case Store::Result::NotFound: return AdminProtocol::errNotFound;
+    case Store::Result::Duplicate: return AdminProtocol::errDuplicate;
+    case Store::Result::Failed: return AdminProtocol::errInternal;
     }
     return AdminProtocol::errInternal;
 }
@@ -530,7 +544,7 @@ void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonOb
             result = store.deleteVirtualNumber(host, requireNumber(body));
             vnums = true;
         } else if (type == AP::aliasCreate || type == AP::aliasUpdate) {
-            const AliasEntry a { requireNumber(data), requireText(data, u"name"_s, 64, true) };
+            const AliasEntry a{requireNumber(data), requireText(data, u"name"_s, 64, true)};
             result
                 = type == AP::aliasCreate ? store.createAlias(host, a) : store.updateAlias(host, a);
             aliases = true;
@@ -538,8 +552,7 @@ void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonOb
             result = store.deleteAlias(host, requireNumber(body));
             aliases = true;
         } else if (type == AP::whitelistCreate || type == AP::whitelistUpdate) {
-            const WhitelistEntry w { requireNumber(data),
-                requireText(data, u"note"_s, 200, false) };
+            const WhitelistEntry w{requireNumber(data), requireText(data, u"note"_s, 200, false)};
             result = type == AP::whitelistCreate ? store.createWhitelistEntry(host, w)
                                                  : store.updateWhitelistEntry(host, w);
             whitelist = true;
@@ -552,19 +565,18 @@ void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonOb
         return;
     }
     if (result != Store::Result::Ok) {
-        c->send(AP::makeError(
-            resultCode(result), id, result == Store::Result::Failed ? QString() : u"number"_s));
+        c->send(AP::makeError(resultCode(result), id,
+                              result == Store::Result::Failed ? QString() : u"number"_s));
         return;
     }
     qCInfo(lcAdmin) << c->actor() << type << "on tenant" << host;
-    c->send(AP::make(AP::ok, { { u"id"_s, id } }));
+    c->send(AP::make(AP::ok, {{u"id"_s, id}}));
     if (vnums)
-        publish(
-            &tenant, AP::virtualNumbers, { { u"virtualNumbers"_s, virtualNumbersJson(tenant) } });
+        publish(&tenant, AP::virtualNumbers, {{u"virtualNumbers"_s, virtualNumbersJson(tenant)}});
     if (aliases)
-        publish(&tenant, AP::aliases, { { u"aliases"_s, aliasesJson(tenant) } });
+        publish(&tenant, AP::aliases, {{u"aliases"_s, aliasesJson(tenant)}});
     if (whitelist)
-        publish(&tenant, AP::whitelist, { { u"whitelist"_s, whitelistJson(tenant) } });
+        publish(&tenant, AP::whitelist, {{u"whitelist"_s, whitelistJson(tenant)}});
 }
 
 QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
@@ -573,8 +585,10 @@ QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
     const QString seen
         = tenant.trunksSeenMs() ? AdminProtocol::timestamp(tenant.trunksSeenMs()) : QString();
     for (const Tenant::TrunkState &t : tenant.trunks())
-        out.append(QJsonObject { { u"id"_s, t.id }, { u"host"_s, t.host },
-            { u"registered"_s, t.registered }, { u"lastSeen"_s, seen } });
+        out.append(QJsonObject{{u"id"_s, t.id},
+                               {u"host"_s, t.host},
+                               {u"registered"_s, t.registered},
+                               {u"lastSeen"_s, seen}});
     return out;
 }
 
@@ -584,10 +598,14 @@ QJsonArray AdminSocket::virtualNumbersJson(const Tenant &tenant) const
     if (!m_app.store().isOpen())
         return out;
     for (const VirtualNumber &vn : m_app.store().virtualNumbers(tenant.config().host))
-        out.append(QJsonObject { { u"number"_s, vn.number }, { u"name"_s, vn.name },
-            { u"mode"_s, vn.mode }, { u"text"_s, vn.text }, { u"startMs"_s, vn.startMs },
-            { u"maxSec"_s, vn.maxSec }, { u"loop"_s, vn.loop },
-            { u"visibility"_s, vn.visibility } });
+        out.append(QJsonObject{{u"number"_s, vn.number},
+                               {u"name"_s, vn.name},
+                               {u"mode"_s, vn.mode},
+                               {u"text"_s, vn.text},
+                               {u"startMs"_s, vn.startMs},
+                               {u"maxSec"_s, vn.maxSec},
+                               {u"loop"_s, vn.loop},
+                               {u"visibility"_s, vn.visibility}});
     return out;
 }
 
@@ -597,7 +615,7 @@ QJsonArray AdminSocket::aliasesJson(const Tenant &tenant) const
     if (!m_app.store().isOpen())
         return out;
     for (const AliasEntry &a : m_app.store().aliases(tenant.config().host))
-        out.append(QJsonObject { { u"number"_s, a.number }, { u"name"_s, a.name } });
+        out.append(QJsonObject{{u"number"_s, a.number}, {u"name"_s, a.name}});
     return out;
 }
 
@@ -607,7 +625,7 @@ QJsonArray AdminSocket::whitelistJson(const Tenant &tenant) const
     if (!m_app.store().isOpen())
         return out;
     for (const WhitelistEntry &w : m_app.store().whitelist(tenant.config().host)) {
-        QJsonObject o { { u"number"_s, w.number } };
+        QJsonObject o{{u"number"_s, w.number}};
         if (!w.note.isEmpty())
             o.insert(u"note"_s, w.note);
         out.append(o);
@@ -644,6 +662,6 @@ void AdminSocket::tick()
             listening
                 = listening || (c->tenant() == t && c->state() == AdminConnection::State::Ready);
         if (listening)
-            publish(t, AdminProtocol::counters, { { u"counters"_s, countersFor(*t) } });
+            publish(t, AdminProtocol::counters, {{u"counters"_s, countersFor(*t)}});
     }
 }

@@ -1,11 +1,11 @@
 #include "app/Application.h"
 
 #include "admin/AdminApi.h"
-#include "auth/OidcVerifier.h"
 #include "admin/AdminSocket.h"
-#include "signal/PeerSession.h"
-#include "http/PublicFlags.h"
 #include "app/Resources.h"
+#include "auth/OidcVerifier.h"
+#include "http/PublicFlags.h"
+#include "signal/PeerSession.h"
 #include "signal/Tenant.h"
 #include "telephony/Webhooks.h"
 
@@ -13,7 +13,6 @@
 #include <QDir>
 #include <QLoggingCategory>
 #include <QWebSocket>
-
 #include <cstdlib>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -39,12 +38,12 @@ Application::Application(const ServerConfig &config, QObject *parent)
     }
     Webhooks::install(m_api);
     m_door = std::make_unique<FrontDoor>(
-            m_config, m_api,
-            [this](const QString &host) {
-                const Tenant *t = tenantForHost(host);
-                return t ? t->config().allowedOrigins : QStringList();
-            },
-            nullptr);
+        m_config, m_api,
+        [this](const QString &host) {
+            const Tenant *t = tenantForHost(host);
+            return t ? t->config().allowedOrigins : QStringList();
+        },
+        nullptr);
     connect(m_door.get(), &FrontDoor::webSocketAccepted, this, &Application::onWebSocket);
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
     connect(&m_sweep, &QTimer::timeout, this, &Application::sweep);

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "auth/AdminAuth.h"
+#include "config/ServerConfig.h"
 #include "http/FrontDoor.h"
 #include "http/HttpApi.h"
-#include "config/ServerConfig.h"
 #include "store/Store.h"
 
 #include <QElapsedTimer>
@@ -11,7 +11,6 @@
 #include <QObject>
 #include <QSet>
 #include <QTimer>
-
 #include <memory>
 
 class AdminApi;
@@ -21,8 +20,7 @@ class PublicFlags;
 class Tenant;
 
 // Owns the tenants, the front door and the sessions, and wires them in one place.
-class Application : public QObject
-{
+class Application : public QObject {
     Q_OBJECT
 public:
     explicit Application(const ServerConfig &config, QObject *parent = nullptr);

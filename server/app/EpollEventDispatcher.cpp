@@ -19,17 +19,19 @@ constexpr int maxEvents = 256;
 
 // epoll data: the fd and a generation, so that an event for a socket that was closed and whose
 // fd number was reused during the same round is not delivered to the new socket's notifier.
-quint64 pack(int fd, quint32 generation) { return (quint64(generation) << 32) | quint32(fd); }
+quint64 pack(int fd, quint32 generation)
+{
+    return (quint64(generation) << 32) | quint32(fd);
+}
 } // namespace
 
 EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
-    : QAbstractEventDispatcher(parent)
-    , m_epoll(epoll_create1(EPOLL_CLOEXEC))
-    , m_wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
+    : QAbstractEventDispatcher(parent), m_epoll(epoll_create1(EPOLL_CLOEXEC)),
+      m_wakeFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK))
 {
     if (m_epoll < 0 || m_wakeFd < 0)
         qFatal("EpollEventDispatcher: epoll_create1/eventfd failed (errno %d)", errno);
-    epoll_event ev {};
+    epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = pack(m_wakeFd, 0);
     epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeFd, &ev);
@@ -43,7 +45,7 @@ EpollEventDispatcher::~EpollEventDispatcher()
 
 qint64 EpollEventDispatcher::nowMs()
 {
-    timespec ts {};
+    timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return qint64(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
@@ -53,22 +55,16 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     const int fd = int(notifier->socket());
     auto it = m_watches.find(fd);
     if (it == m_watches.end()) {
-        it = m_watches.insert(fd, Watch {});
+        it = m_watches.insert(fd, Watch{});
         it->generation = ++m_generation;
     } else if (!it->read && !it->write && !it->exception) {
         it->generation = ++m_generation; // a new socket on a reused fd number
     }
     QSocketNotifier **slot = nullptr;
     switch (notifier->type()) {
-    case QSocketNotifier::Read:
-        slot = &it->read;
-        break;
-    case QSocketNotifier::Write:
-        slot = &it->write;
-        break;
-    case QSocketNotifier::Exception:
-        slot = &it->exception;
-        break;
+    case QSocketNotifier::Read: slot = &it->read; break;
+    case QSocketNotifier::Write: slot = &it->write; break;
+    case QSocketNotifier::Exception: slot = &it->exception; break;
     }
     if (*slot && *slot != notifier)
         qCWarning(lcLoop) << "several socket notifiers of one type for fd" << fd;
@@ -101,7 +97,7 @@ void EpollEventDispatcher::applyInterest()
             continue;
         const quint32 want = (it->read ? quint32(EPOLLIN | EPOLLRDHUP) : 0u)
             | (it->write ? quint32(EPOLLOUT) : 0u) | (it->exception ? quint32(EPOLLPRI) : 0u);
-        epoll_event ev {};
+        epoll_event ev{};
         ev.events = want;
         ev.data.u64 = pack(fd, it->generation);
         if (want == 0) {
@@ -153,8 +149,8 @@ void EpollEventDispatcher::dispatchSocket(int fd, quint32 generation, quint32 ev
     }
 }
 
-void EpollEventDispatcher::registerTimer(
-    int timerId, qint64 interval, Qt::TimerType timerType, QObject *object)
+void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                                         QObject *object)
 {
     Timer t;
     t.interval = qMax<qint64>(0, interval);
@@ -162,7 +158,7 @@ void EpollEventDispatcher::registerTimer(
     t.type = timerType;
     t.object = object;
     m_timers.insert(timerId, t);
-    m_queue.insert({ t.deadline, timerId });
+    m_queue.insert({t.deadline, timerId});
 }
 
 bool EpollEventDispatcher::unregisterTimer(int timerId)
@@ -170,7 +166,7 @@ bool EpollEventDispatcher::unregisterTimer(int timerId)
     const auto it = m_timers.find(timerId);
     if (it == m_timers.end())
         return false;
-    m_queue.erase({ it->deadline, timerId });
+    m_queue.erase({it->deadline, timerId});
     m_timers.erase(it);
     return true;
 }
@@ -180,7 +176,7 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
     bool any = false;
     for (auto it = m_timers.begin(); it != m_timers.end();) {
         if (it->object == object) {
-            m_queue.erase({ it->deadline, it.key() });
+            m_queue.erase({it->deadline, it.key()});
             it = m_timers.erase(it);
             any = true;
         } else {
@@ -190,8 +186,8 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
     return any;
 }
 
-QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(
-    QObject *object) const
+QList<QAbstractEventDispatcher::TimerInfo>
+EpollEventDispatcher::registeredTimers(QObject *object) const
 {
     QList<TimerInfo> list;
     for (auto it = m_timers.cbegin(); it != m_timers.cend(); ++it) {
@@ -223,11 +219,11 @@ bool EpollEventDispatcher::fireTimers()
         auto it = m_timers.find(id);
         if (it == m_timers.end() || it->active || it->deadline > now)
             continue;
-        m_queue.erase({ it->deadline, id });
+        m_queue.erase({it->deadline, id});
         it->deadline += it->interval;
         if (it->deadline <= now)
             it->deadline = now + it->interval; // fell behind: do not fire a burst
-        m_queue.insert({ it->deadline, id });
+        m_queue.insert({it->deadline, id});
         it->active = true;
         QObject *object = it->object;
         QTimerEvent event(id);

@@ -1,7 +1,6 @@
 #include "app/Resources.h"
 
 #include <QtGlobal>
-
 #include <mutex>
 
 static void registerAll()

@@ -1,7 +1,6 @@
 #include "app/SignalWatcher.h"
 
 #include <QLoggingCategory>
-
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,7 +9,7 @@ namespace {
 Q_LOGGING_CATEGORY(lcApp, "switchboard.app", QtInfoMsg)
 }
 
-int SignalWatcher::s_fds[2] = { -1, -1 };
+int SignalWatcher::s_fds[2] = {-1, -1};
 
 SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
 {
@@ -24,14 +23,14 @@ SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
     sa.sa_handler = &SignalWatcher::handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (int sig : { SIGTERM, SIGINT, SIGHUP })
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
         ::sigaction(sig, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 }
 
 SignalWatcher::~SignalWatcher()
 {
-    for (int sig : { SIGTERM, SIGINT, SIGHUP })
+    for (int sig : {SIGTERM, SIGINT, SIGHUP})
         ::signal(sig, SIG_DFL);
     m_notifier.reset();
     for (int &fd : s_fds) {

@@ -2,13 +2,11 @@
 
 #include <QObject>
 #include <QSocketNotifier>
-
 #include <memory>
 
 // POSIX signals through a socketpair: the handler only write()s one byte; a QSocketNotifier
 // turns it into a Qt signal on the event loop (STYLE.md §10). One instance per process.
-class SignalWatcher : public QObject
-{
+class SignalWatcher : public QObject {
     Q_OBJECT
 public:
     explicit SignalWatcher(QObject *parent = nullptr);

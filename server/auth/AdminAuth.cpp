@@ -18,7 +18,8 @@ std::optional<qint64> parseAdminTime(QByteArrayView text)
     const qsizetype dot = text.indexOf('.');
     const QByteArrayView whole = dot < 0 ? text : text.first(dot);
     const QByteArrayView fraction = dot < 0 ? QByteArrayView() : text.sliced(dot + 1);
-    if (whole.isEmpty() || whole.size() > 12 || (dot >= 0 && (fraction.isEmpty() || fraction.size() > 9)))
+    if (whole.isEmpty() || whole.size() > 12
+        || (dot >= 0 && (fraction.isEmpty() || fraction.size() > 9)))
         return std::nullopt;
     qint64 seconds = 0;
     for (char c : whole) {
@@ -42,7 +43,7 @@ std::optional<qint64> parseAdminTime(QByteArrayView text)
 [[noreturn]] void refuse()
 {
     // One answer for every failure: which part was wrong stays in the debug log.
-    throw ApiError{ ApiErrorKind::Unauthorized, u"Not authorised."_s };
+    throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
 }
 } // namespace
 
@@ -51,8 +52,15 @@ QByteArray AdminAuth::signedMessage(QByteArrayView method, QByteArrayView rawQue
 {
     QByteArray m;
     m.reserve(method.size() + rawQuery.size() + host.size() + time.size() + body.size() + 4);
-    m.append(method).append(' ').append(rawQuery).append('|').append(host).append('|').append(time)
-            .append('|').append(body);
+    m.append(method)
+        .append(' ')
+        .append(rawQuery)
+        .append('|')
+        .append(host)
+        .append('|')
+        .append(time)
+        .append('|')
+        .append(body);
     return m;
 }
 
@@ -82,8 +90,8 @@ AdminAuth::Check AdminAuth::checkSignature(const HttpRequest &request, const Ten
     const QByteArray sig = request.header("x-admin-sig");
     const QByteArray host = request.host.toUtf8();
     const auto match = Crypto::matchHexMac(
-            sig, tenant.config().adminSecrets(nowMs / 1000),
-            signedMessage(request.method, request.query, host, time, request.body));
+        sig, tenant.config().adminSecrets(nowMs / 1000),
+        signedMessage(request.method, request.query, host, time, request.body));
     if (!match) {
         qCDebug(lcAdmin) << "admin signature refused: mismatch";
         return Check::Refused;

@@ -5,7 +5,6 @@
 #include <QByteArray>
 #include <QHash>
 #include <QMultiMap>
-
 #include <optional>
 
 struct OidcIdentity;
@@ -17,8 +16,7 @@ class Tenant;
 //    admin secret, time within ±300 s, each signature accepted once; or
 //  - Authorization: Bearer <ID token> whose groups claim holds one of the tenant's adminGroups.
 // Anything else is 401 with one message that never says which part failed.
-class AdminAuth
-{
+class AdminAuth {
 public:
     static constexpr qint64 windowMs = 300 * 1000;
     // Bounded: when full of live signatures, new signed requests are refused (fail closed)

@@ -5,7 +5,6 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSet>
-
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -27,14 +26,13 @@ std::optional<QByteArray> base64Url(const QJsonValue &v)
     if (text.isEmpty() || text.contains('='))
         return std::nullopt;
     auto r = QByteArray::fromBase64Encoding(
-            text, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+        text, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!r)
         return std::nullopt;
     return *r;
 }
 
-struct BnDeleter
-{
+struct BnDeleter {
     void operator()(BIGNUM *b) const { BN_free(b); }
 };
 using Bn = std::unique_ptr<BIGNUM, BnDeleter>;
@@ -52,7 +50,7 @@ std::shared_ptr<EVP_PKEY> fromParams(const char *type, OSSL_PARAM_BLD *bld)
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
     EVP_PKEY *pkey = nullptr;
     const bool ok = params && ctx && EVP_PKEY_fromdata_init(ctx) == 1
-            && EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
+        && EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
     if (!ok) {
@@ -97,10 +95,10 @@ std::shared_ptr<EVP_PKEY> ecKey(const QJsonObject &jwk)
     static const char group[] = "prime256v1";
     if (bld
         && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group - 1)
-                == 1
+            == 1
         && OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.constData(),
                                             size_t(point.size()))
-                == 1)
+            == 1)
         key = fromParams("EC", bld);
     OSSL_PARAM_BLD_free(bld);
     if (key) {

@@ -3,7 +3,6 @@
 #include <QByteArray>
 #include <QHash>
 #include <QString>
-
 #include <memory>
 
 typedef struct evp_pkey_st EVP_PKEY;
@@ -12,11 +11,9 @@ typedef struct evp_pkey_st EVP_PKEY;
 // ID tokens need is understood: RSA keys (n, e; at least 2048 bits) for RS256 and EC P-256 keys
 // (x, y) for ES256, each with a `kid`. Keys of other types, or whose `use` is not `sig`, are
 // skipped; a key set that is not JSON is an error (the caller keeps its previous set).
-class Jwks
-{
+class Jwks {
 public:
-    struct Key
-    {
+    struct Key {
         QString kid;
         QString kty; // "RSA" or "EC"
         QString alg; // the key's declared `alg`, empty when it declares none

@@ -11,12 +11,10 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUrl>
-
+#include <cmath>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
-
-#include <cmath>
 
 using namespace Qt::StringLiterals;
 
@@ -35,9 +33,9 @@ std::optional<QByteArray> decodePart(QByteArrayView part)
 {
     if (part.isEmpty() || part.contains('='))
         return std::nullopt;
-    auto r = QByteArray::fromBase64Encoding(
-            part.toByteArray(),
-            QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    auto r = QByteArray::fromBase64Encoding(part.toByteArray(),
+                                            QByteArray::Base64UrlEncoding
+                                                | QByteArray::AbortOnBase64DecodingErrors);
     if (!r)
         return std::nullopt;
     return *r;
@@ -84,17 +82,18 @@ bool verifySignature(EVP_PKEY *key, QByteArrayView signingInput, const QByteArra
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     const bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1
-            && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.constData()),
-                                size_t(signature.size()),
-                                reinterpret_cast<const unsigned char *>(signingInput.data()),
-                                size_t(signingInput.size()))
-                    == 1;
+        && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char *>(signature.constData()),
+                            size_t(signature.size()),
+                            reinterpret_cast<const unsigned char *>(signingInput.data()),
+                            size_t(signingInput.size()))
+            == 1;
     EVP_MD_CTX_free(ctx);
     return ok;
 }
 
 // A NumericDate claim: nullopt when absent; *malformed when present but not a finite number.
-std::optional<double> numericDate(const QJsonObject &claims, QLatin1StringView name, bool *malformed)
+std::optional<double> numericDate(const QJsonObject &claims, QLatin1StringView name,
+                                  bool *malformed)
 {
     if (!claims.contains(name))
         return std::nullopt;
@@ -117,7 +116,7 @@ std::optional<OidcIdentity> fail(Failure *out, Failure why)
 
 QJsonObject OidcIdentity::verifiedIdentity() const
 {
-    return QJsonObject{ { u"name"_s, name }, { u"issuer"_s, issuer } };
+    return QJsonObject{{u"name"_s, name}, {u"issuer"_s, issuer}};
 }
 
 OidcVerifier::OidcVerifier(const OidcConfig &config, QObject *parent)
@@ -221,7 +220,7 @@ bool OidcVerifier::hasAdminRights(const OidcIdentity &identity) const
 bool OidcVerifier::hasPhoneRights(const OidcIdentity &identity) const
 {
     const QStringList &groups
-            = m_config.phoneGroups.isEmpty() ? m_config.adminGroups : m_config.phoneGroups;
+        = m_config.phoneGroups.isEmpty() ? m_config.adminGroups : m_config.phoneGroups;
     for (const QString &g : groups) {
         if (identity.groups.contains(g))
             return true;

@@ -7,15 +7,13 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QStringList>
-
 #include <optional>
 
 class QNetworkAccessManager;
 class QNetworkReply;
 
 // Who a verified ID token says the bearer is (DESIGN.md "Identity").
-struct OidcIdentity
-{
+struct OidcIdentity {
     QString name; // from the tenant's nameClaim, normalised like a display name
     QString issuer;
     QStringList groups; // from the tenant's groupsClaim
@@ -33,8 +31,7 @@ struct OidcIdentity
 // fails *now* and triggers a refetch, at most one such refetch a minute; once the set arrives
 // (keysUpdated), the same token verifies. So a rotated-in key works within a minute without
 // letting a stream of made-up kids hammer the issuer.
-class OidcVerifier : public QObject
-{
+class OidcVerifier : public QObject {
     Q_OBJECT
 public:
     enum class Failure {
@@ -64,7 +61,8 @@ public:
     const OidcConfig &config() const { return m_config; }
     std::optional<OidcIdentity> verify(QByteArrayView token, Failure *failure = nullptr);
     bool hasAdminRights(const OidcIdentity &identity) const;
-    bool hasPhoneRights(const OidcIdentity &identity) const; // phoneGroups, default the admin groups
+    bool
+    hasPhoneRights(const OidcIdentity &identity) const; // phoneGroups, default the admin groups
 
     int keyCount() const { return m_keys.size(); }
     int fetchCount() const { return m_fetches; }

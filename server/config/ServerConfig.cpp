@@ -11,7 +11,6 @@
 #include <QLoggingCategory>
 #include <QSet>
 #include <QStandardPaths>
-
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -19,14 +18,12 @@ using namespace Qt::StringLiterals;
 namespace {
 Q_LOGGING_CATEGORY(lcConfig, "switchboard.config", QtInfoMsg)
 
-struct ConfigError
-{
+struct ConfigError {
     QString message;
 };
 
 // Reads one JSON object, remembering which keys were used so that unknown keys are errors.
-class Reader
-{
+class Reader {
 public:
     Reader(const QJsonObject &obj, QString path) : m_obj(obj), m_path(std::move(path)) { }
 
@@ -53,7 +50,7 @@ public:
         if (v.isUndefined() || v.isNull())
             return def;
         if (!v.isString())
-            throw ConfigError{ keyPath(key) + u": expected a string"_s };
+            throw ConfigError{keyPath(key) + u": expected a string"_s};
         return v.toString();
     }
 
@@ -66,8 +63,8 @@ public:
         // The range first: converting a double outside qint64's range is undefined behaviour
         // (found by fuzz_config under UBSan).
         if (!v.isDouble() || d < min || d > max || d != std::floor(d))
-            throw ConfigError{ keyPath(key)
-                               + u": expected an integer from %1 to %2"_s.arg(min).arg(max) };
+            throw ConfigError{keyPath(key)
+                              + u": expected an integer from %1 to %2"_s.arg(min).arg(max)};
         return int(d);
     }
 
@@ -77,7 +74,7 @@ public:
         if (v.isUndefined() || v.isNull())
             return def;
         if (!v.isBool())
-            throw ConfigError{ keyPath(key) + u": expected true or false"_s };
+            throw ConfigError{keyPath(key) + u": expected true or false"_s};
         return v.toBool();
     }
 
@@ -87,7 +84,7 @@ public:
         if (v.isUndefined() || v.isNull())
             return {};
         if (!v.isArray())
-            throw ConfigError{ keyPath(key) + u": expected an array"_s };
+            throw ConfigError{keyPath(key) + u": expected an array"_s};
         return v.toArray();
     }
 
@@ -97,7 +94,7 @@ public:
         const QJsonArray a = array(key);
         for (qsizetype i = 0; i < a.size(); ++i) {
             if (!a[i].isString())
-                throw ConfigError{ keyPath(key) + u"[%1]: expected a string"_s.arg(i) };
+                throw ConfigError{keyPath(key) + u"[%1]: expected a string"_s.arg(i)};
             out.append(a[i].toString());
         }
         return out;
@@ -109,7 +106,7 @@ public:
         if (v.isUndefined() || v.isNull())
             return std::nullopt;
         if (!v.isObject())
-            throw ConfigError{ keyPath(key) + u": expected an object"_s };
+            throw ConfigError{keyPath(key) + u": expected an object"_s};
         return Reader(v.toObject(), keyPath(key));
     }
 
@@ -117,7 +114,7 @@ public:
     {
         for (auto it = m_obj.begin(); it != m_obj.end(); ++it) {
             if (!m_used.contains(it.key()))
-                throw ConfigError{ keyPath(it.key()) + u": unknown key"_s };
+                throw ConfigError{keyPath(it.key()) + u": unknown key"_s};
         }
     }
 
@@ -135,24 +132,24 @@ QByteArray resolveSecret(const QString &value, const QString &keyPath)
         const QString name = value.mid(4);
         const QByteArray v = qgetenv(name.toLocal8Bit().constData());
         if (name.isEmpty() || v.isEmpty())
-            throw ConfigError{ keyPath + u": environment variable is not set or empty"_s };
+            throw ConfigError{keyPath + u": environment variable is not set or empty"_s};
         return v;
     }
     if (value.startsWith(u"file:"_s)) {
         QFile f(value.mid(5));
         if (!f.open(QIODevice::ReadOnly))
-            throw ConfigError{ keyPath + u": cannot read the secret file"_s };
+            throw ConfigError{keyPath + u": cannot read the secret file"_s};
         QByteArray v = f.read(64 * 1024);
         if (v.endsWith("\r\n"))
             v.chop(2);
         else if (v.endsWith('\n'))
             v.chop(1);
         if (v.isEmpty())
-            throw ConfigError{ keyPath + u": the secret file is empty"_s };
+            throw ConfigError{keyPath + u": the secret file is empty"_s};
         return v;
     }
     if (value.isEmpty())
-        throw ConfigError{ keyPath + u": a secret must not be empty"_s };
+        throw ConfigError{keyPath + u": a secret must not be empty"_s};
     return value.toUtf8();
 }
 
@@ -163,7 +160,7 @@ QList<Cidr> cidrList(Reader &r, const QString &key, const QStringList &def)
     for (qsizetype i = 0; i < texts.size(); ++i) {
         const auto c = ServerConfig::parseCidr(texts[i]);
         if (!c)
-            throw ConfigError{ r.keyPath(key) + u"[%1]: expected an address or CIDR"_s.arg(i) };
+            throw ConfigError{r.keyPath(key) + u"[%1]: expected an address or CIDR"_s.arg(i)};
         out.append(*c);
     }
     return out;
@@ -174,15 +171,15 @@ TenantConfig parseTenant(Reader &r)
     TenantConfig t;
     const QString host = r.string(u"host"_s);
     const QStringList hosts = r.stringList(u"hosts"_s);
-    for (const QString &h : (host.isEmpty() ? QStringList() : QStringList{ host }) + hosts) {
+    for (const QString &h : (host.isEmpty() ? QStringList() : QStringList{host}) + hosts) {
         const QString n = ServerConfig::normaliseHost(h);
         if (n.isEmpty())
-            throw ConfigError{ r.keyPath(u"hosts"_s) + u": not a host name"_s };
+            throw ConfigError{r.keyPath(u"hosts"_s) + u": not a host name"_s};
         if (!t.hosts.contains(n))
             t.hosts.append(n);
     }
     if (t.hosts.isEmpty())
-        throw ConfigError{ r.keyPath(u"host"_s) + u": a tenant needs host or hosts"_s };
+        throw ConfigError{r.keyPath(u"host"_s) + u": a tenant needs host or hosts"_s};
     t.host = t.hosts.first();
     t.publicBaseUrl = r.string(u"publicBaseUrl"_s);
     while (t.publicBaseUrl.endsWith(u'/'))
@@ -190,30 +187,32 @@ TenantConfig parseTenant(Reader &r)
     t.allowedOrigins = r.stringList(u"allowedOrigins"_s);
     const QString admin = r.string(u"adminSecret"_s);
     if (admin.isEmpty())
-        throw ConfigError{ r.keyPath(u"adminSecret"_s) + u": required"_s };
+        throw ConfigError{r.keyPath(u"adminSecret"_s) + u": required"_s};
     t.adminSecret = resolveSecret(admin, r.keyPath(u"adminSecret"_s));
     const QString bridge = r.string(u"bridgeSecret"_s);
     if (bridge.isEmpty())
-        throw ConfigError{ r.keyPath(u"bridgeSecret"_s) + u": required"_s };
+        throw ConfigError{r.keyPath(u"bridgeSecret"_s) + u": required"_s};
     t.bridgeSecret = resolveSecret(bridge, r.keyPath(u"bridgeSecret"_s));
     const QString previousAdmin = r.string(u"previousAdminSecret"_s);
     if (!previousAdmin.isEmpty())
         t.previousAdminSecret = resolveSecret(previousAdmin, r.keyPath(u"previousAdminSecret"_s));
     const QString previousBridge = r.string(u"previousBridgeSecret"_s);
     if (!previousBridge.isEmpty())
-        t.previousBridgeSecret = resolveSecret(previousBridge, r.keyPath(u"previousBridgeSecret"_s));
+        t.previousBridgeSecret
+            = resolveSecret(previousBridge, r.keyPath(u"previousBridgeSecret"_s));
     const QString until = r.string(u"previousSecretsUntil"_s);
     if (!until.isEmpty()) {
         const QDateTime at = QDateTime::fromString(until, Qt::ISODate);
         if (!at.isValid() || at.timeSpec() == Qt::LocalTime)
-            throw ConfigError{ r.keyPath(u"previousSecretsUntil"_s)
-                               + u": expected a date-time with a zone, e.g. 2026-12-01T00:00:00Z"_s };
+            throw ConfigError{r.keyPath(u"previousSecretsUntil"_s)
+                              + u": expected a date-time with a zone, e.g. 2026-12-01T00:00:00Z"_s};
         t.previousSecretsUntil = at.toSecsSinceEpoch();
     }
     if ((!t.previousAdminSecret.isEmpty() || !t.previousBridgeSecret.isEmpty()) && until.isEmpty())
-        throw ConfigError{ r.keyPath(u"previousSecretsUntil"_s)
-                           + u": required with a previous secret (the end of the rotation window)"_s };
-    t.bridgeAllowFrom = cidrList(r, u"bridgeAllowFrom"_s, { u"127.0.0.0/8"_s, u"::1/128"_s });
+        throw ConfigError{
+            r.keyPath(u"previousSecretsUntil"_s)
+            + u": required with a previous secret (the end of the rotation window)"_s};
+    t.bridgeAllowFrom = cidrList(r, u"bridgeAllowFrom"_s, {u"127.0.0.0/8"_s, u"::1/128"_s});
     const QStringList keys = r.stringList(u"officeKeys"_s);
     for (qsizetype i = 0; i < keys.size(); ++i)
         t.officeKeys.append(resolveSecret(keys[i], r.keyPath(u"officeKeys[%1]"_s.arg(i))));
@@ -222,17 +221,17 @@ TenantConfig parseTenant(Reader &r)
     for (qsizetype i = 0; i < t.iceServers.size(); ++i) {
         const QJsonValue urls = t.iceServers[i].toObject().value(u"urls"_s);
         if (!t.iceServers[i].isObject() || !(urls.isString() || urls.isArray()))
-            throw ConfigError{ r.keyPath(u"iceServers[%1].urls"_s.arg(i)) + u": required"_s };
+            throw ConfigError{r.keyPath(u"iceServers[%1].urls"_s.arg(i)) + u": required"_s};
     }
     if (auto turn = r.object(u"turn"_s)) {
         TurnConfig tc;
         const QString secret = turn->string(u"secret"_s);
         if (secret.isEmpty())
-            throw ConfigError{ turn->keyPath(u"secret"_s) + u": required"_s };
+            throw ConfigError{turn->keyPath(u"secret"_s) + u": required"_s};
         tc.secret = resolveSecret(secret, turn->keyPath(u"secret"_s));
         tc.urls = turn->stringList(u"urls"_s);
         if (tc.urls.isEmpty())
-            throw ConfigError{ turn->keyPath(u"urls"_s) + u": at least one URL is required"_s };
+            throw ConfigError{turn->keyPath(u"urls"_s) + u": at least one URL is required"_s};
         tc.ttlSec = turn->integer(u"ttlSec"_s, 86400, 60, 7 * 86400);
         turn->finish();
         t.turn = tc;
@@ -248,11 +247,12 @@ TenantConfig parseTenant(Reader &r)
         oc.groupsClaim = oidc->string(u"groupsClaim"_s, u"groups"_s);
         oc.nameClaim = oidc->string(u"nameClaim"_s, u"name"_s);
         if (oc.issuer.isEmpty())
-            throw ConfigError{ oidc->keyPath(u"issuer"_s) + u": required"_s };
+            throw ConfigError{oidc->keyPath(u"issuer"_s) + u": required"_s};
         if (oc.audience.isEmpty())
-            throw ConfigError{ oidc->keyPath(u"audience"_s) + u": required"_s };
+            throw ConfigError{oidc->keyPath(u"audience"_s) + u": required"_s};
         if (oc.jwksUrl.isEmpty() == oc.jwksFile.isEmpty())
-            throw ConfigError{ oidc->keyPath(u"jwksUrl"_s) + u": give exactly one of jwksUrl and jwksFile"_s };
+            throw ConfigError{oidc->keyPath(u"jwksUrl"_s)
+                              + u": give exactly one of jwksUrl and jwksFile"_s};
         oidc->finish();
         t.oidc = oc;
     }
@@ -260,7 +260,7 @@ TenantConfig parseTenant(Reader &r)
     for (qsizetype i = 0; i < cams.size(); ++i) {
         const QString path = r.keyPath(u"cameras[%1]"_s.arg(i));
         if (!cams[i].isObject())
-            throw ConfigError{ path + u": expected an object"_s };
+            throw ConfigError{path + u": expected an object"_s};
         Reader cr(cams[i].toObject(), path);
         CameraConfig c;
         c.name = cr.string(u"name"_s);
@@ -277,11 +277,11 @@ TenantConfig parseTenant(Reader &r)
             return true;
         };
         if (!idOk(c.name))
-            throw ConfigError{ path + u".name: expected [A-Za-z0-9_-]{1,64}"_s };
+            throw ConfigError{path + u".name: expected [A-Za-z0-9_-]{1,64}"_s};
         if (!idOk(c.streamId))
-            throw ConfigError{ path + u".streamId: expected [A-Za-z0-9_-]{1,64}"_s };
+            throw ConfigError{path + u".streamId: expected [A-Za-z0-9_-]{1,64}"_s};
         if (c.access != u"anonymous"_s && c.access != u"verified"_s)
-            throw ConfigError{ path + u".access: expected anonymous or verified"_s };
+            throw ConfigError{path + u".access: expected anonymous or verified"_s};
         t.cameras.append(c);
     }
     t.go2rtcUrl = r.string(u"go2rtcUrl"_s, u"http://127.0.0.1:1984"_s);
@@ -292,10 +292,10 @@ TenantConfig parseTenant(Reader &r)
 } // namespace
 
 namespace {
-QList<QByteArrayView> secretsAt(const QByteArray &current, const QByteArray &previous,
-                                qint64 until, qint64 nowSec)
+QList<QByteArrayView> secretsAt(const QByteArray &current, const QByteArray &previous, qint64 until,
+                                qint64 nowSec)
 {
-    QList<QByteArrayView> out{ current };
+    QList<QByteArrayView> out{current};
     if (!previous.isEmpty() && nowSec < until)
         out.append(previous);
     return out;
@@ -329,11 +329,11 @@ std::optional<Cidr> ServerConfig::parseCidr(const QString &text)
         QHostAddress a;
         if (!a.setAddress(text))
             return std::nullopt;
-        return Cidr{ a, a.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128 };
+        return Cidr{a, a.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128};
     }
     if (pair.first.isNull())
         return std::nullopt;
-    return Cidr{ pair.first, pair.second };
+    return Cidr{pair.first, pair.second};
 }
 
 bool ServerConfig::parseHostPort(const QString &text, QString *host, quint16 *port)
@@ -389,7 +389,8 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = u"config: not a JSON object (%1 at offset %2)"_s.arg(pe.errorString()).arg(pe.offset);
+        *error
+            = u"config: not a JSON object (%1 at offset %2)"_s.arg(pe.errorString()).arg(pe.offset);
         return std::nullopt;
     }
     try {
@@ -397,15 +398,15 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
         Reader r(doc.object(), QString());
         if (r.present(u"listen"_s)
             && !parseHostPort(r.string(u"listen"_s), &c.listenHost, &c.listenPort))
-            throw ConfigError{ u"listen: expected HOST:PORT"_s };
+            throw ConfigError{u"listen: expected HOST:PORT"_s};
         if (r.present(u"adminListen"_s)
             && !parseHostPort(r.string(u"adminListen"_s), &c.adminHost, &c.adminPort))
-            throw ConfigError{ u"adminListen: expected HOST:PORT"_s };
+            throw ConfigError{u"adminListen: expected HOST:PORT"_s};
         c.dataDir = r.string(u"dataDir"_s);
         if (auto tls = r.object(u"tls"_s)) {
-            c.tls = TlsConfig{ tls->string(u"cert"_s), tls->string(u"key"_s) };
+            c.tls = TlsConfig{tls->string(u"cert"_s), tls->string(u"key"_s)};
             if (c.tls->cert.isEmpty() || c.tls->key.isEmpty())
-                throw ConfigError{ u"tls: cert and key are required"_s };
+                throw ConfigError{u"tls: cert and key are required"_s};
             tls->finish();
         }
         if (auto lim = r.object(u"limits"_s)) {
@@ -420,7 +421,8 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
             c.limits.joinBurst = lim->integer(u"joinBurst"_s, 5, 1, 1000000);
             c.limits.dialPerMin = lim->integer(u"dialPerMin"_s, 3, 1, 100000);
             c.limits.rateLimitCloseSec = lim->integer(u"rateLimitCloseSec"_s, 10, 1, 3600);
-            c.limits.maxWriteBufferBytes = lim->integer(u"maxWriteBufferBytes"_s, 1 << 20, 65536, 1 << 30);
+            c.limits.maxWriteBufferBytes
+                = lim->integer(u"maxWriteBufferBytes"_s, 1 << 20, 65536, 1 << 30);
             lim->finish();
         }
         c.keepaliveSec = r.integer(u"keepaliveSec"_s, 25, 1, 3600);
@@ -431,17 +433,17 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
         c.trustedProxies = cidrList(r, u"trustedProxies"_s, {});
         const QJsonArray tenants = r.array(u"tenants"_s);
         if (tenants.isEmpty())
-            throw ConfigError{ u"tenants: at least one tenant is required"_s };
+            throw ConfigError{u"tenants: at least one tenant is required"_s};
         QSet<QString> seenHosts;
         for (qsizetype i = 0; i < tenants.size(); ++i) {
             const QString path = u"tenants[%1]"_s.arg(i);
             if (!tenants[i].isObject())
-                throw ConfigError{ path + u": expected an object"_s };
+                throw ConfigError{path + u": expected an object"_s};
             Reader tr(tenants[i].toObject(), path);
             TenantConfig t = parseTenant(tr);
             for (const QString &h : std::as_const(t.hosts)) {
                 if (seenHosts.contains(h))
-                    throw ConfigError{ path + u".hosts: host already used by another tenant"_s };
+                    throw ConfigError{path + u".hosts: host already used by another tenant"_s};
                 seenHosts.insert(h);
             }
             c.tenants.append(std::move(t));
@@ -467,14 +469,15 @@ std::optional<ServerConfig> ServerConfig::embeddedDefault(const QString &dataDir
         return std::nullopt;
     }
     QStringList files;
-    for (const char *name : { "admin.secret", "bridge.secret", "turn.secret", "office.key" }) {
+    for (const char *name : {"admin.secret", "bridge.secret", "turn.secret", "office.key"}) {
         const QString path = dataDir + u'/' + QLatin1StringView(name);
         files.append(path);
         if (QFile::exists(path))
             continue;
         QFile f(path);
         // Created 0600 before anything is written, so the secret is never readable by others.
-        if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                    QFileDevice::ReadOwner | QFileDevice::WriteOwner)
             || f.write(Crypto::randomBytes(32).toHex() + '\n') < 0) {
             *error = u"dataDir: cannot write %1"_s.arg(path);
             return std::nullopt;
@@ -487,7 +490,7 @@ std::optional<ServerConfig> ServerConfig::embeddedDefault(const QString &dataDir
         return std::nullopt;
     }
     QByteArray json = res.readAll();
-    QByteArray dir = QJsonDocument(QJsonArray{ dataDir }).toJson(QJsonDocument::Compact);
+    QByteArray dir = QJsonDocument(QJsonArray{dataDir}).toJson(QJsonDocument::Compact);
     dir = dir.mid(2, dir.size() - 4); // the JSON-escaped text of dataDir, without [" "]
     json.replace("@DATADIR@", dir);
     auto c = parse(json, error);

@@ -6,14 +6,12 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
-
 #include <optional>
 
 // Typed configuration with every default in one place (DESIGN.md "Configuration and command
 // line"). Filled once by ServerConfig::parse() and handed to constructors; nobody reads globals.
 
-struct Limits
-{
+struct Limits {
     qint64 maxFrameBytes = 65536;
     qint64 maxBodyBytes = 65536;
     qint64 maxHeadBytes = 8192;
@@ -27,18 +25,17 @@ struct Limits
     int joinBurst = 5;
     int dialPerMin = 3;
     int rateLimitCloseSec = 10; // close 4008 after this long over the limit
-    qint64 maxWriteBufferBytes = 1 << 20; // a socket whose unsent data passes this is dropped (4003)
+    qint64 maxWriteBufferBytes = 1
+        << 20; // a socket whose unsent data passes this is dropped (4003)
 };
 
-struct TurnConfig
-{
+struct TurnConfig {
     QByteArray secret;
     QStringList urls;
     int ttlSec = 86400;
 };
 
-struct OidcConfig
-{
+struct OidcConfig {
     QString issuer;
     QString audience;
     QString jwksUrl;
@@ -49,22 +46,19 @@ struct OidcConfig
     QString nameClaim = QStringLiteral("name");
 };
 
-struct CameraConfig
-{
+struct CameraConfig {
     QString name;
     QString streamId;
     QString access = QStringLiteral("anonymous");
 };
 
-struct Cidr
-{
+struct Cidr {
     QHostAddress address;
     int prefix = 0;
     bool contains(const QHostAddress &a) const;
 };
 
-struct TenantConfig
-{
+struct TenantConfig {
     QString host; // the first (canonical) host name
     QStringList hosts; // every normalised host name that selects this tenant
     QString publicBaseUrl;
@@ -92,23 +86,20 @@ struct TenantConfig
     QList<QByteArrayView> bridgeSecrets(qint64 nowSec) const;
 };
 
-struct TlsConfig
-{
+struct TlsConfig {
     QString cert;
     QString key;
 };
 
 // Where a configuration comes from: the command line of switchboard-server.
-struct ConfigSource
-{
+struct ConfigSource {
     QString configFile; // empty: the embedded default
     QString dataDir; // overrides the file's dataDir
     QString listen; // HOST:PORT overrides
     QString adminListen;
 };
 
-struct ServerConfig
-{
+struct ServerConfig {
     QString listenHost = QStringLiteral("127.0.0.1");
     quint16 listenPort = 8080;
     QString adminHost = QStringLiteral("127.0.0.1");
@@ -123,7 +114,8 @@ struct ServerConfig
     int httpIdleTimeoutSec = 30;
     QList<Cidr> trustedProxies;
     QList<TenantConfig> tenants;
-    // Files that hold generated secrets (embedded default): printed at start-up, never their content.
+    // Files that hold generated secrets (embedded default): printed at start-up, never their
+    // content.
     QStringList generatedSecretFiles;
 
     // Parses a JSON config. On error returns nullopt and sets *error to a message naming the key.

@@ -43,7 +43,7 @@ QString ApiError::codeFor(ApiErrorKind kind)
 
 HttpResponse ApiError::toResponse() const
 {
-    QJsonObject body{ { u"error"_s, codeFor(kind) }, { u"message"_s, message } };
+    QJsonObject body{{u"error"_s, codeFor(kind)}, {u"message"_s, message}};
     if (!field.isEmpty())
         body.insert(u"field"_s, field);
     HttpResponse r;

@@ -20,8 +20,7 @@ enum class ApiErrorKind {
     Internal,
 };
 
-struct ApiError
-{
+struct ApiError {
     ApiErrorKind kind;
     QString message;
     QString field = {}; // the offending body field, when there is one

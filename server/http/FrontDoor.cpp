@@ -14,10 +14,7 @@ Q_LOGGING_CATEGORY(lcHttp, "switchboard.http", QtInfoMsg)
 }
 
 FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origins, QObject *parent)
-    : QTcpServer(parent),
-      m_config(config),
-      m_api(api),
-      m_origins(std::move(origins)),
+    : QTcpServer(parent), m_config(config), m_api(api), m_origins(std::move(origins)),
       m_ws(u"switchboard"_s, QWebSocketServer::NonSecureMode)
 {
     m_ws.setMaxPendingConnections(1 << 20);
@@ -27,7 +24,8 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origin
 
 FrontDoor::~FrontDoor() = default;
 
-QHostAddress FrontDoor::effectiveClient(const QHostAddress &peer, const QByteArray &forwardedFor) const
+QHostAddress FrontDoor::effectiveClient(const QHostAddress &peer,
+                                        const QByteArray &forwardedFor) const
 {
     if (forwardedFor.isEmpty())
         return peer;
@@ -65,7 +63,7 @@ bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHe
     if (!hostUrl.isValid() || hostUrl.host().isEmpty())
         return false;
     return url.host().compare(hostUrl.host(), Qt::CaseInsensitive) == 0
-            && url.port(defPort) == hostUrl.port(defPort);
+        && url.port(defPort) == hostUrl.port(defPort);
 }
 
 void FrontDoor::incomingConnection(qintptr descriptor)
@@ -94,7 +92,8 @@ void FrontDoor::incomingConnection(qintptr descriptor)
         qCInfo(lcHttp) << "connection limit per address reached";
         socket->write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
                       "Connection: close\r\nContent-Length: 75\r\n\r\n"
-                      "{\"error\":\"too-many-requests\",\"message\":\"Too many connections from this address.\"}");
+                      "{\"error\":\"too-many-requests\",\"message\":\"Too many connections from "
+                      "this address.\"}");
         socket->disconnectFromHost();
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(2000, socket, &QObject::deleteLater);
@@ -108,7 +107,8 @@ void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &upgrade)
     UpgradeInfo info = upgrade;
     info.tcp = socket;
     const auto key = qMakePair(socket->peerAddress(), socket->peerPort());
-    m_upgrading.insert(key, Upgrading{ info, socket->findChild<QObject *>(u"sb-connection-ticket"_s) });
+    m_upgrading.insert(key,
+                       Upgrading{info, socket->findChild<QObject *>(u"sb-connection-ticket"_s)});
     connect(socket, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
     m_ws.handleConnection(socket);
 }

@@ -7,7 +7,6 @@
 #include <QPointer>
 #include <QTcpServer>
 #include <QWebSocketServer>
-
 #include <functional>
 
 class HttpApi;
@@ -15,8 +14,7 @@ class QTcpSocket;
 class QWebSocket;
 
 // What the front door learnt from an upgrade request, handed on with the accepted socket.
-struct UpgradeInfo
-{
+struct UpgradeInfo {
     QString host; // normalised Host
     QHostAddress client; // after trustedProxies
     bool tls = false;
@@ -28,14 +26,14 @@ struct UpgradeInfo
 // The one port: reads each request head itself (QT64-NOTES.md: QHttpServer 6.4 has no head or
 // body limits, no 405, no idle timeout, and stalls on Expect: 100-continue), enforces the limits,
 // answers HTTP through HttpApi and hands WebSocket upgrades to QWebSocketServer.
-class FrontDoor : public QTcpServer
-{
+class FrontDoor : public QTcpServer {
     Q_OBJECT
 public:
     // Returns the tenant's allowedOrigins for a normalised host (empty when none or no tenant).
     using OriginList = std::function<QStringList(const QString &host)>;
 
-    FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origins, QObject *parent = nullptr);
+    FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origins,
+              QObject *parent = nullptr);
     ~FrontDoor() override;
 
     void setConfig(const ServerConfig &config) { m_config = config; }
@@ -43,7 +41,8 @@ public:
     HttpApi &api() { return m_api; }
     int connectionsFrom(const QHostAddress &address) const { return m_perIp.value(address); }
     QHostAddress effectiveClient(const QHostAddress &peer, const QByteArray &forwardedFor) const;
-    bool originAllowed(const QByteArray &origin, const QByteArray &hostHeader, const QString &host) const;
+    bool originAllowed(const QByteArray &origin, const QByteArray &hostHeader,
+                       const QString &host) const;
 
     // Called by HttpConnection once a head asks for a WebSocket on /signal.ashx.
     void handOver(QTcpSocket *socket, const UpgradeInfo &info);
@@ -63,8 +62,7 @@ private:
     OriginList m_origins;
     QWebSocketServer m_ws;
     QHash<QHostAddress, int> m_perIp;
-    struct Upgrading
-    {
+    struct Upgrading {
         UpgradeInfo info;
         QPointer<QObject> ticket;
     };

@@ -30,7 +30,9 @@ std::optional<QString> HttpApi::Context::param(const QString &key) const
     return std::nullopt;
 }
 
-HttpApi::HttpApi(Application &app) : m_app(app) { }
+HttpApi::HttpApi(Application &app) : m_app(app)
+{
+}
 
 void HttpApi::addRoute(Route route)
 {
@@ -65,8 +67,8 @@ QList<QPair<QString, QString>> HttpApi::parseQuery(const QByteArray &query)
         const QByteArray k = eq < 0 ? part : part.left(eq);
         const QByteArray v = eq < 0 ? QByteArray() : part.mid(eq + 1);
         // `+` is a literal plus here (E.164 numbers), so only %XX is decoded.
-        out.append({ QString::fromUtf8(QByteArray::fromPercentEncoding(k)),
-                     QString::fromUtf8(QByteArray::fromPercentEncoding(v)) });
+        out.append({QString::fromUtf8(QByteArray::fromPercentEncoding(k)),
+                    QString::fromUtf8(QByteArray::fromPercentEncoding(v))});
     }
     return out;
 }
@@ -82,7 +84,7 @@ HttpResponse HttpApi::handle(const HttpRequest &request) noexcept
     } catch (...) {
         qCWarning(lcHttp) << "internal error";
     }
-    return ApiError{ ApiErrorKind::Internal, u"Internal error."_s }.toResponse();
+    return ApiError{ApiErrorKind::Internal, u"Internal error."_s}.toResponse();
 }
 
 HttpResponse HttpApi::dispatch(const HttpRequest &request)
@@ -92,7 +94,7 @@ HttpResponse HttpApi::dispatch(const HttpRequest &request)
     const bool read = request.method == "GET" || request.method == "HEAD";
     if (request.path == "/") {
         if (!read)
-            throw ApiError{ ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD" };
+            throw ApiError{ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD"};
         HttpResponse r;
         r.status = 302;
         r.setHeader("Location", "/status.html");
@@ -100,9 +102,9 @@ HttpResponse HttpApi::dispatch(const HttpRequest &request)
     }
     auto file = m_static.serve(request);
     if (!file)
-        throw ApiError{ ApiErrorKind::NotFound, u"Not found."_s };
+        throw ApiError{ApiErrorKind::NotFound, u"Not found."_s};
     if (!read)
-        throw ApiError{ ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD" };
+        throw ApiError{ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD"};
     return *file;
 }
 
@@ -111,7 +113,7 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
     if (request.query.isEmpty()) {
         // Liveness probes: any Host.
         if (request.method != "GET" && request.method != "HEAD")
-            throw ApiError{ ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD" };
+            throw ApiError{ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD"};
         HttpResponse r;
         r.contentType = "text/plain; charset=utf-8";
         r.body = "switchboard " SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP "\n";
@@ -120,10 +122,10 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
     }
     Tenant *tenant = m_app.tenantForHost(request.host);
     if (!tenant)
-        throw ApiError{ ApiErrorKind::NotFound, u"Unknown host."_s };
+        throw ApiError{ApiErrorKind::NotFound, u"Unknown host."_s};
     auto params = parseQuery(request.query);
     if (params.isEmpty())
-        throw ApiError{ ApiErrorKind::BadRequest, u"Unknown flag."_s };
+        throw ApiError{ApiErrorKind::BadRequest, u"Unknown flag."_s};
     const QString flag = params.takeFirst().first;
     const Route *route = nullptr;
     for (const Route &r : m_routes) {
@@ -131,11 +133,11 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
             route = &r;
     }
     if (!route)
-        throw ApiError{ ApiErrorKind::BadRequest, u"Unknown flag."_s };
+        throw ApiError{ApiErrorKind::BadRequest, u"Unknown flag."_s};
     for (const auto &p : std::as_const(params)) {
         for (const Route &r : m_routes) {
             if (r.flag == p.first && r.flag != flag)
-                throw ApiError{ ApiErrorKind::BadRequest, u"Contradictory flags."_s };
+                throw ApiError{ApiErrorKind::BadRequest, u"Contradictory flags."_s};
         }
     }
     const bool isPublic = route->access == Access::Public;
@@ -153,7 +155,7 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
         for (const Cidr &c : tenant->config().bridgeAllowFrom)
             allowed = allowed || c.contains(request.clientAddress);
         if (!allowed)
-            throw ApiError{ ApiErrorKind::Forbidden, u"Not allowed from this address."_s };
+            throw ApiError{ApiErrorKind::Forbidden, u"Not allowed from this address."_s};
     }
     QByteArray method = request.method;
     if (method == "HEAD" && route->methods.contains("GET"))
@@ -162,13 +164,13 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
         QByteArray allow = allowHeader(route->methods);
         if (isPublic)
             allow += ", OPTIONS";
-        throw ApiError{ ApiErrorKind::MethodNotAllowed, u"Method not allowed."_s, {}, allow };
+        throw ApiError{ApiErrorKind::MethodNotAllowed, u"Method not allowed."_s, {}, allow};
     }
-    Context ctx{ request, *tenant, flag, params, {} };
+    Context ctx{request, *tenant, flag, params, {}};
     if (route->access != Access::Public) {
         const Authorizer &auth = route->access == Access::Webhook ? m_webhookAuth : m_adminAuth;
         if (!auth)
-            throw ApiError{ ApiErrorKind::Unauthorized, u"Not authorised."_s };
+            throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
         auth(ctx);
     }
     HttpResponse r = route->handler(ctx);

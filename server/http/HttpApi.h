@@ -8,7 +8,6 @@
 #include <QList>
 #include <QPair>
 #include <QString>
-
 #include <functional>
 
 class Application;
@@ -16,13 +15,11 @@ class Tenant;
 
 // Answers every plain HTTP request: the flags of /signal.ashx through a route table, the
 // bundled pages, and errors through ApiError in one place.
-class HttpApi
-{
+class HttpApi {
 public:
     enum class Access { Public, Webhook, Admin };
 
-    struct Context
-    {
+    struct Context {
         const HttpRequest &request;
         Tenant &tenant;
         QString flag;
@@ -35,8 +32,7 @@ public:
     // Throws ApiError when the request may not use a route of this access.
     using Authorizer = std::function<void(Context &)>;
 
-    struct Route
-    {
+    struct Route {
         QString flag;
         QList<QByteArray> methods; // GET implies HEAD
         Access access;

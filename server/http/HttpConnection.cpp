@@ -1,10 +1,10 @@
 #include "http/HttpConnection.h"
 
+#include "config/ServerConfig.h"
 #include "http/ApiError.h"
 #include "http/FrontDoor.h"
 #include "http/HttpApi.h"
 #include "http/RequestHead.h"
-#include "config/ServerConfig.h"
 
 #include <QTcpSocket>
 
@@ -62,7 +62,7 @@ void HttpConnection::respond(const HttpResponse &r, bool keepAlive, bool headOnl
     QByteArray out;
     out.reserve(256 + r.body.size());
     out += "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + HttpResponse::reasonPhrase(r.status)
-            + "\r\n";
+        + "\r\n";
     if (!r.contentType.isEmpty())
         out += "Content-Type: " + r.contentType + "\r\n";
     for (const auto &h : r.headers)
@@ -93,33 +93,35 @@ bool HttpConnection::processOne()
         const qsizetype end = peeked.indexOf("\r\n\r\n");
         if (end < 0) {
             if (peeked.size() >= limits.maxHeadBytes + 4 || (peeked.size() > limits.maxHeadBytes))
-                fail(ApiError{ ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s }
-                             .toResponse());
+                fail(ApiError{ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s}
+                         .toResponse());
             return false;
         }
         if (end + 4 > limits.maxHeadBytes) {
-            fail(ApiError{ ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s }
-                         .toResponse());
+            fail(ApiError{ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s}
+                     .toResponse());
             return false;
         }
         auto parsed = RequestHead::parse(peeked.left(end));
         if (!parsed) {
-            fail(ApiError{ ApiErrorKind::BadRequest, u"The request is malformed."_s }.toResponse());
+            fail(ApiError{ApiErrorKind::BadRequest, u"The request is malformed."_s}.toResponse());
             return false;
         }
         HttpRequest req = std::move(parsed->request);
         const bool http10 = parsed->http10;
         const QByteArray hostHeader = req.header("host");
         req.tls = m_door.config().tls.has_value();
-        req.clientAddress = m_door.effectiveClient(m_socket->peerAddress(), req.header("x-forwarded-for"));
+        req.clientAddress
+            = m_door.effectiveClient(m_socket->peerAddress(), req.header("x-forwarded-for"));
 
         if (headerHasToken(req.header("upgrade"), "websocket")) {
             if (req.path != "/signal.ashx") {
-                fail(ApiError{ ApiErrorKind::NotFound, u"No WebSocket here."_s }.toResponse());
+                fail(ApiError{ApiErrorKind::NotFound, u"No WebSocket here."_s}.toResponse());
                 return false;
             }
             if (!m_door.originAllowed(req.header("origin"), hostHeader, req.host)) {
-                fail(ApiError{ ApiErrorKind::Forbidden, u"This origin may not connect."_s }.toResponse());
+                fail(ApiError{ApiErrorKind::Forbidden, u"This origin may not connect."_s}
+                         .toResponse());
                 return false;
             }
             // Leave the head unread: QWebSocketServer reads the handshake itself.
@@ -127,14 +129,14 @@ bool HttpConnection::processOne()
             m_idle.stop();
             m_socket->disconnect(this);
             m_socket->setParent(nullptr);
-            m_door.handOver(m_socket, UpgradeInfo{ req.host, req.clientAddress, req.tls });
+            m_door.handOver(m_socket, UpgradeInfo{req.host, req.clientAddress, req.tls});
             deleteLater();
             return false;
         }
         m_socket->skip(end + 4);
         if (req.hasHeader("transfer-encoding")) {
-            fail(ApiError{ ApiErrorKind::LengthRequired, u"Send the body with a Content-Length."_s }
-                         .toResponse());
+            fail(ApiError{ApiErrorKind::LengthRequired, u"Send the body with a Content-Length."_s}
+                     .toResponse());
             return false;
         }
         qint64 length = 0;
@@ -142,14 +144,15 @@ bool HttpConnection::processOne()
             bool ok = false;
             length = req.header("content-length").toLongLong(&ok);
             if (!ok || length < 0) {
-                fail(ApiError{ ApiErrorKind::BadRequest, u"The request is malformed."_s }.toResponse());
+                fail(ApiError{ApiErrorKind::BadRequest, u"The request is malformed."_s}
+                         .toResponse());
                 return false;
             }
         }
         if (length > limits.maxBodyBytes) {
             // Read no further: answer and close.
-            fail(ApiError{ ApiErrorKind::PayloadTooLarge, u"The request body is too large."_s }
-                         .toResponse());
+            fail(ApiError{ApiErrorKind::PayloadTooLarge, u"The request body is too large."_s}
+                     .toResponse());
             return false;
         }
         if (length > 0 && req.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0)

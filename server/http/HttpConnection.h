@@ -10,8 +10,7 @@ class QTcpSocket;
 
 // One keep-alive HTTP/1.1 connection on the front door: reads heads and bodies within the
 // limits, answers through HttpApi, or hands the socket over when it asks for a WebSocket.
-class HttpConnection : public QObject
-{
+class HttpConnection : public QObject {
     Q_OBJECT
 public:
     HttpConnection(QTcpSocket *socket, FrontDoor &door);

@@ -7,8 +7,7 @@
 #include <QString>
 
 // A parsed HTTP/1.1 request as the front door hands it to HttpApi.
-struct HttpRequest
-{
+struct HttpRequest {
     QByteArray method;
     QByteArray target; // as sent
     QByteArray path; // target without the query, not decoded
@@ -37,8 +36,7 @@ struct HttpRequest
     }
 };
 
-struct HttpResponse
-{
+struct HttpResponse {
     int status = 200;
     QByteArray contentType;
     QByteArray body;
@@ -46,7 +44,7 @@ struct HttpResponse
 
     HttpResponse &setHeader(const QByteArray &name, const QByteArray &value)
     {
-        headers.append({ name, value });
+        headers.append({name, value});
         return *this;
     }
     static QByteArray reasonPhrase(int status);

@@ -8,7 +8,6 @@
 #include <QJsonArray>
 #include <QSet>
 #include <QUrl>
-
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
@@ -18,29 +17,32 @@ const QString kAnonymous = u"anonymous"_s;
 const QString kVnumPrefix = u"vnum-"_s;
 } // namespace
 
-PublicFlags::PublicFlags(Application &app) : m_app(app) { }
+PublicFlags::PublicFlags(Application &app) : m_app(app)
+{
+}
 
 void PublicFlags::registerRoutes(HttpApi &api)
 {
-    api.addRoute({ u"healthsummary"_s,
-                   { "GET" },
-                   HttpApi::Access::Public,
-                   [this](HttpApi::Context &ctx) { return HttpApi::json(healthSummary(ctx.tenant)); },
-                   u"Public health snapshot: live rooms, trunks, virtual-number calls in 24 h."_s });
-    api.addRoute({ u"vnum-overview"_s,
-                   { "GET" },
-                   HttpApi::Access::Public,
-                   [this](HttpApi::Context &ctx) {
-                       const bool internal =
-                               m_internalAccess && m_internalAccess(ctx.request, ctx.tenant);
-                       return HttpApi::json(vnumOverview(ctx.tenant, internal));
-                   },
-                   u"Public virtual numbers a visitor can dial (internal ones with a Bearer)."_s });
-    api.addRoute({ u"cameras"_s,
-                   { "GET" },
-                   HttpApi::Access::Public,
-                   [this](HttpApi::Context &ctx) { return HttpApi::json(cameras(ctx.tenant)); },
-                   u"The tenant's anonymous cameras: {name, streamId}."_s });
+    api.addRoute(
+        {u"healthsummary"_s,
+         {"GET"},
+         HttpApi::Access::Public,
+         [this](HttpApi::Context &ctx) { return HttpApi::json(healthSummary(ctx.tenant)); },
+         u"Public health snapshot: live rooms, trunks, virtual-number calls in 24 h."_s});
+    api.addRoute({u"vnum-overview"_s,
+                  {"GET"},
+                  HttpApi::Access::Public,
+                  [this](HttpApi::Context &ctx) {
+                      const bool internal
+                          = m_internalAccess && m_internalAccess(ctx.request, ctx.tenant);
+                      return HttpApi::json(vnumOverview(ctx.tenant, internal));
+                  },
+                  u"Public virtual numbers a visitor can dial (internal ones with a Bearer)."_s});
+    api.addRoute({u"cameras"_s,
+                  {"GET"},
+                  HttpApi::Access::Public,
+                  [this](HttpApi::Context &ctx) { return HttpApi::json(cameras(ctx.tenant)); },
+                  u"The tenant's anonymous cameras: {name, streamId}."_s});
 }
 
 QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
@@ -55,8 +57,7 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
         if (vn.visibility == kAnonymous)
             publicNumbers.insert(vn.number);
     }
-    struct Row
-    {
+    struct Row {
         QString label;
         int peers;
     };
@@ -70,7 +71,7 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
             if (!publicNumbers.contains(number))
                 label = u"room-…"_s;
         }
-        rows.append({ label, room->size() });
+        rows.append({label, room->size()});
     }
     // Registry order is a hash order; sort so that the answer does not hint at room ids.
     std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
@@ -78,7 +79,7 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
     });
     QJsonArray roomArray;
     for (const Row &r : std::as_const(rows))
-        roomArray.append(QJsonObject{ { u"id"_s, r.label }, { u"peers"_s, r.peers } });
+        roomArray.append(QJsonObject{{u"id"_s, r.label}, {u"peers"_s, r.peers}});
 
     QJsonArray trunkArray;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -90,18 +91,17 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
         QString id = t.id;
         if (id.isEmpty() || (!t.host.isEmpty() && id.contains(t.host, Qt::CaseInsensitive)))
             id = u"trunk-%1"_s.arg(n);
-        trunkArray.append(QJsonObject{ { u"id"_s, id },
-                                       { u"registered"_s, t.registered },
-                                       { u"lastSeenSec"_s, lastSeenSec } });
+        trunkArray.append(QJsonObject{
+            {u"id"_s, id}, {u"registered"_s, t.registered}, {u"lastSeenSec"_s, lastSeenSec}});
     }
 
     return QJsonObject{
-        { u"build"_s, QStringLiteral(SWITCHBOARD_BUILD_STAMP) },
-        { u"tenant"_s, host },
-        { u"rooms"_s, roomArray },
-        { u"trunks"_s, trunkArray },
-        { u"vnumCallsLast24h"_s,
-          store.virtualNumberCallsSince(host, QDateTime::currentDateTimeUtc().addDays(-1)) },
+        {u"build"_s, QStringLiteral(SWITCHBOARD_BUILD_STAMP)},
+        {u"tenant"_s, host},
+        {u"rooms"_s, roomArray},
+        {u"trunks"_s, trunkArray},
+        {u"vnumCallsLast24h"_s,
+         store.virtualNumberCallsSince(host, QDateTime::currentDateTimeUtc().addDays(-1))},
     };
 }
 
@@ -114,14 +114,14 @@ QJsonObject PublicFlags::vnumOverview(Tenant &tenant, bool includeInternal) cons
         const bool anonymous = vn.visibility == kAnonymous;
         if (!anonymous && !(includeInternal && vn.visibility == u"internal"_s))
             continue;
-        rows.append(QJsonObject{ { u"number"_s, vn.number },
-                                 { u"name"_s, vn.name },
-                                 { u"mode"_s, vn.mode },
-                                 { u"dialUrl"_s, dialUrl(tenant, vn.number) },
-                                 { u"visibility"_s, vn.visibility },
-                                 { u"available"_s, available } });
+        rows.append(QJsonObject{{u"number"_s, vn.number},
+                                {u"name"_s, vn.name},
+                                {u"mode"_s, vn.mode},
+                                {u"dialUrl"_s, dialUrl(tenant, vn.number)},
+                                {u"visibility"_s, vn.visibility},
+                                {u"available"_s, available}});
     }
-    return QJsonObject{ { u"virtualNumbers"_s, rows } };
+    return QJsonObject{{u"virtualNumbers"_s, rows}};
 }
 
 QJsonObject PublicFlags::cameras(const Tenant &tenant) const
@@ -130,9 +130,9 @@ QJsonObject PublicFlags::cameras(const Tenant &tenant) const
     for (const CameraConfig &c : tenant.config().cameras) {
         if (c.access != kAnonymous)
             continue;
-        rows.append(QJsonObject{ { u"name"_s, c.name }, { u"streamId"_s, c.streamId } });
+        rows.append(QJsonObject{{u"name"_s, c.name}, {u"streamId"_s, c.streamId}});
     }
-    return QJsonObject{ { u"cameras"_s, rows } };
+    return QJsonObject{{u"cameras"_s, rows}};
 }
 
 QString PublicFlags::publicBaseUrl(const Tenant &tenant) const
@@ -149,5 +149,5 @@ QString PublicFlags::publicBaseUrl(const Tenant &tenant) const
 QString PublicFlags::dialUrl(const Tenant &tenant, const QString &number) const
 {
     return publicBaseUrl(tenant) + u"/room.html?room=random&dial="_s
-            + QString::fromLatin1(QUrl::toPercentEncoding(number)) + u"&cam=off"_s;
+        + QString::fromLatin1(QUrl::toPercentEncoding(number)) + u"&cam=off"_s;
 }

@@ -3,7 +3,6 @@
 #include "http/HttpApi.h"
 
 #include <QJsonObject>
-
 #include <functional>
 
 class Application;
@@ -13,8 +12,7 @@ class Tenant;
 // `vnum-overview` and `cameras`. HttpApi adds CORS, OPTIONS, 405 and the error mapping; these
 // handlers only build the bodies, and never put in them a caller number, an IP address, a trunk
 // hostname, a secret, a token, or a virtual number's text/startMs/maxSec/loop.
-class PublicFlags
-{
+class PublicFlags {
 public:
     // Whether this request may also see `internal` virtual numbers (a valid OIDC Bearer). The
     // admin/OIDC issue installs it; until then every request gets the anonymous rows only.

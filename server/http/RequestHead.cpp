@@ -24,7 +24,7 @@ std::optional<Parsed> parse(const QByteArray &head)
         const QByteArray name = line.left(colon).trimmed().toLower();
         if (name == "host")
             ++hostCount;
-        req.headers.append({ name, line.mid(colon + 1).trimmed() });
+        req.headers.append({name, line.mid(colon + 1).trimmed()});
     }
     if (hostCount > 1)
         return std::nullopt;

@@ -36,7 +36,7 @@ std::optional<HttpResponse> StaticFiles::serve(const HttpRequest &request)
         return std::nullopt;
     for (const char c : path) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '/' || c == '.' || c == '-' || c == '_';
+            || c == '/' || c == '.' || c == '-' || c == '_';
         if (!ok)
             return std::nullopt;
     }
@@ -55,10 +55,11 @@ std::optional<HttpResponse> StaticFiles::serve(const HttpRequest &request)
     r.setHeader("Cache-Control", "no-cache");
     r.setHeader("X-Content-Type-Options", "nosniff");
     if (path.endsWith(".html")) {
-        r.setHeader("Content-Security-Policy",
-                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                    "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; "
-                    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+        r.setHeader(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
         r.setHeader("Referrer-Policy", "no-referrer");
     }
     const QByteArray inm = request.header("if-none-match");

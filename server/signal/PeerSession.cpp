@@ -27,17 +27,9 @@ qint64 nowMs()
 
 PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
                          const ServerConfig &config, QObject *parent)
-    : QObject(parent),
-      m_socket(socket),
-      m_tenant(tenant),
-      m_config(config),
-      m_client(info.client),
-      m_host(info.host),
-      m_tcp(info.tcp),
-      m_createdMs(nowMs()),
-      m_lastSeenMs(m_createdMs),
-      m_lastPingMs(m_createdMs),
-      m_signalBucket(config.limits.signalBurst),
+    : QObject(parent), m_socket(socket), m_tenant(tenant), m_config(config), m_client(info.client),
+      m_host(info.host), m_tcp(info.tcp), m_createdMs(nowMs()), m_lastSeenMs(m_createdMs),
+      m_lastPingMs(m_createdMs), m_signalBucket(config.limits.signalBurst),
       m_joinBucket(config.limits.joinBurst)
 {
     m_socket->setParent(this);
@@ -101,15 +93,12 @@ bool PeerSession::admit(const Frame &frame, qint64 now)
     switch (frame.type()) {
     case Frame::Type::Join:
     case Frame::Type::Register:
-    case Frame::Type::Identify:
-        ok = m_joinBucket.take(now, l.joinPerSec, l.joinBurst);
-        break;
-    case Frame::Type::Dial: // dials have their own per-peer limit (3 a minute) where they are handled
+    case Frame::Type::Identify: ok = m_joinBucket.take(now, l.joinPerSec, l.joinBurst); break;
+    case Frame::Type::Dial: // dials have their own per-peer limit (3 a minute) where they are
+                            // handled
         ok = true;
         break;
-    default:
-        ok = m_signalBucket.take(now, l.signalPerSec, l.signalBurst);
-        break;
+    default: ok = m_signalBucket.take(now, l.signalPerSec, l.signalBurst); break;
     }
     if (ok) {
         // Over the limit ends only after a second without a refused frame: a flood that the
@@ -152,7 +141,7 @@ void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReas
 void PeerSession::kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason,
                        const QString &message)
 {
-    QJsonObject body{ { u"reason"_s, reason } };
+    QJsonObject body{{u"reason"_s, reason}};
     if (!message.isEmpty())
         body.insert(u"message"_s, message);
     sendText(FrameWriter::make("kicked"_L1, body));
@@ -259,18 +248,10 @@ void PeerSession::onText(const QString &text)
         return;
     }
     switch (frame.type()) {
-    case Frame::Type::Join:
-        handleJoin(frame);
-        return;
-    case Frame::Type::Signal:
-        handleSignal(frame);
-        return;
-    case Frame::Type::Leave:
-        handleLeave();
-        return;
-    case Frame::Type::Ping:
-        sendText(u"{\"type\":\"pong\"}"_s);
-        return;
+    case Frame::Type::Join: handleJoin(frame); return;
+    case Frame::Type::Signal: handleSignal(frame); return;
+    case Frame::Type::Leave: handleLeave(); return;
+    case Frame::Type::Ping: sendText(u"{\"type\":\"pong\"}"_s); return;
     case Frame::Type::Identify:
         if (!member()) {
             sendError("not-joined"_L1, frame.typeName());
@@ -282,26 +263,14 @@ void PeerSession::onText(const QString &text)
         m_tenant->dialer().dial(*this, frame.string("number"_L1).value_or(QString()),
                                 frame.string("trunk"_L1));
         return;
-    case Frame::Type::Hangup:
-        m_tenant->dialer().hangup(*this, frame);
-        return;
-    case Frame::Type::Register:
-        m_tenant->rings().registerPhone(*this, frame);
-        return;
-    case Frame::Type::Answer:
-        m_tenant->rings().answer(*this, frame);
-        return;
-    case Frame::Type::Decline:
-        m_tenant->rings().decline(*this, frame);
-        return;
-    case Frame::Type::BridgeHello:
-        m_tenant->bridge().hello(*this, frame, firstFrame);
-        return;
+    case Frame::Type::Hangup: m_tenant->dialer().hangup(*this, frame); return;
+    case Frame::Type::Register: m_tenant->rings().registerPhone(*this, frame); return;
+    case Frame::Type::Answer: m_tenant->rings().answer(*this, frame); return;
+    case Frame::Type::Decline: m_tenant->rings().decline(*this, frame); return;
+    case Frame::Type::BridgeHello: m_tenant->bridge().hello(*this, frame, firstFrame); return;
     case Frame::Type::DialStatus: // only the bridge session sends these
     case Frame::Type::Registrar:
-    case Frame::Type::Unknown:
-        sendError("bad-frame"_L1, frame.typeName());
-        return;
+    case Frame::Type::Unknown: sendError("bad-frame"_L1, frame.typeName()); return;
     }
 }
 
@@ -321,7 +290,8 @@ void PeerSession::handleJoin(const Frame &frame)
     const auto dial = frame.string("dial"_L1);
     if (roomId == u"random"_s) {
         roomId = RoomRegistry::mintId();
-        if (const auto vnumRoom = dial ? m_tenant->dialer().vnumRoomFor(*dial, false) : std::nullopt) {
+        if (const auto vnumRoom
+            = dial ? m_tenant->dialer().vnumRoomFor(*dial, false) : std::nullopt) {
             roomId = *vnumRoom;
             kind = Room::Kind::VirtualNumber;
         }
@@ -347,7 +317,8 @@ void PeerSession::handleJoin(const Frame &frame)
     }
     QLatin1StringView peerKind = "browser"_L1;
     if (frame.kind("bridgeTicket"_L1) == JsonScanner::Kind::Object) {
-        // bridgeTicket {time, sig}: sig = hex HMAC-SHA256(bridgeSecret, bridge-join|<host>|<room>|<time>)
+        // bridgeTicket {time, sig}: sig = hex HMAC-SHA256(bridgeSecret,
+        // bridge-join|<host>|<room>|<time>)
         const auto ticketText = frame.raw("bridgeTicket"_L1);
         const Frame ticket = Frame::parse(ticketText);
         const auto time = ticket.integer("time"_L1);
@@ -357,9 +328,10 @@ void PeerSession::handleJoin(const Frame &frame)
             allowed = allowed || c.contains(m_client);
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const QByteArray message = "bridge-join|" + m_host.toUtf8() + '|' + roomId.toUtf8() + '|'
-                + QByteArray::number(time.value_or(0));
+            + QByteArray::number(time.value_or(0));
         if (!allowed || !time || !sig || qAbs(now - *time) > 300
-            || !Crypto::matchHexMac(sig->toLatin1(), m_tenant->config().bridgeSecrets(now), message)) {
+            || !Crypto::matchHexMac(sig->toLatin1(), m_tenant->config().bridgeSecrets(now),
+                                    message)) {
             sendError("forbidden"_L1, ref);
             return;
         }
@@ -378,8 +350,7 @@ void PeerSession::handleJoin(const Frame &frame)
         m->verifiedIdentity = identity->verifiedIdentity();
     m->kind = peerKind;
     m->session = this;
-    const QString joined
-            = FrameWriter::make("peer-joined"_L1, room->describe(*m));
+    const QString joined = FrameWriter::make("peer-joined"_L1, room->describe(*m));
     m_room = room;
     m_peerId = m->peerId;
     Room::Member &me = room->add(std::move(m));
@@ -425,15 +396,15 @@ void PeerSession::sendWelcome(Room::Member &me, bool resumed)
     }
     const QString token = m_tenant->issueResumeToken(m_room->id(), me.peerId);
     const QJsonObject body{
-        { u"peerId"_s, me.peerId },
-        { u"room"_s, m_room->id() },
-        { u"peers"_s, peers },
-        { u"iceServers"_s,
-          TurnCredentials::iceServers(m_tenant->config(), me.peerId,
-                                      QDateTime::currentSecsSinceEpoch()) },
-        { u"resumeToken"_s, token },
-        { u"keepaliveSec"_s, m_config.keepaliveSec },
-        { u"resumed"_s, resumed },
+        {u"peerId"_s, me.peerId},
+        {u"room"_s, m_room->id()},
+        {u"peers"_s, peers},
+        {u"iceServers"_s,
+         TurnCredentials::iceServers(m_tenant->config(), me.peerId,
+                                     QDateTime::currentSecsSinceEpoch())},
+        {u"resumeToken"_s, token},
+        {u"keepaliveSec"_s, m_config.keepaliveSec},
+        {u"resumed"_s, resumed},
     };
     sendText(FrameWriter::make("welcome"_L1, body));
 }
@@ -488,9 +459,9 @@ void PeerSession::handleIdentify(const Frame &frame)
     me->name = identity->name;
     me->verifiedIdentity = identity->verifiedIdentity();
     // Everyone in the room, the sender included, learns the verified name.
-    m_room->broadcast(FrameWriter::make("peer-updated"_L1,
-                                        QJsonObject{ { u"peerId"_s, me->peerId },
-                                                     { u"name"_s, me->name },
-                                                     { u"verifiedIdentity"_s,
-                                                       me->verifiedIdentity } }));
+    m_room->broadcast(
+        FrameWriter::make("peer-updated"_L1,
+                          QJsonObject{{u"peerId"_s, me->peerId},
+                                      {u"name"_s, me->name},
+                                      {u"verifiedIdentity"_s, me->verifiedIdentity}}));
 }

@@ -8,7 +8,6 @@
 #include <QObject>
 #include <QPointer>
 #include <QWebSocket>
-
 #include <optional>
 
 class Frame;
@@ -17,8 +16,7 @@ class Tenant;
 
 // One signaling WebSocket: parses each frame once, relays `signal` as raw bytes with `from`
 // spliced in, and keeps the socket's membership of at most one room.
-class PeerSession : public QObject
-{
+class PeerSession : public QObject {
     Q_OBJECT
 public:
     PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
@@ -33,7 +31,8 @@ public:
     void kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason,
               const QString &message = {});
     // Closes with a code; `final` ends the membership at once, otherwise the peer is held.
-    void closeWith(quint16 code, bool final, QLatin1StringView leftReason = QLatin1StringView("closed"));
+    void closeWith(quint16 code, bool final,
+                   QLatin1StringView leftReason = QLatin1StringView("closed"));
 
     // Called by the Application's sweep: keepalive pings, the timeouts.
     void tick(qint64 nowMs);

@@ -47,7 +47,7 @@ void Room::remove(QStringView peerId, QLatin1StringView reason)
         const QString id = (*it)->peerId;
         m_members.erase(it);
         broadcast(FrameWriter::make("peer-left"_L1,
-                                    QJsonObject{ { u"peerId"_s, id }, { u"reason"_s, reason } }));
+                                    QJsonObject{{u"peerId"_s, id}, {u"reason"_s, reason}}));
         emit peerLeft(id, reason);
         if (m_members.empty())
             emit emptied();
@@ -82,9 +82,7 @@ bool Room::deliver(Member &member, const QString &frame)
 
 QJsonObject Room::describe(const Member &member) const
 {
-    QJsonObject o{ { u"peerId"_s, member.peerId },
-                   { u"name"_s, member.name },
-                   { u"kind"_s, member.kind } };
+    QJsonObject o{{u"peerId"_s, member.peerId}, {u"name"_s, member.name}, {u"kind"_s, member.kind}};
     if (!member.verifiedIdentity.isEmpty())
         o.insert(u"verifiedIdentity"_s, member.verifiedIdentity);
     return o;

@@ -5,7 +5,6 @@
 #include <QList>
 #include <QObject>
 #include <QString>
-
 #include <memory>
 #include <vector>
 
@@ -13,14 +12,12 @@ class PeerSession;
 
 // One room of a tenant. Members are kept in join order; a member whose socket was lost is
 // *held* (session == nullptr) for the resume grace, and frames to it are queued.
-class Room : public QObject
-{
+class Room : public QObject {
     Q_OBJECT
 public:
     enum class Kind { Conference, Call, VirtualNumber };
 
-    struct Member
-    {
+    struct Member {
         QString peerId;
         QString name;
         QLatin1StringView kind; // "browser", "bridge" or "camera"

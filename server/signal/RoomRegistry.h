@@ -7,8 +7,7 @@
 
 // The rooms of one tenant. Rooms are created on first join and deleted (deleteLater) when
 // their last member leaves.
-class RoomRegistry : public QObject
-{
+class RoomRegistry : public QObject {
     Q_OBJECT
 public:
     RoomRegistry(int maxRooms, int maxPeersPerRoom, QObject *parent = nullptr);

@@ -6,13 +6,9 @@
 #include <QDateTime>
 
 Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
-    : QObject(parent),
-      m_config(config),
-      m_server(server),
-      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this),
-      m_bridge(*this, this),
-      m_rings(*this, this),
-      m_dialer(*this, this)
+    : QObject(parent), m_config(config), m_server(server),
+      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this), m_bridge(*this, this),
+      m_rings(*this, this), m_dialer(*this, this)
 {
     connect(&m_rooms, &RoomRegistry::roomCreated, this, [this](Room *room) {
         connect(room, &Room::peerLeft, this,
@@ -37,8 +33,8 @@ std::optional<Tenant::VerifiedToken> Tenant::verifyIdToken(const QString &idToke
     const auto identity = m_oidc->verify(idToken.toUtf8());
     if (!identity)
         return std::nullopt;
-    return VerifiedToken{ identity->verifiedIdentity(), m_oidc->hasPhoneRights(*identity),
-                          m_oidc->hasAdminRights(*identity) };
+    return VerifiedToken{identity->verifiedIdentity(), m_oidc->hasPhoneRights(*identity),
+                         m_oidc->hasAdminRights(*identity)};
 }
 
 QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)
@@ -46,7 +42,7 @@ QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)
     forgetResumeToken(peerId);
     const QString token = Crypto::randomId();
     const QByteArray hash = Crypto::sha256(token.toLatin1());
-    m_resumeByHash.insert(hash, ResumeEntry{ roomId, peerId });
+    m_resumeByHash.insert(hash, ResumeEntry{roomId, peerId});
     m_resumeByPeer.insert(peerId, hash);
     return token;
 }

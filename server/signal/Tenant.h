@@ -1,15 +1,14 @@
 #pragma once
 
+#include "config/ServerConfig.h"
+#include "signal/RoomRegistry.h"
 #include "telephony/BridgeLink.h"
 #include "telephony/Dialer.h"
 #include "telephony/RingDispatcher.h"
-#include "signal/RoomRegistry.h"
-#include "config/ServerConfig.h"
 
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
-
 #include <optional>
 
 class OidcVerifier;
@@ -17,8 +16,7 @@ class Store;
 
 // One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
 // the bridge link and trunks). The Application owns the tenants.
-class Tenant : public QObject
-{
+class Tenant : public QObject {
     Q_OBJECT
 public:
     Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent = nullptr);
@@ -33,8 +31,7 @@ public:
     bool bridgeConnected() const { return m_bridgeConnected; }
     void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
 
-    struct TrunkState
-    {
+    struct TrunkState {
         QString id;
         QString host; // private: never in a public answer
         bool registered = false;
@@ -44,8 +41,7 @@ public:
     const QList<TrunkState> &trunks() const { return m_trunks; }
     qint64 trunksSeenMs() const { return m_trunksSeenMs; }
 
-    struct ResumeEntry
-    {
+    struct ResumeEntry {
         QString roomId;
         QString peerId;
     };
@@ -64,8 +60,7 @@ public:
     Store *store() const { return m_store; }
     void setStore(Store *store) { m_store = store; }
 
-    struct VerifiedToken
-    {
+    struct VerifiedToken {
         QJsonObject identity; // {name, issuer}
         bool phoneRights = false;
         bool adminRights = false;

@@ -4,8 +4,7 @@
 
 // A per-socket token bucket: `rate` tokens a second up to `burst`. Small on purpose (one per
 // limited frame class per socket).
-class TokenBucket
-{
+class TokenBucket {
 public:
     TokenBucket() = default;
     explicit TokenBucket(double burst) : m_tokens(float(burst)) { }
@@ -30,7 +29,8 @@ private:
     void refill(qint64 nowMs, double rate, double burst)
     {
         if (m_lastMs != 0 && nowMs > m_lastMs)
-            m_tokens = float(qMin(burst, double(m_tokens) + rate * double(nowMs - m_lastMs) / 1000.0));
+            m_tokens
+                = float(qMin(burst, double(m_tokens) + rate * double(nowMs - m_lastMs) / 1000.0));
         m_lastMs = nowMs;
     }
 

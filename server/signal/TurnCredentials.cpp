@@ -20,9 +20,9 @@ QString credential(const QByteArray &secret, const QString &user)
 QJsonObject mint(const TurnConfig &turn, const QString &peerId, qint64 nowUnix)
 {
     const QString user = username(nowUnix + turn.ttlSec, peerId);
-    return QJsonObject{ { u"urls"_s, QJsonArray::fromStringList(turn.urls) },
-                        { u"username"_s, user },
-                        { u"credential"_s, credential(turn.secret, user) } };
+    return QJsonObject{{u"urls"_s, QJsonArray::fromStringList(turn.urls)},
+                       {u"username"_s, user},
+                       {u"credential"_s, credential(turn.secret, user)}};
 }
 
 QJsonArray iceServers(const TenantConfig &tenant, const QString &peerId, qint64 nowUnix)

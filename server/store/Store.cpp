@@ -49,7 +49,7 @@ const std::array<std::span<const char *const>, 2> &migrations()
         "CREATE INDEX cdrs_tenant_started ON cdrs (tenant, started_ms)",
         "CREATE INDEX dial_log_tenant_at ON dial_log (tenant, at_ms)",
     };
-    static const std::array<std::span<const char *const>, 2> all = { std::span(v1), std::span(v2) };
+    static const std::array<std::span<const char *const>, 2> all = {std::span(v1), std::span(v2)};
     return all;
 }
 
@@ -67,7 +67,10 @@ QDateTime fromMs(const QVariant &v)
     return QDateTime::fromMSecsSinceEpoch(v.toLongLong(), Qt::UTC);
 }
 
-int clampLimit(int limit) { return std::clamp(limit, 1, 1000); }
+int clampLimit(int limit)
+{
+    return std::clamp(limit, 1, 1000);
+}
 } // namespace
 
 struct Store::Private {
@@ -140,21 +143,21 @@ struct Store::Private {
     }
 
     bool exists(QSqlDatabase &database, const char *sql, const QString &tenant, const QString &key,
-        bool *ok) const
+                bool *ok) const
     {
         QSqlQuery q(database);
-        *ok = run(q, sql, { tenant, key });
+        *ok = run(q, sql, {tenant, key});
         return *ok && q.next();
     }
 
     // A saved virtual number may be dialed: put it on the whitelist (an existing entry keeps
     // its note).
-    bool whitelistVirtualNumber(
-        QSqlDatabase &database, const QString &tenant, const QString &number) const
+    bool whitelistVirtualNumber(QSqlDatabase &database, const QString &tenant,
+                                const QString &number) const
     {
         QSqlQuery q(database);
         return run(q, "INSERT OR IGNORE INTO whitelist (tenant, number, note) VALUES (?, ?, ?)",
-            { tenant, number, u"virtual number"_s });
+                   {tenant, number, u"virtual number"_s});
     }
 
     int userVersion() const
@@ -166,9 +169,7 @@ struct Store::Private {
     }
 };
 
-Store::Store(QObject *parent)
-    : QObject(parent)
-    , d(std::make_unique<Private>())
+Store::Store(QObject *parent) : QObject(parent), d(std::make_unique<Private>())
 {
     d->connectionName = u"switchboard-store-%1"_s.arg(s_connectionCounter.fetchAndAddRelaxed(1));
     d->retryTimer = new QTimer(this);
@@ -177,9 +178,15 @@ Store::Store(QObject *parent)
     connect(d->retryTimer, &QTimer::timeout, this, &Store::retryPendingRows);
 }
 
-Store::~Store() { close(); }
+Store::~Store()
+{
+    close();
+}
 
-int Store::currentSchemaVersion() { return int(migrations().size()); }
+int Store::currentSchemaVersion()
+{
+    return int(migrations().size());
+}
 
 bool Store::open(const QString &path, QString *error)
 {
@@ -272,9 +279,15 @@ void Store::close()
     d->open = false;
 }
 
-bool Store::isOpen() const { return d->open; }
+bool Store::isOpen() const
+{
+    return d->open;
+}
 
-int Store::schemaVersion() const { return d->open ? d->userVersion() : -1; }
+int Store::schemaVersion() const
+{
+    return d->open ? d->userVersion() : -1;
+}
 
 void Store::setBeforeCommitHookForTest(std::function<bool()> hook)
 {
@@ -307,25 +320,25 @@ QList<VirtualNumber> Store::virtualNumbers(const QString &tenant) const
         return out;
     QSqlQuery q(d->db());
     if (!d->run(q,
-            u"SELECT %1 FROM virtual_numbers WHERE tenant = ? ORDER BY number"_s.arg(
-                QLatin1StringView(kVnumColumns)),
-            { tenant }))
+                u"SELECT %1 FROM virtual_numbers WHERE tenant = ? ORDER BY number"_s.arg(
+                    QLatin1StringView(kVnumColumns)),
+                {tenant}))
         return out;
     while (q.next())
         out.append(vnumFrom(q));
     return out;
 }
 
-std::optional<VirtualNumber> Store::virtualNumber(
-    const QString &tenant, const QString &number) const
+std::optional<VirtualNumber> Store::virtualNumber(const QString &tenant,
+                                                  const QString &number) const
 {
     if (!d->open)
         return std::nullopt;
     QSqlQuery q(d->db());
     if (!d->run(q,
-            u"SELECT %1 FROM virtual_numbers WHERE tenant = ? AND number = ?"_s.arg(
-                QLatin1StringView(kVnumColumns)),
-            { tenant, number })
+                u"SELECT %1 FROM virtual_numbers WHERE tenant = ? AND number = ?"_s.arg(
+                    QLatin1StringView(kVnumColumns)),
+                {tenant, number})
         || !q.next())
         return std::nullopt;
     return vnumFrom(q);
@@ -338,16 +351,16 @@ Store::Result Store::createVirtualNumber(const QString &tenant, const VirtualNum
     return d->write([&](QSqlDatabase &db) {
         bool ok = false;
         if (d->exists(db, "SELECT 1 FROM virtual_numbers WHERE tenant = ? AND number = ?", tenant,
-                vn.number, &ok))
+                      vn.number, &ok))
             return Result::Duplicate;
         if (!ok)
             return Result::Failed;
         QSqlQuery q(db);
         if (!d->run(q,
-                "INSERT INTO virtual_numbers (tenant, number, name, mode, text, start_ms,"
-                " max_sec, loop, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                { tenant, vn.number, vn.name, vn.mode, vn.text, vn.startMs, vn.maxSec, int(vn.loop),
-                    vn.visibility }))
+                    "INSERT INTO virtual_numbers (tenant, number, name, mode, text, start_ms,"
+                    " max_sec, loop, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    {tenant, vn.number, vn.name, vn.mode, vn.text, vn.startMs, vn.maxSec,
+                     int(vn.loop), vn.visibility}))
             return Result::Failed;
         return d->whitelistVirtualNumber(db, tenant, vn.number) ? Result::Ok : Result::Failed;
     });
@@ -358,10 +371,10 @@ Store::Result Store::updateVirtualNumber(const QString &tenant, const VirtualNum
     return d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q,
-                "UPDATE virtual_numbers SET name = ?, mode = ?, text = ?, start_ms = ?,"
-                " max_sec = ?, loop = ?, visibility = ? WHERE tenant = ? AND number = ?",
-                { vn.name, vn.mode, vn.text, vn.startMs, vn.maxSec, int(vn.loop), vn.visibility,
-                    tenant, vn.number }))
+                    "UPDATE virtual_numbers SET name = ?, mode = ?, text = ?, start_ms = ?,"
+                    " max_sec = ?, loop = ?, visibility = ? WHERE tenant = ? AND number = ?",
+                    {vn.name, vn.mode, vn.text, vn.startMs, vn.maxSec, int(vn.loop), vn.visibility,
+                     tenant, vn.number}))
             return Result::Failed;
         if (q.numRowsAffected() == 0)
             return Result::NotFound;
@@ -375,7 +388,7 @@ Store::Result Store::deleteVirtualNumber(const QString &tenant, const QString &n
     return d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q, "DELETE FROM virtual_numbers WHERE tenant = ? AND number = ?",
-                { tenant, number }))
+                    {tenant, number}))
             return Result::Failed;
         return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
     });
@@ -389,10 +402,10 @@ QList<AliasEntry> Store::aliases(const QString &tenant) const
     if (!d->open)
         return out;
     QSqlQuery q(d->db());
-    if (!d->run(q, "SELECT number, name FROM aliases WHERE tenant = ? ORDER BY number", { tenant }))
+    if (!d->run(q, "SELECT number, name FROM aliases WHERE tenant = ? ORDER BY number", {tenant}))
         return out;
     while (q.next())
-        out.append({ q.value(0).toString(), q.value(1).toString() });
+        out.append({q.value(0).toString(), q.value(1).toString()});
     return out;
 }
 
@@ -402,10 +415,10 @@ std::optional<AliasEntry> Store::alias(const QString &tenant, const QString &num
         return std::nullopt;
     QSqlQuery q(d->db());
     if (!d->run(q, "SELECT number, name FROM aliases WHERE tenant = ? AND number = ?",
-            { tenant, number })
+                {tenant, number})
         || !q.next())
         return std::nullopt;
-    return AliasEntry { q.value(0).toString(), q.value(1).toString() };
+    return AliasEntry{q.value(0).toString(), q.value(1).toString()};
 }
 
 Store::Result Store::createAlias(const QString &tenant, const AliasEntry &a)
@@ -414,14 +427,14 @@ Store::Result Store::createAlias(const QString &tenant, const AliasEntry &a)
         return Result::Failed;
     return d->write([&](QSqlDatabase &db) {
         bool ok = false;
-        if (d->exists(
-                db, "SELECT 1 FROM aliases WHERE tenant = ? AND number = ?", tenant, a.number, &ok))
+        if (d->exists(db, "SELECT 1 FROM aliases WHERE tenant = ? AND number = ?", tenant, a.number,
+                      &ok))
             return Result::Duplicate;
         if (!ok)
             return Result::Failed;
         QSqlQuery q(db);
         return d->run(q, "INSERT INTO aliases (tenant, number, name) VALUES (?, ?, ?)",
-                   { tenant, a.number, a.name })
+                      {tenant, a.number, a.name})
             ? Result::Ok
             : Result::Failed;
     });
@@ -432,7 +445,7 @@ Store::Result Store::updateAlias(const QString &tenant, const AliasEntry &a)
     return d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q, "UPDATE aliases SET name = ? WHERE tenant = ? AND number = ?",
-                { a.name, tenant, a.number }))
+                    {a.name, tenant, a.number}))
             return Result::Failed;
         return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
     });
@@ -442,7 +455,7 @@ Store::Result Store::deleteAlias(const QString &tenant, const QString &number)
 {
     return d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
-        if (!d->run(q, "DELETE FROM aliases WHERE tenant = ? AND number = ?", { tenant, number }))
+        if (!d->run(q, "DELETE FROM aliases WHERE tenant = ? AND number = ?", {tenant, number}))
             return Result::Failed;
         return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
     });
@@ -456,11 +469,10 @@ QList<WhitelistEntry> Store::whitelist(const QString &tenant) const
     if (!d->open)
         return out;
     QSqlQuery q(d->db());
-    if (!d->run(
-            q, "SELECT number, note FROM whitelist WHERE tenant = ? ORDER BY number", { tenant }))
+    if (!d->run(q, "SELECT number, note FROM whitelist WHERE tenant = ? ORDER BY number", {tenant}))
         return out;
     while (q.next())
-        out.append({ q.value(0).toString(), q.value(1).toString() });
+        out.append({q.value(0).toString(), q.value(1).toString()});
     return out;
 }
 
@@ -469,7 +481,7 @@ bool Store::isWhitelisted(const QString &tenant, const QString &number) const
     if (!d->open)
         return false;
     QSqlQuery q(d->db());
-    return d->run(q, "SELECT 1 FROM whitelist WHERE tenant = ? AND number = ?", { tenant, number })
+    return d->run(q, "SELECT 1 FROM whitelist WHERE tenant = ? AND number = ?", {tenant, number})
         && q.next();
 }
 
@@ -480,13 +492,13 @@ Store::Result Store::createWhitelistEntry(const QString &tenant, const Whitelist
     return d->write([&](QSqlDatabase &db) {
         bool ok = false;
         if (d->exists(db, "SELECT 1 FROM whitelist WHERE tenant = ? AND number = ?", tenant,
-                w.number, &ok))
+                      w.number, &ok))
             return Result::Duplicate;
         if (!ok)
             return Result::Failed;
         QSqlQuery q(db);
         return d->run(q, "INSERT INTO whitelist (tenant, number, note) VALUES (?, ?, ?)",
-                   { tenant, w.number, w.note })
+                      {tenant, w.number, w.note})
             ? Result::Ok
             : Result::Failed;
     });
@@ -497,7 +509,7 @@ Store::Result Store::updateWhitelistEntry(const QString &tenant, const Whitelist
     return d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q, "UPDATE whitelist SET note = ? WHERE tenant = ? AND number = ?",
-                { w.note, tenant, w.number }))
+                    {w.note, tenant, w.number}))
             return Result::Failed;
         return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
     });
@@ -507,7 +519,7 @@ Store::Result Store::deleteWhitelistEntry(const QString &tenant, const QString &
 {
     return d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
-        if (!d->run(q, "DELETE FROM whitelist WHERE tenant = ? AND number = ?", { tenant, number }))
+        if (!d->run(q, "DELETE FROM whitelist WHERE tenant = ? AND number = ?", {tenant, number}))
             return Result::Failed;
         return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
     });
@@ -517,8 +529,8 @@ Store::Result Store::deleteWhitelistEntry(const QString &tenant, const QString &
 
 namespace {
 // The WHERE clause for a LogQuery; only constant SQL text, the values are bound.
-QString logWhere(
-    const char *timeColumn, const QString &tenant, const LogQuery &query, QVariantList *values)
+QString logWhere(const char *timeColumn, const QString &tenant, const LogQuery &query,
+                 QVariantList *values)
 {
     QString where = u"tenant = ?"_s;
     values->append(tenant);
@@ -561,7 +573,7 @@ template <typename Row> qint64 Store::addLogRow(const QString &tenant, const Row
         qCCritical(lcStore) << "a log row could not be written and the retry queue is full: lost";
         return 0;
     }
-    d->pending.append({ tenant, row });
+    d->pending.append({tenant, row});
     qCWarning(lcStore) << "a log row could not be written; retrying," << d->pending.size()
                        << "pending";
     if (!d->retryTimer->isActive())
@@ -573,8 +585,8 @@ int Store::retryPendingRows()
 {
     while (!d->pending.isEmpty()) {
         const Private::PendingRow &p = d->pending.first();
-        const qint64 id =
-                std::visit([&](const auto &row) { return insertRow(p.tenant, row); }, p.row);
+        const qint64 id
+            = std::visit([&](const auto &row) { return insertRow(p.tenant, row); }, p.row);
         if (id == 0)
             break;
         d->pending.removeFirst();
@@ -586,7 +598,10 @@ int Store::retryPendingRows()
     return int(d->pending.size());
 }
 
-int Store::pendingRows() const { return int(d->pending.size()); }
+int Store::pendingRows() const
+{
+    return int(d->pending.size());
+}
 
 qint64 Store::insertRow(const QString &tenant, const CdrRecord &cdr)
 {
@@ -594,14 +609,14 @@ qint64 Store::insertRow(const QString &tenant, const CdrRecord &cdr)
     const Result r = d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q,
-                "INSERT INTO cdrs (tenant, call_id, direction, from_number, to_number, room,"
-                " started_ms, answered_ms, ended_ms, result, virtual_number)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                { tenant, cdr.callId, cdr.direction, cdr.from, cdr.to, cdr.room,
-                    cdr.startedAt.toMSecsSinceEpoch(), msOrNull(cdr.answeredAt),
-                    cdr.endedAt.isValid() ? cdr.endedAt.toMSecsSinceEpoch()
-                                          : cdr.startedAt.toMSecsSinceEpoch(),
-                    cdr.result, int(cdr.virtualNumber) }))
+                    "INSERT INTO cdrs (tenant, call_id, direction, from_number, to_number, room,"
+                    " started_ms, answered_ms, ended_ms, result, virtual_number)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    {tenant, cdr.callId, cdr.direction, cdr.from, cdr.to, cdr.room,
+                     cdr.startedAt.toMSecsSinceEpoch(), msOrNull(cdr.answeredAt),
+                     cdr.endedAt.isValid() ? cdr.endedAt.toMSecsSinceEpoch()
+                                           : cdr.startedAt.toMSecsSinceEpoch(),
+                     cdr.result, int(cdr.virtualNumber)}))
             return Result::Failed;
         id = q.lastInsertId().toLongLong();
         return Result::Ok;
@@ -619,10 +634,10 @@ QList<CdrRecord> Store::cdrs(const QString &tenant, const LogQuery &query) const
     values.append(clampLimit(query.limit));
     QSqlQuery q(d->db());
     if (!d->run(q,
-            u"SELECT id, call_id, direction, from_number, to_number, room, started_ms,"
-            " answered_ms, ended_ms, result, virtual_number FROM cdrs WHERE %1"
-            " ORDER BY id DESC LIMIT ?"_s.arg(where),
-            values))
+                u"SELECT id, call_id, direction, from_number, to_number, room, started_ms,"
+                " answered_ms, ended_ms, result, virtual_number FROM cdrs WHERE %1"
+                " ORDER BY id DESC LIMIT ?"_s.arg(where),
+                values))
         return out;
     while (q.next()) {
         CdrRecord c;
@@ -649,10 +664,10 @@ qint64 Store::insertRow(const QString &tenant, const DialLogRecord &dial)
     const Result r = d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         if (!d->run(q,
-                "INSERT INTO dial_log (tenant, at_ms, call_id, room, peer_id, number, outcome)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                { tenant, at.toMSecsSinceEpoch(), dial.callId, dial.room, dial.peerId, dial.number,
-                    dial.outcome }))
+                    "INSERT INTO dial_log (tenant, at_ms, call_id, room, peer_id, number, outcome)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    {tenant, at.toMSecsSinceEpoch(), dial.callId, dial.room, dial.peerId,
+                     dial.number, dial.outcome}))
             return Result::Failed;
         id = q.lastInsertId().toLongLong();
         return Result::Ok;
@@ -670,9 +685,9 @@ QList<DialLogRecord> Store::dials(const QString &tenant, const LogQuery &query) 
     values.append(clampLimit(query.limit));
     QSqlQuery q(d->db());
     if (!d->run(q,
-            u"SELECT id, at_ms, call_id, room, peer_id, number, outcome FROM dial_log"
-            " WHERE %1 ORDER BY id DESC LIMIT ?"_s.arg(where),
-            values))
+                u"SELECT id, at_ms, call_id, room, peer_id, number, outcome FROM dial_log"
+                " WHERE %1 ORDER BY id DESC LIMIT ?"_s.arg(where),
+                values))
         return out;
     while (q.next()) {
         DialLogRecord r;
@@ -694,9 +709,9 @@ int Store::virtualNumberCallsSince(const QString &tenant, const QDateTime &since
         return 0;
     QSqlQuery q(d->db());
     if (!d->run(q,
-            "SELECT COUNT(*) FROM cdrs WHERE tenant = ? AND virtual_number = 1"
-            " AND started_ms >= ?",
-            { tenant, since.isValid() ? since.toMSecsSinceEpoch() : qint64(0) })
+                "SELECT COUNT(*) FROM cdrs WHERE tenant = ? AND virtual_number = 1"
+                " AND started_ms >= ?",
+                {tenant, since.isValid() ? since.toMSecsSinceEpoch() : qint64(0)})
         || !q.next())
         return 0;
     return q.value(0).toInt();
@@ -710,11 +725,11 @@ int Store::pruneLogsBefore(const QDateTime &cutoff)
     const qint64 ms = cutoff.toMSecsSinceEpoch();
     const Result r = d->write([&](QSqlDatabase &db) {
         QSqlQuery q(db);
-        if (!d->run(q, "DELETE FROM cdrs WHERE started_ms < ?", { ms }))
+        if (!d->run(q, "DELETE FROM cdrs WHERE started_ms < ?", {ms}))
             return Result::Failed;
         removed = q.numRowsAffected();
         QSqlQuery q2(db);
-        if (!d->run(q2, "DELETE FROM dial_log WHERE at_ms < ?", { ms }))
+        if (!d->run(q2, "DELETE FROM dial_log WHERE at_ms < ?", {ms}))
             return Result::Failed;
         removed += q2.numRowsAffected();
         return Result::Ok;

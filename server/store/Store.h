@@ -8,13 +8,11 @@
 #include <QList>
 #include <QObject>
 #include <QString>
-
 #include <functional>
 #include <memory>
 #include <optional>
 
-struct VirtualNumber
-{
+struct VirtualNumber {
     QString number;
     QString name;
     QString mode; // "tts" | "gemini-live" | "ai"
@@ -25,20 +23,17 @@ struct VirtualNumber
     QString visibility = QStringLiteral("anonymous"); // "anonymous" | "internal"
 };
 
-struct AliasEntry
-{
+struct AliasEntry {
     QString number;
     QString name;
 };
 
-struct WhitelistEntry
-{
+struct WhitelistEntry {
     QString number;
     QString note;
 };
 
-struct CdrRecord
-{
+struct CdrRecord {
     qint64 id = 0; // assigned by the store
     QString callId;
     QString direction; // "in" | "out"
@@ -52,27 +47,25 @@ struct CdrRecord
     bool virtualNumber = false; // an outbound dial of a virtual number (vnumCallsLast24h)
 };
 
-struct DialLogRecord
-{
+struct DialLogRecord {
     qint64 id = 0; // assigned by the store
     QDateTime at;
     QString callId; // empty when refused before a call existed
     QString room;
     QString peerId;
     QString number;
-    QString outcome; // "dialing", "unknown-number", "forbidden", "bridge-unavailable", "rate-limited", ...
+    QString outcome; // "dialing", "unknown-number", "forbidden", "bridge-unavailable",
+                     // "rate-limited", ...
 };
 
-struct LogQuery
-{
+struct LogQuery {
     int limit = 100; // 1..1000
     qint64 before = 0; // only rows with id < before (0: no bound)
     QDateTime from; // invalid: no bound
     QDateTime to; // invalid: no bound
 };
 
-class Store : public QObject
-{
+class Store : public QObject {
     Q_OBJECT
 public:
     enum class Result { Ok, NotFound, Duplicate, Failed };
@@ -119,7 +112,8 @@ public:
     int pendingRows() const;
     static constexpr int retryIntervalMs = 2000;
     static constexpr int maxPendingRows = 10000;
-    QList<DialLogRecord> dials(const QString &tenant, const LogQuery &query = {}) const; // newest first
+    QList<DialLogRecord> dials(const QString &tenant,
+                               const LogQuery &query = {}) const; // newest first
     // Virtual-number dials (CDRs with virtualNumber set) that started at or after `since`.
     int virtualNumberCallsSince(const QString &tenant, const QDateTime &since) const;
 

@@ -27,7 +27,9 @@ bool isOneOf(const QString &value, std::initializer_list<QLatin1StringView> allo
 }
 } // namespace
 
-BridgeLink::BridgeLink(Tenant &tenant, QObject *parent) : QObject(parent), m_tenant(tenant) { }
+BridgeLink::BridgeLink(Tenant &tenant, QObject *parent) : QObject(parent), m_tenant(tenant)
+{
+}
 
 bool BridgeLink::send(const QString &frame)
 {
@@ -68,8 +70,8 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
     const QByteArray sig = frame.string("sig"_L1).value_or(QString()).toLatin1();
     bool ok = allowed && firstFrame && time && qAbs(now - *time) <= windowSec;
     if (ok) {
-        const QByteArray message = "bridge-hello|" + session.host().toUtf8() + '|'
-                + QByteArray::number(*time);
+        const QByteArray message
+            = "bridge-hello|" + session.host().toUtf8() + '|' + QByteArray::number(*time);
         const auto mac = Crypto::matchHexMac(sig, config.bridgeSecrets(now), message);
         ok = mac && acceptSignature(*mac, now);
     }
@@ -88,10 +90,10 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
     m_session = &session;
     connect(&session, &PeerSession::finished, this, [this, s = &session] { sessionGone(s); });
     connect(&session, &QObject::destroyed, this, [this, s = &session] { sessionGone(s); });
-    session.sendText(FrameWriter::make("bridge-welcome"_L1,
-                                       QJsonObject{ { u"tenant"_s, config.host },
-                                                    { u"keepaliveSec"_s,
-                                                      m_tenant.server().keepaliveSec } }));
+    session.sendText(
+        FrameWriter::make("bridge-welcome"_L1,
+                          QJsonObject{{u"tenant"_s, config.host},
+                                      {u"keepaliveSec"_s, m_tenant.server().keepaliveSec}}));
     qCInfo(lcBridge) << "bridge session up for tenant" << config.host;
     m_tenant.setBridgeConnected(true);
     emit connectedChanged(true);
@@ -111,18 +113,17 @@ void BridgeLink::handleFrame(PeerSession &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
     switch (frame.type()) {
-    case Frame::Type::Ping:
-        session.sendText(u"{\"type\":\"pong\"}"_s);
-        return;
+    case Frame::Type::Ping: session.sendText(u"{\"type\":\"pong\"}"_s); return;
     case Frame::Type::DialStatus: {
         const QString callId = frame.string("callId"_L1).value_or(QString());
         const QString state = frame.string("state"_L1).value_or(QString());
         const QString reason = frame.string("reason"_L1).value_or(QString());
         if (!NameRules::isCallId(callId)
-            || !isOneOf(state, { "dialing"_L1, "ringing"_L1, "answered"_L1, "failed"_L1, "ended"_L1 })
+            || !isOneOf(state, {"dialing"_L1, "ringing"_L1, "answered"_L1, "failed"_L1, "ended"_L1})
             || (!reason.isEmpty()
-                && !isOneOf(reason, { "busy"_L1, "no-answer"_L1, "rejected"_L1, "unreachable"_L1,
-                                      "error"_L1, "hung-up"_L1 }))) {
+                && !isOneOf(reason,
+                            {"busy"_L1, "no-answer"_L1, "rejected"_L1, "unreachable"_L1, "error"_L1,
+                             "hung-up"_L1}))) {
             session.sendError("bad-frame"_L1, ref);
             return;
         }
@@ -142,9 +143,9 @@ void BridgeLink::handleFrame(PeerSession &session, const Frame &frame)
                 ok = false;
                 break;
             }
-            kept.append(QJsonObject{ { u"extension"_s, o.value(u"extension"_s) },
-                                     { u"contact"_s, o.value(u"contact"_s) },
-                                     { u"userAgent"_s, o.value(u"userAgent"_s).toString() } });
+            kept.append(QJsonObject{{u"extension"_s, o.value(u"extension"_s)},
+                                    {u"contact"_s, o.value(u"contact"_s)},
+                                    {u"userAgent"_s, o.value(u"userAgent"_s).toString()}});
         }
         if (!ok) {
             session.sendError("bad-frame"_L1, ref);

@@ -13,8 +13,7 @@ class Tenant;
 // valid `bridge-hello`. One per tenant; a newer one replaces the older (`kicked replaced`, 4001).
 // The server sends it dial-request, hangup, ring-answered and ring-declined; it sends dial-status
 // and registrar reports.
-class BridgeLink : public QObject
-{
+class BridgeLink : public QObject {
     Q_OBJECT
 public:
     static constexpr qint64 windowSec = 300;

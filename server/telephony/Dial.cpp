@@ -4,13 +4,8 @@
 
 Dial::Dial(const QString &callId, Room *room, const QString &number, bool virtualNumber,
            QObject *parent)
-    : QObject(parent),
-      m_callId(callId),
-      m_roomId(room->id()),
-      m_room(room),
-      m_number(number),
-      m_virtualNumber(virtualNumber),
-      m_startedAt(QDateTime::currentDateTimeUtc())
+    : QObject(parent), m_callId(callId), m_roomId(room->id()), m_room(room), m_number(number),
+      m_virtualNumber(virtualNumber), m_startedAt(QDateTime::currentDateTimeUtc())
 {
 }
 

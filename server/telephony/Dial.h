@@ -9,8 +9,7 @@ class Room;
 
 // One outbound call the bridge brings into a room (DESIGN.md "Dials"). Owned by the Dialer; it
 // is the context of the room connections that watch for the last non-bridge peer leaving.
-class Dial : public QObject
-{
+class Dial : public QObject {
     Q_OBJECT
 public:
     Dial(const QString &callId, Room *room, const QString &number, bool virtualNumber,

@@ -1,8 +1,6 @@
 #include "telephony/Dialer.h"
 
-#include "telephony/BridgeLink.h"
 #include "Crypto.h"
-#include "telephony/Dial.h"
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
@@ -11,6 +9,8 @@
 #include "signal/RoomRegistry.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
+#include "telephony/BridgeLink.h"
+#include "telephony/Dial.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -118,8 +118,8 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
     // Rights first: the answer never tells a number that exists from one this peer may not dial.
     bool virtualNumber = false;
     const Right right = me->kind == "bridge"_L1
-            ? Right::Forbidden
-            : rightFor(number, !me->verifiedIdentity.isEmpty(), &virtualNumber);
+        ? Right::Forbidden
+        : rightFor(number, !me->verifiedIdentity.isEmpty(), &virtualNumber);
     if (right != Right::Allowed) {
         log({}, roomId, peerId, number,
             right == Right::Forbidden ? u"forbidden"_s : u"unknown-number"_s);
@@ -136,7 +136,7 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
     m_dials.insert(callId, d);
     watchRoom(d);
     log(callId, roomId, peerId, number, u"dialing"_s);
-    QJsonObject request{ { u"callId"_s, callId }, { u"room"_s, roomId }, { u"number"_s, number } };
+    QJsonObject request{{u"callId"_s, callId}, {u"room"_s, roomId}, {u"number"_s, number}};
     if (trunk)
         request.insert(u"trunk"_s, *trunk);
     m_tenant.bridge().send(FrameWriter::make("dial-request"_L1, request));
@@ -159,8 +159,7 @@ void Dialer::watchRoom(Dial *d)
         // The last non-bridge peer left: the bridge hangs up, leaves, and reports `ended`.
         d->setHangupSent();
         if (!m_tenant.bridge().send(FrameWriter::make(
-                    "hangup"_L1,
-                    QJsonObject{ { u"callId"_s, d->callId() }, { u"room"_s, d->roomId() } })))
+                "hangup"_L1, QJsonObject{{u"callId"_s, d->callId()}, {u"room"_s, d->roomId()}})))
             finish(d, d->answeredAt().isValid() ? u"answered"_s : u"cleared"_s);
     });
 }
@@ -180,7 +179,7 @@ void Dialer::hangup(PeerSession &session, const Frame &frame)
     }
     d->setHangupSent();
     if (!m_tenant.bridge().send(FrameWriter::make(
-                "hangup"_L1, QJsonObject{ { u"callId"_s, d->callId() }, { u"room"_s, d->roomId() } }))) {
+            "hangup"_L1, QJsonObject{{u"callId"_s, d->callId()}, {u"room"_s, d->roomId()}}))) {
         relay(d, u"ended"_s, u"hung-up"_s);
         finish(d, d->answeredAt().isValid() ? u"answered"_s : u"cleared"_s);
     }
@@ -192,9 +191,7 @@ void Dialer::relay(Dial *d, const QString &state, const QString &reason)
     Room *room = d->room();
     if (!room)
         return;
-    QJsonObject body{ { u"callId"_s, d->callId() },
-                      { u"number"_s, d->number() },
-                      { u"state"_s, state } };
+    QJsonObject body{{u"callId"_s, d->callId()}, {u"number"_s, d->number()}, {u"state"_s, state}};
     if (!reason.isEmpty())
         body.insert(u"reason"_s, reason);
     room->broadcast(FrameWriter::make("dial-status"_L1, body));

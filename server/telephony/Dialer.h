@@ -4,7 +4,6 @@
 #include <QList>
 #include <QObject>
 #include <QString>
-
 #include <optional>
 
 class Dial;
@@ -15,8 +14,7 @@ class Tenant;
 // Dials of one tenant (DESIGN.md "Dials"): who may dial what, the per-peer rate, the dial log,
 // the dial-request to the bridge, its dial-status relayed to the room, hangups, and one CDR row
 // per dial when it ends.
-class Dialer : public QObject
-{
+class Dialer : public QObject {
     Q_OBJECT
 public:
     static constexpr int maxDialsPerWindow = 3;

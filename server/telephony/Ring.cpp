@@ -9,10 +9,10 @@ using namespace Qt::StringLiterals;
 Ring::Ring(const Call &call, int timeoutSec, QObject *parent)
     : QObject(parent), m_call(call), m_startedAt(QDateTime::currentDateTimeUtc())
 {
-    QJsonObject body{ { u"callId"_s, call.callId },
-                      { u"from"_s, call.from },
-                      { u"to"_s, call.to },
-                      { u"room"_s, call.room } };
+    QJsonObject body{{u"callId"_s, call.callId},
+                     {u"from"_s, call.from},
+                     {u"to"_s, call.to},
+                     {u"room"_s, call.room}};
     if (!call.fromName.isEmpty())
         body.insert(u"fromName"_s, call.fromName);
     m_frame = FrameWriter::make("ring"_L1, body);

@@ -11,14 +11,12 @@ class PeerSession;
 
 // One inbound call in flight (DESIGN.md "Office phones and rings"): who it rang, who declined,
 // who answered, and the `ringTimeoutSec` timer. Owned by the RingDispatcher.
-class Ring : public QObject
-{
+class Ring : public QObject {
     Q_OBJECT
 public:
     enum class State { Ringing, Answered };
 
-    struct Call
-    {
+    struct Call {
         QString callId;
         QString from;
         QString fromName; // empty: none

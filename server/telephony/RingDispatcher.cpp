@@ -1,6 +1,5 @@
 #include "telephony/RingDispatcher.h"
 
-#include "telephony/BridgeLink.h"
 #include "Crypto.h"
 #include "Frame.h"
 #include "FrameWriter.h"
@@ -9,6 +8,7 @@
 #include "signal/Room.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
+#include "telephony/BridgeLink.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -21,7 +21,7 @@ Q_LOGGING_CATEGORY(lcRing, "switchboard.ring", QtInfoMsg)
 QString cleared(const QString &callId, QLatin1StringView reason)
 {
     return FrameWriter::make("ring-cleared"_L1,
-                             QJsonObject{ { u"callId"_s, callId }, { u"reason"_s, reason } });
+                             QJsonObject{{u"callId"_s, callId}, {u"reason"_s, reason}});
 }
 } // namespace
 
@@ -57,7 +57,7 @@ void RingDispatcher::pruneEnded(qint64 nowMs)
         it = nowMs - it.value() >= rememberEndedMs ? m_ended.erase(it) : std::next(it);
     for (auto it = m_callRooms.begin(); it != m_callRooms.end();) {
         it = it.value() != 0 && nowMs - it.value() >= rememberEndedMs ? m_callRooms.erase(it)
-                                                                       : std::next(it);
+                                                                      : std::next(it);
     }
 }
 
@@ -142,7 +142,8 @@ void RingDispatcher::registerPhone(PeerSession &session, const Frame &frame)
             return;
         }
     } else {
-        const auto verified = m_tenant.verifyIdToken(frame.string("idToken"_L1).value_or(QString()));
+        const auto verified
+            = m_tenant.verifyIdToken(frame.string("idToken"_L1).value_or(QString()));
         if (!verified) {
             session.sendError("invalid-token"_L1, ref);
             return;
@@ -162,7 +163,7 @@ void RingDispatcher::registerPhone(PeerSession &session, const Frame &frame)
     it->extension = extension; // a second register replaces the socket's extension
     const QString peerId = it->peerId;
     session.sendText(FrameWriter::make(
-            "registered"_L1, QJsonObject{ { u"extension"_s, extension }, { u"peerId"_s, peerId } }));
+        "registered"_L1, QJsonObject{{u"extension"_s, extension}, {u"peerId"_s, peerId}}));
     qCDebug(lcRing) << "phone registered" << peerId << extension;
     emit phoneRegistered(peerId, extension);
     // A phone that registers while a matching ring is in flight gets that ring at once.
@@ -188,8 +189,8 @@ void RingDispatcher::phoneGone(PeerSession *session)
             continue;
         r->drop(session, false);
         if (r->everyoneDeclined()) {
-            m_tenant.bridge().send(FrameWriter::make(
-                    "ring-declined"_L1, QJsonObject{ { u"callId"_s, r->call().callId } }));
+            m_tenant.bridge().send(FrameWriter::make("ring-declined"_L1,
+                                                     QJsonObject{{u"callId"_s, r->call().callId}}));
             finish(r, u"declined"_s);
         }
     }
@@ -216,10 +217,9 @@ void RingDispatcher::answer(PeerSession &session, const Frame &frame)
         if (phone != &session)
             phone->sendText(elsewhere);
     }
-    m_tenant.bridge().send(FrameWriter::make("ring-answered"_L1,
-                                             QJsonObject{ { u"callId"_s, callId },
-                                                          { u"room"_s, r->call().room },
-                                                          { u"peerId"_s, peerId } }));
+    m_tenant.bridge().send(FrameWriter::make(
+        "ring-answered"_L1,
+        QJsonObject{{u"callId"_s, callId}, {u"room"_s, r->call().room}, {u"peerId"_s, peerId}}));
     r->markAnswered(peerId);
     qCInfo(lcRing) << "ring" << callId << "answered";
     emit ringAnswered(callId, peerId);
@@ -236,8 +236,8 @@ void RingDispatcher::decline(PeerSession &session, const Frame &frame)
     session.sendText(cleared(r->call().callId, "declined"_L1));
     r->drop(&session, true);
     if (r->everyoneDeclined()) {
-        m_tenant.bridge().send(FrameWriter::make(
-                "ring-declined"_L1, QJsonObject{ { u"callId"_s, r->call().callId } }));
+        m_tenant.bridge().send(
+            FrameWriter::make("ring-declined"_L1, QJsonObject{{u"callId"_s, r->call().callId}}));
         finish(r, u"declined"_s);
     }
 }

@@ -15,8 +15,7 @@ class Tenant;
 // The office phones of one tenant and the rings in flight (DESIGN.md "Office phones and rings").
 // A phone is a socket that sent a valid `register`; a ring is one `office-ring` webhook, fanned
 // out to every matching phone, and it leaves exactly one CDR row when it ends.
-class RingDispatcher : public QObject
-{
+class RingDispatcher : public QObject {
     Q_OBJECT
 public:
     static constexpr qint64 rememberEndedMs = 24 * 3600 * 1000;
@@ -43,12 +42,12 @@ public:
     int ringsInFlight() const { return int(m_rings.size()); }
     // For the admin socket's snapshot and events.
     const Ring *findRing(const QString &callId) const { return m_rings.value(callId); }
-    QList<const Ring *> activeRings() const { return { m_rings.cbegin(), m_rings.cend() }; }
+    QList<const Ring *> activeRings() const { return {m_rings.cbegin(), m_rings.cend()}; }
     QList<QPair<QString, QString>> phones() const // (peerId, extension)
     {
         QList<QPair<QString, QString>> out;
         for (const Phone &p : m_phones)
-            out.append({ p.peerId, p.extension });
+            out.append({p.peerId, p.extension});
         return out;
     }
 
@@ -61,8 +60,7 @@ signals:
     void ringTimedOut(const QString &callId); // before its ringEnded (missed)
 
 private:
-    struct Phone
-    {
+    struct Phone {
         QString extension;
         QString peerId;
     };

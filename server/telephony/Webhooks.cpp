@@ -3,16 +3,15 @@
 #include "Crypto.h"
 #include "JsonScanner.h"
 #include "NameRules.h"
-#include "telephony/RingDispatcher.h"
 #include "signal/RoomRegistry.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
+#include "telephony/RingDispatcher.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
-
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -22,7 +21,7 @@ Q_LOGGING_CATEGORY(lcHook, "switchboard.webhook", QtInfoMsg)
 
 [[noreturn]] void badField(const QString &field)
 {
-    throw ApiError{ ApiErrorKind::BadRequest, u"The body is not the documented JSON."_s, field };
+    throw ApiError{ApiErrorKind::BadRequest, u"The body is not the documented JSON."_s, field};
 }
 
 // A JSON string field: absent or null → nullopt (when optional), another kind → 400.
@@ -54,25 +53,34 @@ bool isPrintableText(const QString &s, int maxLength)
 void Webhooks::install(HttpApi &api)
 {
     api.setAuthorizer(HttpApi::Access::Webhook, &Webhooks::authorize);
-    api.addRoute({ u"office-ring"_s, { "POST" }, HttpApi::Access::Webhook, &Webhooks::officeRing,
-                   u"Bridge: an inbound call rings the office phones."_s });
-    api.addRoute({ u"office-ring-clear"_s, { "POST" }, HttpApi::Access::Webhook,
-                   &Webhooks::officeRingClear, u"Bridge: an inbound call is no longer ringing."_s });
-    api.addRoute({ u"trunk-status"_s, { "POST" }, HttpApi::Access::Webhook,
-                   &Webhooks::trunkStatus, u"Bridge: the registration state of its trunks."_s });
+    api.addRoute({u"office-ring"_s,
+                  {"POST"},
+                  HttpApi::Access::Webhook,
+                  &Webhooks::officeRing,
+                  u"Bridge: an inbound call rings the office phones."_s});
+    api.addRoute({u"office-ring-clear"_s,
+                  {"POST"},
+                  HttpApi::Access::Webhook,
+                  &Webhooks::officeRingClear,
+                  u"Bridge: an inbound call is no longer ringing."_s});
+    api.addRoute({u"trunk-status"_s,
+                  {"POST"},
+                  HttpApi::Access::Webhook,
+                  &Webhooks::trunkStatus,
+                  u"Bridge: the registration state of its trunks."_s});
 }
 
 void Webhooks::authorize(HttpApi::Context &ctx)
 {
     // X-Sig = hex HMAC-SHA256(bridgeSecret, "<flag>|<host>|<raw body>"), compared in constant time.
     const QByteArray sig = ctx.request.header("x-sig").trimmed();
-    const QByteArray message = ctx.flag.toUtf8() + '|' + ctx.request.host.toUtf8() + '|'
-            + ctx.request.body;
+    const QByteArray message
+        = ctx.flag.toUtf8() + '|' + ctx.request.host.toUtf8() + '|' + ctx.request.body;
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (sig.size() != 64
         || !Crypto::matchHexMac(sig, ctx.tenant.config().bridgeSecrets(now), message)) {
         qCInfo(lcHook) << "webhook" << ctx.flag << "refused: bad signature";
-        throw ApiError{ ApiErrorKind::Unauthorized, u"Not authorised."_s };
+        throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
     }
     ctx.actor = u"bridge"_s;
 }
@@ -100,7 +108,7 @@ void Webhooks::checkTime(const QJsonObject &body)
     const QJsonValue time = body.value(u"time"_s);
     const double now = double(QDateTime::currentSecsSinceEpoch());
     if (time.isUndefined() || std::fabs(now - time.toDouble()) > double(windowSec))
-        throw ApiError{ ApiErrorKind::Unauthorized, u"Not authorised."_s };
+        throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
 }
 
 HttpResponse Webhooks::officeRing(HttpApi::Context &ctx)
@@ -138,7 +146,7 @@ HttpResponse Webhooks::officeRing(HttpApi::Context &ctx)
         }
     }
     const int delivered = tenant.rings().ring(call);
-    return HttpApi::json(QJsonObject{ { u"delivered"_s, delivered } });
+    return HttpApi::json(QJsonObject{{u"delivered"_s, delivered}});
 }
 
 HttpResponse Webhooks::officeRingClear(HttpApi::Context &ctx)
@@ -150,7 +158,7 @@ HttpResponse Webhooks::officeRingClear(HttpApi::Context &ctx)
     const QString reason = stringField(o, u"reason"_s, false).value_or(u"cleared"_s);
     checkTime(o);
     ctx.tenant.rings().clear(callId, reason); // unknown callIds are fine: the bridge may retry
-    return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
+    return HttpApi::json(QJsonObject{{u"ok"_s, true}});
 }
 
 HttpResponse Webhooks::trunkStatus(HttpApi::Context &ctx)
@@ -165,11 +173,11 @@ HttpResponse Webhooks::trunkStatus(HttpApi::Context &ctx)
         if (!v.isObject() || !t.value(u"id"_s).isString() || t.value(u"id"_s).toString().isEmpty()
             || !t.value(u"host"_s).isString() || !t.value(u"registered"_s).isBool())
             badField(u"trunks"_s);
-        report.append({ t.value(u"id"_s).toString(), t.value(u"host"_s).toString(),
-                        t.value(u"registered"_s).toBool() });
+        report.append({t.value(u"id"_s).toString(), t.value(u"host"_s).toString(),
+                       t.value(u"registered"_s).toBool()});
     }
     checkTime(o);
     // An older report than the last one seen is ignored (the bridge may deliver out of order).
     ctx.tenant.setTrunkReport(report, qint64(o.value(u"time"_s).toDouble()));
-    return HttpApi::json(QJsonObject{ { u"ok"_s, true } });
+    return HttpApi::json(QJsonObject{{u"ok"_s, true}});
 }

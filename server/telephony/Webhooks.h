@@ -8,8 +8,7 @@
 // and `?trunk-status`, and the authorizer that checks their `X-Sig`. HttpApi has already
 // answered unknown Host 404, bridgeAllowFrom 403, method 405 and size 413; then come the
 // signature (401), the body (400) and its `time` window (401), in that order.
-class Webhooks
-{
+class Webhooks {
 public:
     static constexpr qint64 windowSec = 300;
 

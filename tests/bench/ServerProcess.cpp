@@ -15,10 +15,13 @@
 
 volatile pid_t ServerProcess::s_child = 0;
 
-ServerProcess::~ServerProcess() { stop(); }
+ServerProcess::~ServerProcess()
+{
+    stop();
+}
 
-bool ServerProcess::spawn(
-    const std::string &binary, int cpu, const Config &config, std::string *error)
+bool ServerProcess::spawn(const std::string &binary, int cpu, const Config &config,
+                          std::string *error)
 {
     char tmpl[] = "/tmp/switchboard-bench-XXXXXX";
     if (!mkdtemp(tmpl)) {
@@ -63,7 +66,7 @@ bool ServerProcess::spawn(
         ::close(out[0]);
         ::close(out[1]);
         execl(binary.c_str(), binary.c_str(), "--config", configPath.c_str(),
-            static_cast<char *>(nullptr));
+              static_cast<char *>(nullptr));
         std::perror("exec");
         _exit(127);
     }
@@ -76,7 +79,7 @@ bool ServerProcess::spawn(
     std::string text;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
-        pollfd p { out[0], POLLIN, 0 };
+        pollfd p{out[0], POLLIN, 0};
         if (::poll(&p, 1, 200) <= 0)
             continue;
         char buf[512];
@@ -131,7 +134,10 @@ void ServerProcess::stop()
     }
 }
 
-bool ServerProcess::alive() const { return m_pid > 0 && ::kill(m_pid, 0) == 0; }
+bool ServerProcess::alive() const
+{
+    return m_pid > 0 && ::kill(m_pid, 0) == 0;
+}
 
 std::int64_t ServerProcess::cpuMicros() const
 {

@@ -39,15 +39,13 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix)
 
 std::int64_t WsLoop::nowNs()
 {
-    timespec ts {};
+    timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 WsLoop::WsLoop(std::string host, std::uint16_t port)
-    : m_host(std::move(host))
-    , m_port(port)
-    , m_epoll(epoll_create1(EPOLL_CLOEXEC))
+    : m_host(std::move(host)), m_port(port), m_epoll(epoll_create1(EPOLL_CLOEXEC))
 {
     if (m_epoll < 0)
         throw std::runtime_error("epoll_create1 failed");
@@ -102,7 +100,7 @@ void WsLoop::startConnect(Conn &c)
     }
     const int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr {};
+    sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(m_port);
     if (inet_pton(AF_INET, m_host.c_str(), &addr.sin_addr) != 1) {
@@ -114,7 +112,7 @@ void WsLoop::startConnect(Conn &c)
         drop(c);
         return;
     }
-    epoll_event ev {};
+    epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT;
     ev.data.u32 = std::uint32_t(c.id);
     c.wantOut = true;
@@ -127,7 +125,7 @@ void WsLoop::setWantOut(Conn &c, bool on)
     if (c.wantOut == on || c.fd < 0)
         return;
     c.wantOut = on;
-    epoll_event ev {};
+    epoll_event ev{};
     ev.events = EPOLLIN | (on ? EPOLLOUT : 0u);
     ev.data.u32 = std::uint32_t(c.id);
     epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &ev);
@@ -372,9 +370,7 @@ void WsLoop::parseFrames(Conn &c)
             }
             drop(c);
             return;
-        case 0x9:
-            sendControl(c, 0xA, payload);
-            break;
+        case 0x9: sendControl(c, 0xA, payload); break;
         default: // pong, binary, continuation: not used by the scenarios
             break;
         }
@@ -398,7 +394,8 @@ void WsLoop::parseHttp(Conn &c)
     std::size_t lineStart = head.find("\r\n");
     while (lineStart != std::string_view::npos && lineStart < head.size()) {
         const std::size_t lineEnd = head.find("\r\n", lineStart + 2);
-        const std::string_view line = head.substr(lineStart + 2,
+        const std::string_view line = head.substr(
+            lineStart + 2,
             (lineEnd == std::string_view::npos ? head.size() : lineEnd) - lineStart - 2);
         if (startsWithNoCase(line, "content-length:"))
             length = std::size_t(std::atol(std::string(line.substr(15)).c_str()));

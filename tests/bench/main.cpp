@@ -91,7 +91,7 @@ std::string hexHmacSha256(const std::string &key, const std::string &message)
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     HMAC(EVP_sha256(), key.data(), int(key.size()),
-        reinterpret_cast<const unsigned char *>(message.data()), message.size(), mac, &len);
+         reinterpret_cast<const unsigned char *>(message.data()), message.size(), mac, &len);
     static const char digits[] = "0123456789abcdef";
     std::string hex;
     for (unsigned int i = 0; i < len; ++i) {
@@ -116,10 +116,8 @@ std::string fieldString(std::string_view text, std::string_view key)
 class Bench {
 public:
     Bench(const Options &o, ServerProcess &server)
-        : m_o(o)
-        , m_server(server)
-        , m_loop(o.host, std::uint16_t(o.port))
-        , m_peerjs(o.target == "peerjs")
+        : m_o(o), m_server(server), m_loop(o.host, std::uint16_t(o.port)),
+          m_peerjs(o.target == "peerjs")
     {
         m_loop.onOpen = [this](WsLoop::Conn &c) { onOpen(c); };
         m_loop.onText = [this](WsLoop::Conn &c, std::string_view t) { onText(c, t); };
@@ -255,8 +253,8 @@ void Bench::onOpen(WsLoop::Conn &c)
         return; // the server sends OPEN: that is the "joined" moment
     if (c.role == RolePhone) {
         m_loop.sendText(c,
-            "{\"type\":\"register\",\"extension\":\"" + std::to_string(200 + c.id % 700)
-                + "\",\"officeKey\":\"" + m_o.officeKey + "\"}");
+                        "{\"type\":\"register\",\"extension\":\"" + std::to_string(200 + c.id % 700)
+                            + "\",\"officeKey\":\"" + m_o.officeKey + "\"}");
         return;
     }
     if (c.role == RoleStorm)
@@ -510,9 +508,9 @@ void Bench::ring()
                 = hexHmacSha256(m_o.bridgeSecret, flag + "|" + m_o.hostHeader + "|" + b);
             m_httpDone = false;
             m_loop.openHttp("POST /signal.ashx?" + flag + " HTTP/1.1\r\nHost: " + m_o.hostHeader
-                + "\r\nContent-Type: application/json\r\nX-Sig: " + sig
-                + "\r\nConnection: close\r\nContent-Length: " + std::to_string(b.size())
-                + "\r\n\r\n" + b);
+                            + "\r\nContent-Type: application/json\r\nX-Sig: " + sig
+                            + "\r\nConnection: close\r\nContent-Length: " + std::to_string(b.size())
+                            + "\r\n\r\n" + b);
         };
         m_ringsSeen = 0;
         m_ringStartNs = WsLoop::nowNs();
@@ -534,9 +532,9 @@ void Bench::ring()
             = at == std::string::npos ? -1 : std::atoi(m_httpBody.c_str() + at + 12);
         m_ringCallId.clear();
         post("office-ring-clear",
-            "{\"time\":" + std::to_string(std::time(nullptr)) + ",\"callId\":\"bench-"
-                + std::to_string(getpid()) + "-" + std::to_string(r)
-                + "\",\"reason\":\"cleared\"}");
+             "{\"time\":" + std::to_string(std::time(nullptr)) + ",\"callId\":\"bench-"
+                 + std::to_string(getpid()) + "-" + std::to_string(r)
+                 + "\",\"reason\":\"cleared\"}");
         waitUntil(5, [&] { return m_httpDone; });
         waitUntil(0.05, [] { return false; });
     }
@@ -572,8 +570,8 @@ Results Bench::run()
             m_r.relayIdle = relay();
         }
     } else {
-        std::fprintf(
-            stderr, "switchboard-bench: only %d of %d relay pairs joined\n", ready, m_o.pairs);
+        std::fprintf(stderr, "switchboard-bench: only %d of %d relay pairs joined\n", ready,
+                     m_o.pairs);
     }
     // (c) join storm and (d) ring fan-out: Switchboard only (PeerJS has neither).
     if (!m_peerjs && m_o.stormRate > 0)
@@ -589,7 +587,7 @@ void printTable(const Options &o, const Results &r)
 {
     std::printf("\nswitchboard-bench: target %s, %d pairs x %d in flight, payload %d B, %.1f s "
                 "(+%.1f s warm-up)\n",
-        o.target.c_str(), o.pairs, o.window, o.payload, o.seconds, o.warmup);
+                o.target.c_str(), o.pairs, o.window, o.payload, o.seconds, o.warmup);
     std::printf("%-44s %14s\n", "metric", "value");
     auto row = [](const char *name, const std::string &value) {
         std::printf("%-44s %14s\n", name, value.c_str());
@@ -656,31 +654,36 @@ void writeJson(const Options &o, const Results &r)
         return;
     }
     auto relay = [&](const char *name, const RelayResult &rr) {
-        std::fprintf(f,
+        std::fprintf(
+            f,
             "  \"%s\": {\"ran\": %s, \"frames\": %llu, \"seconds\": %.3f, \"framesPerSec\": %.1f, "
             "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerFrame\": %.3f, \"serverCpuShare\": "
             "%.3f},\n",
             name, rr.ran ? "true" : "false", static_cast<unsigned long long>(rr.frames), rr.seconds,
             rr.fps, rr.p50, rr.p99, rr.cpuUsPerFrame, rr.cpuShare);
     };
-    std::fprintf(f,
+    std::fprintf(
+        f,
         "{\n  \"target\": \"%s\", \"pairs\": %d, \"window\": %d, \"payload\": %d, \"seconds\": "
         "%.1f,\n",
         o.target.c_str(), o.pairs, o.window, o.payload, o.seconds);
     relay("relay", r.relay);
     relay("relayWithIdle", r.relayIdle);
-    std::fprintf(f,
+    std::fprintf(
+        f,
         "  \"idle\": {\"wanted\": %d, \"joined\": %d, \"rssBeforeKiB\": %lld, \"rssAfterKiB\": "
         "%lld, "
         "\"rssPerIdleKiB\": %.3f},\n",
         r.idleWanted, r.idleJoined, static_cast<long long>(r.rssBeforeKiB),
         static_cast<long long>(r.rssAfterKiB), r.rssPerIdleKiB);
-    std::fprintf(f,
+    std::fprintf(
+        f,
         "  \"joinStorm\": {\"ran\": %s, \"wanted\": %d, \"welcomed\": %d, \"joinsPerSec\": %.1f, "
         "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerJoin\": %.1f},\n",
         r.stormRan ? "true" : "false", r.stormWanted, r.stormWelcomed, r.stormRate, r.stormP50,
         r.stormP99, r.stormCpuUsPerJoin);
-    std::fprintf(f,
+    std::fprintf(
+        f,
         "  \"ringFanOut\": {\"ran\": %s, \"status\": \"%s\", \"phones\": %d, \"rings\": %d, "
         "\"complete\": %d, \"delivered\": %d, \"p50Ms\": %.3f, \"p99Ms\": %.3f, \"lastMedianMs\": "
         "%.3f, "
@@ -688,8 +691,9 @@ void writeJson(const Options &o, const Results &r)
         r.ringRan ? "true" : "false", r.ringStatus.c_str(), r.phonesRegistered, r.ringsDone,
         r.ringsComplete, r.deliveredReported, r.ringP50, r.ringP99, r.ringLastP50, r.ringLastMax);
     std::fprintf(f, "  \"relayedTotal\": %llu, \"errors\": %llu, \"serverCloses\": %llu\n}\n",
-        static_cast<unsigned long long>(r.relayedTotal), static_cast<unsigned long long>(r.errors),
-        static_cast<unsigned long long>(r.unexpectedCloses));
+                 static_cast<unsigned long long>(r.relayedTotal),
+                 static_cast<unsigned long long>(r.errors),
+                 static_cast<unsigned long long>(r.unexpectedCloses));
     if (f != stdout)
         std::fclose(f);
 }
@@ -806,7 +810,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     // 10 000 idle connections need more than the usual 1024 descriptors.
-    rlimit rl {};
+    rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
@@ -814,7 +818,7 @@ int main(int argc, char **argv)
     const int needed = 2 * o.pairs + o.idle + int(o.stormRate * o.stormSeconds) + o.phones + 64;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rlim_t(needed) > rl.rlim_cur)
         std::fprintf(stderr, "switchboard-bench: warning: open-files limit %llu < %d needed\n",
-            static_cast<unsigned long long>(rl.rlim_cur), needed);
+                     static_cast<unsigned long long>(rl.rlim_cur), needed);
 
     ServerProcess server;
     s_server = &server;

@@ -6,7 +6,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkReply>
-
 #include <cstdio>
 #include <unistd.h>
 
@@ -23,10 +22,11 @@ BridgeSim::BridgeSim(const Options &options, QObject *parent) : QObject(parent),
 {
     connect(&m_session, &QWebSocket::connected, this, [this] {
         const qint64 t = QDateTime::currentSecsSinceEpoch();
-        sendSession({ { u"type"_s, u"bridge-hello"_s },
-                      { u"time"_s, t },
-                      { u"sig"_s,
-                        QString::fromLatin1(sign("bridge-hello|" + host() + '|' + QByteArray::number(t))) } });
+        sendSession(
+            {{u"type"_s, u"bridge-hello"_s},
+             {u"time"_s, t},
+             {u"sig"_s,
+              QString::fromLatin1(sign("bridge-hello|" + host() + '|' + QByteArray::number(t)))}});
     });
     connect(&m_session, &QWebSocket::textMessageReceived, this, &BridgeSim::onSessionText);
     connect(&m_session, &QWebSocket::disconnected, this, [this] {
@@ -121,7 +121,7 @@ void BridgeSim::sendSession(const QJsonObject &frame)
 
 void BridgeSim::dialStatus(const QString &callId, const QString &state, const QString &reason)
 {
-    QJsonObject f{ { u"type"_s, u"dial-status"_s }, { u"callId"_s, callId }, { u"state"_s, state } };
+    QJsonObject f{{u"type"_s, u"dial-status"_s}, {u"callId"_s, callId}, {u"state"_s, state}};
     if (!reason.isEmpty())
         f.insert(u"reason"_s, reason);
     print(u"-> "_s + compact(f));
@@ -169,14 +169,14 @@ void BridgeSim::joinRoom(const QString &callId, const QString &room, const QStri
     m_roomSockets.insert(callId, ws);
     connect(ws, &QWebSocket::connected, this, [this, ws, room, name] {
         const qint64 t = QDateTime::currentSecsSinceEpoch();
-        const QByteArray sig = sign("bridge-join|" + host() + '|' + room.toUtf8() + '|'
-                                    + QByteArray::number(t));
-        ws->sendTextMessage(compact({ { u"type"_s, u"join"_s },
-                                      { u"room"_s, room },
-                                      { u"name"_s, name },
-                                      { u"bridgeTicket"_s,
-                                        QJsonObject{ { u"time"_s, t },
-                                                     { u"sig"_s, QString::fromLatin1(sig) } } } }));
+        const QByteArray sig
+            = sign("bridge-join|" + host() + '|' + room.toUtf8() + '|' + QByteArray::number(t));
+        ws->sendTextMessage(
+            compact({{u"type"_s, u"join"_s},
+                     {u"room"_s, room},
+                     {u"name"_s, name},
+                     {u"bridgeTicket"_s,
+                      QJsonObject{{u"time"_s, t}, {u"sig"_s, QString::fromLatin1(sig)}}}}));
     });
     connect(ws, &QWebSocket::textMessageReceived, this, [this, callId](const QString &text) {
         print(u"[%1] <- %2"_s.arg(callId, text.left(300)));
@@ -212,8 +212,9 @@ void BridgeSim::post(const QByteArray &flag, QJsonObject body)
     QNetworkReply *reply = m_http.post(request, raw);
     connect(reply, &QNetworkReply::finished, this, [this, reply, flag] {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        print(u"   ?%1 -> %2 %3"_s.arg(QString::fromLatin1(flag)).arg(status).arg(
-                QString::fromUtf8(reply->readAll())));
+        print(u"   ?%1 -> %2 %3"_s.arg(QString::fromLatin1(flag))
+                  .arg(status)
+                  .arg(QString::fromUtf8(reply->readAll())));
         reply->deleteLater();
     });
 }
@@ -222,7 +223,7 @@ void BridgeSim::ringNow(const QString &callId, const QString &from, const QStrin
                         const QString &room)
 {
     ++m_ringCount;
-    QJsonObject body{ { u"callId"_s, callId }, { u"from"_s, from }, { u"to"_s, to } };
+    QJsonObject body{{u"callId"_s, callId}, {u"from"_s, from}, {u"to"_s, to}};
     if (!room.isEmpty())
         body.insert(u"room"_s, room);
     post("office-ring", body);
@@ -236,7 +237,7 @@ void BridgeSim::command(const QString &line)
         const QString callId = w.value(1, u"-"_s) == u"-"_s ? u"sim-"_s + Crypto::randomId() : w[1];
         ringNow(callId, w.value(2, u"+4930555000"_s), w.value(3, m_options.ringTo), w.value(4));
     } else if (cmd == u"clear"_s && w.size() >= 2) {
-        QJsonObject body{ { u"callId"_s, w[1] } };
+        QJsonObject body{{u"callId"_s, w[1]}};
         if (w.size() >= 3)
             body.insert(u"reason"_s, w[2]);
         post("office-ring-clear", body);
@@ -245,28 +246,28 @@ void BridgeSim::command(const QString &line)
         QJsonArray trunks;
         for (qsizetype i = 1; i < w.size(); ++i) {
             const QStringList p = w[i].split(u':');
-            trunks.append(QJsonObject{ { u"id"_s, p.value(0) },
-                                       { u"registered"_s, p.value(1) == u"up"_s },
-                                       { u"host"_s, p.value(2, u"sip.example.net"_s) } });
+            trunks.append(QJsonObject{{u"id"_s, p.value(0)},
+                                      {u"registered"_s, p.value(1) == u"up"_s},
+                                      {u"host"_s, p.value(2, u"sip.example.net"_s)}});
         }
-        post("trunk-status", { { u"trunks"_s, trunks } });
+        post("trunk-status", {{u"trunks"_s, trunks}});
     } else if (cmd == u"registrar"_s) {
         QJsonArray entries;
         for (qsizetype i = 1; i < w.size(); ++i) {
             const QStringList p = w[i].split(u':');
-            entries.append(QJsonObject{ { u"extension"_s, p.value(0) },
-                                        { u"contact"_s, u"sip:%1@192.0.2.10"_s.arg(p.value(0)) },
-                                        { u"userAgent"_s, p.value(1, u"bridge-sim"_s) } });
+            entries.append(QJsonObject{{u"extension"_s, p.value(0)},
+                                       {u"contact"_s, u"sip:%1@192.0.2.10"_s.arg(p.value(0))},
+                                       {u"userAgent"_s, p.value(1, u"bridge-sim"_s)}});
         }
-        sendSession({ { u"type"_s, u"registrar"_s }, { u"entries"_s, entries } });
+        sendSession({{u"type"_s, u"registrar"_s}, {u"entries"_s, entries}});
         print(u"-> registrar with %1 entries"_s.arg(entries.size()));
     } else if (cmd == u"end"_s && w.size() >= 2) {
         leaveRoom(w[1]);
         dialStatus(w[1], u"ended"_s, u"hung-up"_s);
     } else if (cmd == u"status"_s) {
         print(u"session %1, %2 call room(s) joined"_s
-                      .arg(m_session.state() == QAbstractSocket::ConnectedState ? u"up"_s : u"down"_s)
-                      .arg(m_roomSockets.size()));
+                  .arg(m_session.state() == QAbstractSocket::ConnectedState ? u"up"_s : u"down"_s)
+                  .arg(m_roomSockets.size()));
     } else if (cmd == u"quit"_s) {
         emit quit();
     } else {

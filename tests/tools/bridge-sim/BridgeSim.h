@@ -9,19 +9,16 @@
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
-
 #include <memory>
 
 // Plays the office's SIP bridge against a Switchboard server: keeps a bridge session open,
 // posts signed office-ring / office-ring-clear / trunk-status webhooks on command (stdin) or on a
 // schedule, answers dial-request with dial-status, and can join call rooms as the `bridge` peer.
 // Every event is printed as one line on stdout.
-class BridgeSim : public QObject
-{
+class BridgeSim : public QObject {
     Q_OBJECT
 public:
-    struct Options
-    {
+    struct Options {
         QUrl server; // http://host:port
         QByteArray secret;
         int ringEverySec = 0;
