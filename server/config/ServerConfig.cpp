@@ -430,6 +430,7 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
         c.retentionDays = r.integer(u"retentionDays"_s, 90, 1, 36500);
         c.firstFrameTimeoutSec = r.integer(u"firstFrameTimeoutSec"_s, 10, 1, 3600);
         c.httpIdleTimeoutSec = r.integer(u"httpIdleTimeoutSec"_s, 30, 1, 3600);
+        c.cameraTimeoutMs = r.integer(u"cameraTimeoutMs"_s, 10000, 100, 60000);
         c.trustedProxies = cidrList(r, u"trustedProxies"_s, {});
         const QJsonArray tenants = r.array(u"tenants"_s);
         if (tenants.isEmpty())
