@@ -234,6 +234,8 @@ private:
 private slots:
     void initTestCase();
     void cleanupTestCase() { m_app.reset(); }
+    void config_data();
+    void config();
     void candidateFilter_data();
     void candidateFilter();
     void offerUrl_data();
@@ -293,6 +295,49 @@ void tst_Camera::initTestCase()
     QString error;
     QVERIFY2(m_app->start(&error), qPrintable(error));
     m_port = m_app->httpPort();
+}
+
+void tst_Camera::config_data()
+{
+    QTest::addColumn<QString>("extraTop");
+    QTest::addColumn<QString>("extraTenant");
+    QTest::addColumn<int>("timeoutMs"); // -1: refused
+    QTest::addColumn<QString>("go2rtcUrl");
+    QTest::addRow("defaults") << QString() << QString() << 10000 << u"http://127.0.0.1:1984"_s;
+    QTest::addRow("timeout") << u"\"cameraTimeoutMs\":2500,"_s << QString() << 2500
+                             << u"http://127.0.0.1:1984"_s;
+    QTest::addRow("timeout too short")
+        << u"\"cameraTimeoutMs\":5,"_s << QString() << -1 << QString();
+    QTest::addRow("https with a prefix")
+        << QString() << u",\"go2rtcUrl\":\"https://cams.example/go2rtc\""_s << 10000
+        << u"https://cams.example/go2rtc"_s;
+    QTest::addRow("not http") << QString() << u",\"go2rtcUrl\":\"ftp://cams.example\""_s << -1
+                              << QString();
+    QTest::addRow("no host") << QString() << u",\"go2rtcUrl\":\"http://\""_s << -1 << QString();
+    QTest::addRow("a query") << QString() << u",\"go2rtcUrl\":\"http://a/?x=1\""_s << -1
+                             << QString();
+}
+
+void tst_Camera::config()
+{
+    QFETCH(QString, extraTop);
+    QFETCH(QString, extraTenant);
+    QFETCH(int, timeoutMs);
+    QFETCH(QString, go2rtcUrl);
+    const QString json = u"{"_s + extraTop
+        + u"\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"x\",\"bridgeSecret\":\"y\""_s
+        + extraTenant + u"}]}"_s;
+    QString error;
+    const auto c = ServerConfig::parse(json.toUtf8(), &error);
+    if (timeoutMs < 0) {
+        QVERIFY(!c);
+        QVERIFY2(error.contains(u"camera"_s) || error.contains(u"go2rtc"_s), qPrintable(error));
+        return;
+    }
+    QVERIFY2(c, qPrintable(error));
+    QCOMPARE(c->cameraTimeoutMs, timeoutMs);
+    QCOMPARE(c->tenants.first().go2rtcUrl, go2rtcUrl);
+    QCOMPARE(c->tenants.first().cameraLanCandidates, false);
 }
 
 void tst_Camera::candidateFilter_data()

@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 #include <QSet>
 #include <QStandardPaths>
+#include <QUrl>
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -285,6 +286,12 @@ TenantConfig parseTenant(Reader &r)
         t.cameras.append(c);
     }
     t.go2rtcUrl = r.string(u"go2rtcUrl"_s, u"http://127.0.0.1:1984"_s);
+    {
+        const QUrl go2rtc(t.go2rtcUrl, QUrl::StrictMode);
+        if (!go2rtc.isValid() || go2rtc.host().isEmpty() || go2rtc.hasQuery()
+            || (go2rtc.scheme() != u"http"_s && go2rtc.scheme() != u"https"_s))
+            throw ConfigError{r.keyPath(u"go2rtcUrl"_s) + u": expected an http(s) URL"_s};
+    }
     t.cameraLanCandidates = r.boolean(u"cameraLanCandidates"_s, false);
     r.finish();
     return t;
