@@ -257,6 +257,7 @@ async function start(room, name) {
     // Watching a camera: receive only, so no microphone, camera, self tile or dial pad.
     for (const id of ['btn-mute', 'btn-camera', 'btn-dialpad']) $(id).classList.add('hidden');
     $('tiles').setAttribute('aria-label', 'Camera');
+    $('tiles').classList.add('camera');
   } else {
     state.localStream = await openLocalMedia();
     const self = makeTile('self', { name, kind: 'browser' }, true);
