@@ -467,8 +467,13 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
 
 QString ServerConfig::defaultDataDir()
 {
+#ifdef Q_OS_WIN
+    // DESIGN.md: paths default to %ProgramData%\Switchboard (the installer's service passes it).
+    return qEnvironmentVariable("ProgramData", u"C:/ProgramData"_s) + u"/Switchboard/data"_s;
+#else
     const QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
     return base + u"/switchboard"_s;
+#endif
 }
 
 std::optional<ServerConfig> ServerConfig::embeddedDefault(const QString &dataDir, QString *error)
