@@ -66,9 +66,10 @@ private:
             },
             3000);
         // a closing answer: wait for the close itself
-        if (got.left(got.indexOf("\r\n\r\n")).contains("Connection: close")) [[maybe_unused]]
-            const bool closed = QTest::qWaitFor(
+        if (got.left(got.indexOf("\r\n\r\n")).contains("Connection: close")) {
+            [[maybe_unused]] const bool closed = QTest::qWaitFor(
                 [&] { return s.state() != QAbstractSocket::ConnectedState; }, 3000);
+        }
         got += s.readAll();
         e.closed = s.state() != QAbstractSocket::ConnectedState;
         const qsizetype end = got.indexOf("\r\n\r\n");
