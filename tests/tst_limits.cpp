@@ -3,6 +3,7 @@
 #include "TestClient.h"
 #include "TestIssuer.h"
 #include "app/Application.h"
+#include "auth/AdminAuth.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
 
@@ -610,9 +611,20 @@ private slots:
                 .value(u"delivered"_s)
                 .toInt(-1);
         };
+        // A signed admin request (tenant A's admin secret is "admin-a").
+        const QByteArray adminTime = QByteArray::number(harness::now());
+        const QByteArray adminSig = harness::hexMac(
+            "admin-a", AdminAuth::signedMessage("GET", "stats=1", "127.0.0.1", adminTime, {}));
+        const auto stats = [&](Application &app) {
+            return harness::http(app.httpPort(), "GET", "127.0.0.1", "stats=1", {},
+                                 {{"X-Admin-Time", adminTime}, {"X-Admin-Sig", adminSig}})
+                .status;
+        };
         {
             auto app = telephonyApp(dir.path());
             QVERIFY(app);
+            QCOMPARE(stats(*app), 200);
+            QCOMPARE(stats(*app), 401); // single-use
             harness::Client bridge(app->httpPort());
             QVERIFY(bridge.waitConnected());
             QCOMPARE(bridge.bridgeHello("127.0.0.1", harness::secretA, helloTime)
@@ -637,6 +649,7 @@ private slots:
         }
         auto app = telephonyApp(dir.path());
         QVERIFY(app);
+        QCOMPARE(stats(*app), 401); // still spent after the restart
         harness::Client bridge(app->httpPort());
         QVERIFY(bridge.waitConnected());
         const QJsonObject again = bridge.bridgeHello("127.0.0.1", harness::secretA, helloTime);
