@@ -2,6 +2,7 @@
 
 #include <utility>
 #include <windows.h>
+#include <winsvc.h>
 
 namespace {
 
