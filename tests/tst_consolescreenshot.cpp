@@ -7,6 +7,7 @@
 #include "AdminProtocol.h"
 #include "CallStats.h"
 #include "DashboardPage.h"
+#include "HistoryFilter.h"
 #include "HistoryModel.h"
 #include "HistoryPage.h"
 #include "MainWindow.h"
@@ -24,6 +25,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -245,6 +247,21 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
     QVERIFY2(historyColours.size() > 50, qPrintable(u"%1 colours"_s.arg(historyColours.size())));
     QVERIFY(historyColours.contains(qRgb(0xfb, 0xd5, 0xd5))); // a missed call
     QVERIFY(historyColours.contains(qRgb(0xd8, 0xf5, 0xd0))); // an answered call
+
+    // Export CSV of the missed calls shown: a header and one line per row the filter lets through.
+    history->filter()->setResult(u"missed"_s);
+    const int missed = history->view()->model()->rowCount();
+    QVERIFY(missed > 0);
+    QString exportError;
+    const QString csvPath = dir.filePath(u"missed.csv"_s);
+    QVERIFY2(history->exportCsv(csvPath, &exportError), qPrintable(exportError));
+    QFile csv(csvPath);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QByteArray csvBytes = csv.readAll();
+    QVERIFY(csvBytes.startsWith("Started,Dir.,Number,Name,To,Room,Result,Talk (s),Call ID\r\n"));
+    QCOMPARE(csvBytes.count("\r\n"), missed + 1);
+    QCOMPARE(csvBytes.count(",missed,"), missed);
+    history->filter()->setResult(QString());
 
     // Dashboard: calls per hour from the same records.
     view->tabs()->setCurrentWidget(view->dashboard());
