@@ -135,6 +135,11 @@ void Application::shutdown(int graceMs)
     m_door->close();
     m_sweep.stop();
     qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
+    // Rings and dials in flight end now, each with its CDR, before any socket is closed.
+    for (Tenant *t : std::as_const(m_tenants)) {
+        t->rings().endAll();
+        t->dialer().endAll();
+    }
     const auto sessions = m_sessions;
     for (PeerSession *s : sessions)
         s->kick("shutdown"_L1, 1001, "closed"_L1);

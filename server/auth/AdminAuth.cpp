@@ -3,6 +3,7 @@
 #include "Crypto.h"
 #include "auth/OidcVerifier.h"
 #include "signal/Tenant.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -113,6 +114,11 @@ AdminAuth::Check AdminAuth::checkSignature(const HttpRequest &request, const Ten
     }
     // Past this instant the time check alone refuses it, so it need not be kept longer.
     const qint64 expiry = *at + windowMs + 1;
+    // Kept in the store too, so a restart does not reopen the window (DESIGN.md "Limits").
+    if (Store *store = tenant.store(); store && !store->rememberOnce(u"admin"_s, key, expiry)) {
+        qCInfo(lcAdmin) << "admin signature refused: replayed across a restart";
+        return Check::Refused;
+    }
     m_seen.insert(key, expiry);
     m_byExpiry.insert(expiry, key);
     return Check::Ok;

@@ -8,6 +8,7 @@
 #include "camera/CameraRoom.h"
 #include "signal/Tenant.h"
 #include "signal/TurnCredentials.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -357,6 +358,14 @@ void PeerSession::handleJoin(const Frame &frame)
         if (!allowed || !time || !sig || qAbs(now - *time) > 300
             || !Crypto::matchHexMac(sig->toLatin1(), m_tenant->config().bridgeSecrets(now),
                                     message)) {
+            sendError("forbidden"_L1, ref);
+            return;
+        }
+        // Each ticket is good once, also across a restart (DESIGN.md "Limits").
+        Store *store = m_tenant->store();
+        if (store
+            && !store->rememberOnce(u"bridge-ticket|"_s + m_tenant->config().host,
+                                    sig->toLatin1().toLower(), (*time + 301) * 1000)) {
             sendError("forbidden"_L1, ref);
             return;
         }

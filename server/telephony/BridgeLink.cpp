@@ -6,6 +6,7 @@
 #include "NameRules.h"
 #include "signal/PeerSession.h"
 #include "signal/Tenant.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -54,6 +55,12 @@ bool BridgeLink::acceptSignature(const QByteArray &mac, qint64 nowSec)
             return false; // more fresh hellos than any bridge sends: refuse rather than forget
     }
     if (m_seenSignatures.contains(mac))
+        return false;
+    // Remembered in the store as well: a captured hello is not good again after a restart.
+    Store *store = m_tenant.store();
+    if (store
+        && !store->rememberOnce(u"bridge-hello|"_s + m_tenant.config().host, mac,
+                                (nowSec + 2 * windowSec) * 1000))
         return false;
     m_seenSignatures.insert(mac, nowSec + 2 * windowSec);
     return true;

@@ -242,6 +242,20 @@ void Dialer::onStatus(const QString &callId, const QString &state, const QString
         finish(d, d->answeredAt().isValid() ? u"answered"_s : u"cleared"_s);
 }
 
+void Dialer::endAll()
+{
+    const QList<Dial *> dials = m_dials.values();
+    for (Dial *d : dials) {
+        if (!d->hangupSent()) {
+            d->setHangupSent();
+            m_tenant.bridge().send(FrameWriter::make(
+                "hangup"_L1, QJsonObject{{u"callId"_s, d->callId()}, {u"room"_s, d->roomId()}}));
+        }
+        relay(d, u"ended"_s, u"hung-up"_s);
+        finish(d, d->answeredAt().isValid() ? u"answered"_s : u"cleared"_s);
+    }
+}
+
 void Dialer::onBridgeConnected(bool connected)
 {
     if (connected)
