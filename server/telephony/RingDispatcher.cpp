@@ -43,6 +43,15 @@ QString RingDispatcher::phonePeerId(const PeerSession *session) const
     return it == m_phones.cend() ? QString() : it->peerId;
 }
 
+PeerSession *RingDispatcher::phoneSession(const QString &peerId) const
+{
+    for (auto it = m_phones.cbegin(); it != m_phones.cend(); ++it) {
+        if (it->peerId == peerId)
+            return it.key();
+    }
+    return nullptr;
+}
+
 bool RingDispatcher::isCallRoom(const QString &roomId) const
 {
     const auto it = m_callRooms.constFind(roomId);
@@ -281,8 +290,7 @@ void RingDispatcher::finish(Ring *r, const QString &result)
     cdr.answeredAt = r->answeredAt();
     cdr.endedAt = QDateTime::currentDateTimeUtc();
     cdr.result = result;
-    if (Store *store = m_tenant.store())
-        store->addCdr(m_tenant.config().host, cdr);
+    m_tenant.store().addCdr(m_tenant.config().host, cdr);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_rings.remove(call.callId);
     m_ended.insert(call.callId, now);
