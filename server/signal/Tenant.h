@@ -1,5 +1,6 @@
 #pragma once
 
+#include "camera/Cameras.h"
 #include "config/ServerConfig.h"
 #include "signal/RoomRegistry.h"
 #include "telephony/BridgeLink.h"
@@ -26,6 +27,7 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    Cameras &cameras() { return m_cameras; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
 
@@ -72,6 +74,7 @@ signals:
 private:
     TenantConfig m_config;
     const ServerConfig &m_server;
+    Cameras m_cameras; // before the rooms: their CameraRooms use its go2rtc client
     RoomRegistry m_rooms;
     OidcVerifier *m_oidc = nullptr;
     QList<TrunkState> m_trunks;
