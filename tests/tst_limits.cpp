@@ -1,7 +1,9 @@
 #include "Crypto.h"
+#include "Signing.h"
 #include "TelephonyHarness.h"
 #include "TestClient.h"
 #include "TestIssuer.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "auth/AdminAuth.h"
 #include "config/ServerConfig.h"
@@ -22,20 +24,12 @@ private:
 
     ServerConfig config()
     {
-        ServerConfig c;
-        c.listenPort = 0;
-        c.adminPort = 0;
-        c.dataDir = m_dir.path();
+        ServerConfig c = testserver::config(m_dir.path());
         c.limits.rateLimitCloseSec = 2;
         c.limits.maxConnectionsPerIp = 1000;
         c.httpIdleTimeoutSec = 1;
         c.trustedProxies = {*ServerConfig::parseCidr(u"127.0.0.1"_s)};
-        TenantConfig t;
-        t.hosts = {u"localhost"_s};
-        t.host = t.hosts.first();
-        t.adminSecret = "admin";
-        t.bridgeSecret = "bridge";
-        t.bridgeAllowFrom = {*ServerConfig::parseCidr(u"127.0.0.0/8"_s)};
+        TenantConfig t = testserver::tenant({u"localhost"_s}, "admin", "bridge");
         c.tenants = {t};
         return c;
     }
@@ -675,9 +669,7 @@ private slots:
         QVERIFY(app.start());
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const QByteArray sig
-            = Crypto::hmacSha256(
-                  "bridge", QByteArray("bridge-join|localhost|call1|" + QByteArray::number(now)))
-                  .toHex();
+            = Signing::sign("bridge", Signing::bridgeTicket("localhost", "call1", now));
         const QString join
             = u"{\"type\":\"join\",\"room\":\"call1\",\"name\":\"Bridge\",\"bridgeTicket\":{\"time\":%1,\"sig\":\"%2\"}}"_s
                   .arg(now)

@@ -43,6 +43,15 @@ QString RingDispatcher::phonePeerId(const PeerSession *session) const
     return it == m_phones.cend() ? QString() : it->peerId;
 }
 
+PeerSession *RingDispatcher::phoneSession(const QString &peerId) const
+{
+    for (auto it = m_phones.cbegin(); it != m_phones.cend(); ++it) {
+        if (it->peerId == peerId)
+            return it.key();
+    }
+    return nullptr;
+}
+
 bool RingDispatcher::isCallRoom(const QString &roomId) const
 {
     const auto it = m_callRooms.constFind(roomId);
@@ -70,8 +79,7 @@ int RingDispatcher::ring(const Ring::Call &call)
     if (m_ended.contains(call.callId))
         return 0;
     // The dedupe outlives a restart: a callId that rang and ended in the last 24 h rings nobody.
-    Store *store = m_tenant.store();
-    if (store && store->isRemembered(ringDedupeKind(), call.callId.toUtf8()))
+    if (m_tenant.store().isRemembered(ringDedupeKind(), call.callId.toUtf8()))
         return 0;
     auto *r = new Ring(call, m_tenant.config().ringTimeoutSec, this);
     connect(r, &Ring::timedOut, this, [this, r] { onTimeout(r); });
@@ -305,14 +313,11 @@ void RingDispatcher::finish(Ring *r, const QString &result)
     cdr.answeredAt = r->answeredAt();
     cdr.endedAt = QDateTime::currentDateTimeUtc();
     cdr.result = result;
-    Store *store = m_tenant.store();
-    if (store)
-        store->addCdr(m_tenant.config().host, cdr);
+    m_tenant.store().addCdr(m_tenant.config().host, cdr);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_rings.remove(call.callId);
     m_ended.insert(call.callId, now);
-    if (store)
-        store->rememberOnce(ringDedupeKind(), call.callId.toUtf8(), now + rememberEndedMs);
+    m_tenant.store().rememberOnce(ringDedupeKind(), call.callId.toUtf8(), now + rememberEndedMs);
     m_callRooms.insert(call.room, now);
     qCInfo(lcRing) << "ring" << call.callId << "ended" << result;
     emit ringEnded(call.callId, result);

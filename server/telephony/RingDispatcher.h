@@ -37,6 +37,8 @@ public:
 
     // The peerId a registered phone was given (empty when the socket is not a phone).
     QString phonePeerId(const PeerSession *session) const;
+    // The socket of the registered phone with this peerId; nullptr when there is none.
+    PeerSession *phoneSession(const QString &peerId) const;
     // A room id minted or named for a ring in the last 24 h: it is joined as a call room.
     bool isCallRoom(const QString &roomId) const;
     int phoneCount() const { return int(m_phones.size()); }
