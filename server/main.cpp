@@ -2,6 +2,7 @@
 #include "app/ProcessSetup.h"
 #include "app/SignalWatcher.h"
 #include "config/ServerConfig.h"
+#include "platform/SystemdNotify.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -54,26 +55,34 @@ int main(int argc, char *argv[])
     Application server(*config);
     if (!server.start(&error))
         return fail(error);
-    std::printf("switchboard listening on http://%s:%u\n", qPrintable(config->listenHost),
+    const char *scheme = server.tlsEnabled() ? "https" : "http";
+    std::printf("switchboard listening on %s://%s:%u\n", scheme, qPrintable(config->listenHost),
                 unsigned(server.httpPort()));
-    std::printf("admin socket on ws://%s:%u/admin (switchboard-console)\n",
-                qPrintable(config->adminHost), unsigned(server.adminPort()));
+    std::printf("admin socket on %s://%s:%u/admin (switchboard-console)\n",
+                server.tlsEnabled() ? "wss" : "ws", qPrintable(config->adminHost),
+                unsigned(server.adminPort()));
     std::fflush(stdout);
 
+    SystemdNotify notify;
+    notify.ready();
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server,
-                     [&server] { server.shutdown(); });
+    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server, [&] {
+        notify.stopping();
+        server.shutdown();
+    });
     QObject::connect(&server, &Application::stopped, &app, &QCoreApplication::quit,
                      Qt::QueuedConnection);
     QObject::connect(&watcher, &SignalWatcher::reloadRequested, &server, [&] {
+        notify.reloading();
         QString reloadError;
         if (const auto fresh = ServerConfig::load(source, &reloadError))
             server.reload(*fresh);
         else
-            std::fprintf(
-                stderr,
-                "switchboard-server: reload refused, keeping the running configuration: %s\n",
-                qPrintable(reloadError));
+            std::fprintf(stderr,
+                         "switchboard-server: reload refused, keeping the running "
+                         "configuration: %s\n",
+                         qPrintable(reloadError));
+        notify.ready();
     });
     return app.exec();
 }

@@ -3,6 +3,7 @@
 #include "http/HttpConnection.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QUrl>
 #include <QWebSocket>
@@ -14,12 +15,38 @@ Q_LOGGING_CATEGORY(lcHttp, "switchboard.http", QtInfoMsg)
 }
 
 FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origins, QObject *parent)
-    : QTcpServer(parent), m_config(config), m_api(api), m_origins(std::move(origins)),
-      m_ws(u"switchboard"_s, QWebSocketServer::NonSecureMode)
+    : QSslServer(parent), m_config(config), m_api(api), m_origins(std::move(origins)),
+      m_ws(u"switchboard"_s, QWebSocketServer::NonSecureMode) // TLS is this server's
 {
     m_ws.setMaxPendingConnections(1 << 20);
     m_ws.setHandshakeTimeout(std::chrono::milliseconds(10000));
     connect(&m_ws, &QWebSocketServer::newConnection, this, &FrontDoor::onWebSocketPending);
+    // TLS: QSslServer makes the socket and runs the handshake; the limit is taken as it starts.
+    setMaxPendingConnections(1 << 20);
+    connect(this, &QSslServer::startedEncryptionHandshake, this, [this](QSslSocket *socket) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        if (!admit(socket)) {
+            // QSslServer still holds the socket for its handshake timer: delete it only after
+            // that timer has fired (if QSslServer deletes it first, this timer goes with it).
+            QTimer::singleShot(handshakeTimeout() + 1000, socket, &QObject::deleteLater);
+        }
+    });
+    connect(this, &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onEncrypted);
+    connect(this, &QTcpServer::newConnection, this, &FrontDoor::onEncrypted);
+}
+
+void FrontDoor::setTls(const QSslConfiguration &ssl)
+{
+    if (!isListening())
+        m_tls = true;
+    setSslConfiguration(ssl);
+    setHandshakeTimeout(m_config.tlsHandshakeTimeoutSec * 1000);
+}
+
+void FrontDoor::onEncrypted()
+{
+    while (QTcpSocket *socket = nextPendingConnection())
+        new HttpConnection(socket, *this);
 }
 
 FrontDoor::~FrontDoor() = default;
@@ -53,7 +80,7 @@ bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHe
             return true;
     }
     const QUrl url(o, QUrl::StrictMode);
-    const bool tls = m_config.tls.has_value();
+    const bool tls = m_tls;
     const QString scheme = tls ? u"https"_s : u"http"_s;
     const int defPort = tls ? 443 : 80;
     if (!url.isValid() || url.scheme().toLower() != scheme || !url.path().isEmpty())
@@ -68,6 +95,10 @@ bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHe
 
 void FrontDoor::incomingConnection(qintptr descriptor)
 {
+    if (m_tls) {
+        QSslServer::incomingConnection(descriptor);
+        return;
+    }
     auto *socket = new QTcpSocket;
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
@@ -76,30 +107,42 @@ void FrontDoor::incomingConnection(qintptr descriptor)
     // Signaling frames are small and latency-bound: without TCP_NODELAY a frame written while an
     // earlier one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (admit(socket))
+        new HttpConnection(socket, *this);
+}
+
+bool FrontDoor::admit(QTcpSocket *socket)
+{
     const QHostAddress peer = socket->peerAddress();
     int &count = m_perIp[peer];
     ++count;
+    ++m_open;
     // The ticket releases the slot when the connection's owner dies: first the TCP socket, after
     // an upgrade the QWebSocket (see onWebSocketPending).
     auto *ticket = new QObject(socket);
     ticket->setObjectName(u"sb-connection-ticket"_s);
     connect(ticket, &QObject::destroyed, this, [this, peer] {
+        --m_open;
         auto it = m_perIp.find(peer);
         if (it != m_perIp.end() && --it.value() <= 0)
             m_perIp.erase(it);
     });
-    if (count > m_config.limits.maxConnectionsPerIp) {
-        qCInfo(lcHttp) << "connection limit per address reached";
-        socket->write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-                      "Connection: close\r\nContent-Length: 75\r\n\r\n"
-                      "{\"error\":\"too-many-requests\",\"message\":\"Too many connections from "
-                      "this address.\"}");
-        socket->disconnectFromHost();
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(2000, socket, &QObject::deleteLater);
-        return;
+    if (count <= m_config.limits.maxConnectionsPerIp)
+        return true;
+    qCInfo(lcHttp) << "connection limit per address reached";
+    if (m_tls) {
+        // Before the handshake: nothing can be said in plain text, and a flood costs no crypto.
+        socket->abort();
+        return false;
     }
-    new HttpConnection(socket, *this);
+    socket->write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                  "Connection: close\r\nContent-Length: 75\r\n\r\n"
+                  "{\"error\":\"too-many-requests\",\"message\":\"Too many connections from "
+                  "this address.\"}");
+    socket->disconnectFromHost();
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(2000, socket, &QObject::deleteLater);
+    return false;
 }
 
 void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &upgrade)

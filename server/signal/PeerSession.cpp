@@ -83,6 +83,11 @@ void PeerSession::sendError(QLatin1StringView code, QStringView ref)
 {
     // Errors count toward the limit, so a stream of bad frames is throttled like any other.
     m_signalBucket.charge(nowMs(), m_config.limits.signalPerSec, m_config.limits.signalBurst);
+    if (m_tenant) {
+        m_tenant->metrics().refused(code);
+        if (code == "invalid-token"_L1)
+            m_tenant->metrics().authFailed(TenantMetrics::Auth::IdToken);
+    }
     sendText(FrameWriter::error(code, ref));
 }
 
@@ -108,6 +113,7 @@ bool PeerSession::admit(const Frame &frame, qint64 now)
         return true;
     }
     m_lastRejectMs = now;
+    m_tenant->metrics().refused("rate-limited"_L1);
     if (m_overLimitSinceMs == 0)
         m_overLimitSinceMs = now;
     if (now - m_overLimitSinceMs >= qint64(l.rateLimitCloseSec) * 1000) {
@@ -423,6 +429,7 @@ void PeerSession::handleSignal(const Frame &frame)
         sendError("unknown-peer"_L1, frame.typeName());
         return;
     }
+    m_tenant->metrics().relayed();
     if (!m_room->deliver(*target, FrameWriter::signal(m_peerId, frame.raw("data"_L1))))
         m_room->remove(target->peerId, "timeout"_L1); // a held peer's queue overflowed
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/ServerConfig.h"
+#include "metrics/TenantMetrics.h"
 #include "signal/RoomRegistry.h"
 #include "telephony/BridgeLink.h"
 #include "telephony/Dialer.h"
@@ -25,6 +26,9 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    // Counters for /metrics (frames relayed and refused, auth failures).
+    TenantMetrics &metrics() { return m_metrics; }
+    const TenantMetrics &metrics() const { return m_metrics; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
     // True while a bridge session is connected (set by the bridge link of the telephony issue).
@@ -75,6 +79,7 @@ private:
     TenantConfig m_config;
     const ServerConfig &m_server;
     RoomRegistry m_rooms;
+    TenantMetrics m_metrics;
     OidcVerifier *m_oidc = nullptr;
     bool m_bridgeConnected = false;
     QList<TrunkState> m_trunks;
