@@ -21,19 +21,9 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origin
     m_ws.setMaxPendingConnections(1 << 20);
     m_ws.setHandshakeTimeout(std::chrono::milliseconds(10000));
     connect(&m_ws, &QWebSocketServer::newConnection, this, &FrontDoor::onWebSocketPending);
-    // TLS: QSslServer makes the socket and runs the handshake; the limit is taken as it starts.
-    setMaxPendingConnections(1 << 20);
-    connect(this, &QSslServer::startedEncryptionHandshake, this, [this](QSslSocket *socket) {
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        if (!admit(socket)) {
-            // QSslServer still holds the socket for its handshake timer: delete it only after
-            // that timer has fired (if QSslServer deletes it first, this timer goes with it).
-            QTimer::singleShot(handshakeTimeout() + 1000, socket, &QObject::deleteLater);
-        }
-    });
-    connect(this, &QTcpServer::pendingConnectionAvailable, this, &FrontDoor::onEncrypted);
-    connect(this, &QTcpServer::newConnection, this, &FrontDoor::onEncrypted);
 }
+
+FrontDoor::~FrontDoor() = default;
 
 void FrontDoor::setTls(const QSslConfiguration &ssl)
 {
@@ -42,14 +32,6 @@ void FrontDoor::setTls(const QSslConfiguration &ssl)
     setSslConfiguration(ssl);
     setHandshakeTimeout(m_config.tlsHandshakeTimeoutSec * 1000);
 }
-
-void FrontDoor::onEncrypted()
-{
-    while (QTcpSocket *socket = nextPendingConnection())
-        new HttpConnection(socket, *this);
-}
-
-FrontDoor::~FrontDoor() = default;
 
 QHostAddress FrontDoor::effectiveClient(const QHostAddress &peer,
                                         const QByteArray &forwardedFor) const
@@ -96,7 +78,7 @@ bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHe
 void FrontDoor::incomingConnection(qintptr descriptor)
 {
     if (m_tls) {
-        QSslServer::incomingConnection(descriptor);
+        acceptTls(descriptor);
         return;
     }
     auto *socket = new QTcpSocket;
@@ -109,6 +91,40 @@ void FrontDoor::incomingConnection(qintptr descriptor)
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (admit(socket))
         new HttpConnection(socket, *this);
+}
+
+void FrontDoor::acceptTls(qintptr descriptor)
+{
+    // QSslServer's own incomingConnection() takes no per-address limit before the handshake (and
+    // Qt 6.4.2 emits no startedEncryptionHandshake to take one): the socket is made here, with
+    // QSslServer's configuration and handshake timeout.
+    auto *socket = new QSslSocket;
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (!admit(socket))
+        return;
+    // Everything that only matters until the handshake is done hangs off `handshake`.
+    auto *handshake = new QObject(socket);
+    QTimer::singleShot(handshakeTimeout(), handshake, [socket] {
+        qCDebug(lcHttp) << "TLS handshake timed out";
+        socket->abort();
+        socket->deleteLater();
+    });
+    connect(socket, &QAbstractSocket::disconnected, handshake, [socket] { socket->deleteLater(); });
+    connect(socket, &QAbstractSocket::errorOccurred, handshake, [socket] {
+        qCDebug(lcHttp) << "TLS handshake failed:" << socket->errorString();
+        socket->abort();
+        socket->deleteLater();
+    });
+    connect(socket, &QSslSocket::encrypted, this, [this, socket, handshake] {
+        delete handshake;
+        new HttpConnection(socket, *this);
+    });
+    socket->setSslConfiguration(sslConfiguration());
+    socket->startServerEncryption();
 }
 
 bool FrontDoor::admit(QTcpSocket *socket)
@@ -133,6 +149,7 @@ bool FrontDoor::admit(QTcpSocket *socket)
     if (m_tls) {
         // Before the handshake: nothing can be said in plain text, and a flood costs no crypto.
         socket->abort();
+        socket->deleteLater();
         return false;
     }
     socket->write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"

@@ -26,8 +26,9 @@ struct UpgradeInfo {
 // The one port: reads each request head itself (QT64-NOTES.md: QHttpServer 6.4 has no head or
 // body limits, no 405, no idle timeout, and stalls on Expect: 100-continue), enforces the limits,
 // answers HTTP through HttpApi and hands WebSocket upgrades to QWebSocketServer. With `tls` it is
-// a QSslServer: the per-address limit is taken when the handshake starts, the handshake has its
-// own timeout, and HTTP and WebSocket then run over the encrypted socket unchanged.
+// a QSslServer (its configuration and handshake timeout): the per-address limit is taken before
+// the handshake, the handshake has its own timeout, and HTTP and WebSocket then run over the
+// encrypted socket unchanged.
 class FrontDoor : public QSslServer {
     Q_OBJECT
 public:
@@ -66,7 +67,7 @@ private:
     // Counts the connection against its address; false (the socket answered or aborted) over
     // the limit.
     bool admit(QTcpSocket *socket);
-    void onEncrypted();
+    void acceptTls(qintptr descriptor);
 
     ServerConfig m_config;
     HttpApi &m_api;

@@ -32,7 +32,6 @@ QByteArray serialise(const HttpResponse &r, bool headOnly)
 MetricsEndpoint::MetricsEndpoint(QList<Cidr> allowFrom, QObject *parent)
     : QObject(parent), m_allowFrom(std::move(allowFrom)), m_lag(250, this)
 {
-    m_uptime.start();
 }
 
 qint64 MetricsEndpoint::residentBytes()
@@ -54,8 +53,6 @@ QByteArray MetricsEndpoint::render() const
                1);
     out.family("switchboard_process_resident_memory_bytes", "gauge", "Resident memory (RSS).");
     out.sample("switchboard_process_resident_memory_bytes", double(residentBytes()));
-    out.family("switchboard_process_uptime_seconds", "gauge", "Seconds since the server started.");
-    out.sample("switchboard_process_uptime_seconds", double(m_uptime.elapsed() / 1000));
     out.family("switchboard_eventloop_lag_seconds", "histogram",
                "How late a 250 ms event-loop timer fired.");
     m_lag.lag().write(out, "switchboard_eventloop_lag_seconds");

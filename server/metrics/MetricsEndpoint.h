@@ -4,7 +4,6 @@
 #include "metrics/LoopLag.h"
 #include "metrics/PromWriter.h"
 
-#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <functional>
@@ -35,5 +34,4 @@ private:
     QList<Cidr> m_allowFrom;
     QList<Collector> m_collectors;
     LoopLag m_lag;
-    QElapsedTimer m_uptime;
 };
