@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl 
 	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
 	libsystemd-dev systemd lintian fakeroot dpkg-dev file
 
-.PHONY: run test test-sanitize build deps configure clean format format-check
+.PHONY: run test test-sanitize build deps configure clean format format-check deb
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -49,6 +49,13 @@ test: build format-check
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@if [ "$(SANITIZE)" = 1 ]; then $(MAKE) --no-print-directory test-sanitize; fi
 
+# Debian packages (CPack, components switchboard-server and switchboard-console) into dist/,
+# from the normal build directory.
+deb: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target switchboard-server switchboard-console
+	cd $(BUILD_DIR) && cpack -G DEB
+	@ls -1 dist/*.deb
+
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (any finding fails the
 # test), with the fuzz targets built for libFuzzer. -O1 and line tables only keep the build short.
 test-sanitize: deps
@@ -69,4 +76,4 @@ format-check: deps
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SAN_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR) dist
