@@ -13,9 +13,10 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
 	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
-	libsystemd-dev systemd lintian fakeroot dpkg-dev file
+	libsystemd-dev systemd lintian fakeroot dpkg-dev file \
+	g++-mingw-w64-x86-64 wine wine64 wixl msitools ffmpeg qt6-charts-dev libqt6opengl6-dev libqt6svg6
 
-.PHONY: run test test-sanitize build deps configure clean format format-check deb
+.PHONY: run test test-sanitize build deps configure clean format format-check deb msi
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -31,6 +32,9 @@ deps:
 	fi
 	@if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then \
 		cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; \
+	fi
+	@if [ -f tests/go2rtc-standin/package.json ] && [ ! -d tests/go2rtc-standin/node_modules/werift ]; then \
+		cd tests/go2rtc-standin && npm ci --no-audit --no-fund; \
 	fi
 
 configure: deps
@@ -74,6 +78,15 @@ format:
 
 format-check: deps
 	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# The Windows installer, built with wixl into dist/. Without MSI_STAGE (a folder with the real
+# Windows binaries, as .github/workflows/windows.yml stages them) its binaries are PLACEHOLDER
+# files: this machine has no Qt for Windows. The MSI's tables are the real ones either way.
+VERSION := $(shell awk '/^project.switchboard VERSION/ { print $$3 }' CMakeLists.txt)
+MSI_STAGE ?=
+MSI_NAME = switchboard-$(VERSION)$(if $(MSI_STAGE),,-placeholders).msi
+msi: deps
+	packaging/windows/build-msi.sh dist/$(MSI_NAME) $(VERSION) $(MSI_STAGE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR) dist

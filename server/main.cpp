@@ -3,6 +3,7 @@
 #include "app/SignalWatcher.h"
 #include "config/ServerConfig.h"
 #include "platform/SystemdNotify.h"
+#include "platform/WindowsMain.h" // on Windows: main() below is switchboardMain()
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -65,6 +66,7 @@ int main(int argc, char *argv[])
 
     SystemdNotify notify;
     notify.ready();
+    WindowsMain::listening(); // a Windows service reports RUNNING
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server, [&] {
         notify.stopping();

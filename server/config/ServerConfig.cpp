@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 #include <QSet>
 #include <QStandardPaths>
+#include <QUrl>
 #include <cmath>
 
 using namespace Qt::StringLiterals;
@@ -285,6 +286,12 @@ TenantConfig parseTenant(Reader &r)
         t.cameras.append(c);
     }
     t.go2rtcUrl = r.string(u"go2rtcUrl"_s, u"http://127.0.0.1:1984"_s);
+    {
+        const QUrl go2rtc(t.go2rtcUrl, QUrl::StrictMode);
+        if (!go2rtc.isValid() || go2rtc.host().isEmpty() || go2rtc.hasQuery()
+            || (go2rtc.scheme() != u"http"_s && go2rtc.scheme() != u"https"_s))
+            throw ConfigError{r.keyPath(u"go2rtcUrl"_s) + u": expected an http(s) URL"_s};
+    }
     t.cameraLanCandidates = r.boolean(u"cameraLanCandidates"_s, false);
     r.finish();
     return t;
@@ -441,6 +448,7 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
             c.limits.joinPerSec = lim->integer(u"joinPerSec"_s, 1, 1, 100000);
             c.limits.joinBurst = lim->integer(u"joinBurst"_s, 5, 1, 1000000);
             c.limits.dialPerMin = lim->integer(u"dialPerMin"_s, 3, 1, 100000);
+            c.limits.dialPerMinPerAddress = lim->integer(u"dialPerMinPerAddress"_s, 20, 1, 100000);
             c.limits.rateLimitCloseSec = lim->integer(u"rateLimitCloseSec"_s, 10, 1, 3600);
             c.limits.maxWriteBufferBytes
                 = lim->integer(u"maxWriteBufferBytes"_s, 1 << 20, 65536, 1 << 30);
@@ -451,6 +459,7 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
         c.retentionDays = r.integer(u"retentionDays"_s, 90, 1, 36500);
         c.firstFrameTimeoutSec = r.integer(u"firstFrameTimeoutSec"_s, 10, 1, 3600);
         c.httpIdleTimeoutSec = r.integer(u"httpIdleTimeoutSec"_s, 30, 1, 3600);
+        c.cameraTimeoutMs = r.integer(u"cameraTimeoutMs"_s, 10000, 100, 60000);
         c.trustedProxies = cidrList(r, u"trustedProxies"_s, {});
         const QJsonArray tenants = r.array(u"tenants"_s);
         if (tenants.isEmpty())
@@ -479,8 +488,13 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
 
 QString ServerConfig::defaultDataDir()
 {
+#ifdef Q_OS_WIN
+    // DESIGN.md: paths default to %ProgramData%\Switchboard (the installer's service passes it).
+    return qEnvironmentVariable("ProgramData", u"C:/ProgramData"_s) + u"/Switchboard/data"_s;
+#else
     const QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
     return base + u"/switchboard"_s;
+#endif
 }
 
 std::optional<ServerConfig> ServerConfig::embeddedDefault(const QString &dataDir, QString *error)

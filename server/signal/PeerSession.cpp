@@ -5,6 +5,7 @@
 #include "FrameWriter.h"
 #include "NameRules.h"
 #include "auth/OidcVerifier.h"
+#include "camera/CameraRoom.h"
 #include "signal/Tenant.h"
 #include "signal/TurnCredentials.h"
 
@@ -37,6 +38,8 @@ PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
         m_lastSeenMs = nowMs();
         m_gotFrame = true;
+        if (!m_tenant || m_closingByUs || !admitAny(m_lastSeenMs))
+            return;
         sendError("bad-frame"_L1);
     });
     connect(m_socket, &QWebSocket::pong, this, [this] { m_lastSeenMs = nowMs(); });
@@ -91,40 +94,57 @@ void PeerSession::sendError(QLatin1StringView code, QStringView ref)
     sendText(FrameWriter::error(code, ref));
 }
 
+bool PeerSession::admitAny(qint64 now)
+{
+    // Every frame, text or binary, valid or not, takes a token before it is even parsed: a flood
+    // costs the server one bucket step per frame (DESIGN.md "Limits").
+    const auto &l = m_config.limits;
+    if (m_signalBucket.take(now, l.signalPerSec, l.signalBurst))
+        return admitted(now);
+    refuse(now, {});
+    return false;
+}
+
 bool PeerSession::admit(const Frame &frame, qint64 now)
 {
     const auto &l = m_config.limits;
-    bool ok;
     switch (frame.type()) {
     case Frame::Type::Join:
     case Frame::Type::Register:
-    case Frame::Type::Identify: ok = m_joinBucket.take(now, l.joinPerSec, l.joinBurst); break;
-    case Frame::Type::Dial: // dials have their own per-peer limit (3 a minute) where they are
-                            // handled
-        ok = true;
-        break;
-    default: ok = m_signalBucket.take(now, l.signalPerSec, l.signalBurst); break;
-    }
-    if (ok) {
-        // Over the limit ends only after a second without a refused frame: a flood that the
-        // refill lets through one frame at a time is still a flood.
-        if (now - m_lastRejectMs > 1000)
-            m_overLimitSinceMs = 0;
+    case Frame::Type::Identify:
+        if (m_joinBucket.take(now, l.joinPerSec, l.joinBurst))
+            return admitted(now);
+        refuse(now, frame.typeName());
+        return false;
+    default: // dials have their own limits in the Dialer, checked before anything is logged
         return true;
     }
+}
+
+bool PeerSession::admitted(qint64 now)
+{
+    // Over the limit ends only after a second without a refused frame: a flood that the
+    // refill lets through one frame at a time is still a flood.
+    if (now - m_lastRejectMs > 1000)
+        m_overLimitSinceMs = 0;
+    return true;
+}
+
+void PeerSession::refuse(qint64 now, QStringView ref)
+{
+    const auto &l = m_config.limits;
     m_lastRejectMs = now;
     m_tenant->metrics().refused("rate-limited"_L1);
     if (m_overLimitSinceMs == 0)
         m_overLimitSinceMs = now;
     if (now - m_overLimitSinceMs >= qint64(l.rateLimitCloseSec) * 1000) {
         closeWith(4008, true);
-        return false;
+        return;
     }
     if (now - m_lastRateErrorMs >= 1000) {
         m_lastRateErrorMs = now;
-        sendText(FrameWriter::error("rate-limited"_L1, frame.typeName()));
+        sendText(FrameWriter::error("rate-limited"_L1, ref));
     }
-    return false;
 }
 
 void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReason)
@@ -215,6 +235,11 @@ void PeerSession::holdMembership()
     Room *room = m_room;
     detachMember();
     m->session = nullptr;
+    // A held peer still counts toward its address's connection limit until it ends or resumes.
+    if (QObject *ticket = FrontDoor::connectionTicket(m_socket)) {
+        ticket->setParent(nullptr);
+        m->connectionTicket.reset(ticket);
+    }
     const quint32 generation = ++m->holdGeneration;
     const QString peerId = m->peerId;
     const int graceMs = m_config.resumeGraceSec * 1000;
@@ -240,7 +265,7 @@ void PeerSession::onText(const QString &text)
     m_lastSeenMs = nowMs();
     const bool firstFrame = !m_gotFrame;
     m_gotFrame = true;
-    if (!m_tenant || m_closingByUs)
+    if (!m_tenant || m_closingByUs || !admitAny(m_lastSeenMs))
         return;
     const Frame frame = Frame::parse(text);
     if (!admit(frame, m_lastSeenMs))
@@ -343,11 +368,21 @@ void PeerSession::handleJoin(const Frame &frame)
         }
         peerKind = "bridge"_L1;
     }
+    // cam_<name>: a camera of this tenant that this peer may watch, or nothing (server/camera).
+    const auto camera = Cameras::isCameraRoom(roomId)
+        ? m_tenant->cameras().visibleCamera(roomId, identity.has_value())
+        : std::nullopt;
+    if (Cameras::isCameraRoom(roomId) && (!camera || peerKind != "browser"_L1)) {
+        sendError("unknown-camera"_L1, ref);
+        return;
+    }
     Room *room = m_tenant->rooms().findOrCreate(roomId, kind);
     if (!room || room->isFull()) {
         sendError("room-full"_L1, ref);
         return;
     }
+    if (camera)
+        m_tenant->cameras().attach(*room, *camera);
     auto m = std::make_unique<Room::Member>();
     const QString phoneId = m_tenant->rings().phonePeerId(this); // a phone keeps its peerId
     m->peerId = phoneId.isEmpty() ? Crypto::randomId() : phoneId;
@@ -383,6 +418,7 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
         old->kick("replaced"_L1, 4001, {});
     }
     m->session = this;
+    m->connectionTicket.reset(); // this socket holds its own slot
     ++m->holdGeneration; // cancels the pending grace expiry
     m_room = room;
     m_peerId = m->peerId;
@@ -396,6 +432,8 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
 void PeerSession::sendWelcome(Room::Member &me, bool resumed)
 {
     QJsonArray peers;
+    if (const CameraRoom *camera = m_tenant->cameras().roomFor(m_room))
+        peers.append(camera->describe());
     for (const auto &other : m_room->members()) {
         if (other.get() != &me)
             peers.append(m_room->describe(*other));
@@ -424,6 +462,10 @@ void PeerSession::handleSignal(const Frame &frame)
     }
     QString scratch;
     const auto to = frame.stringView("to"_L1, scratch);
+    if (CameraRoom *camera = m_tenant->cameras().roomFor(m_room)) {
+        camera->handleSignal(*this, to.value_or(QStringView()), frame);
+        return;
+    }
     Room::Member *target = (to && *to != m_peerId) ? m_room->member(*to) : nullptr;
     if (!target) {
         sendError("unknown-peer"_L1, frame.typeName());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "camera/Cameras.h"
 #include "config/ServerConfig.h"
 #include "metrics/TenantMetrics.h"
 #include "signal/RoomRegistry.h"
@@ -29,6 +30,7 @@ public:
     // Counters for /metrics (frames relayed and refused, auth failures).
     TenantMetrics &metrics() { return m_metrics; }
     const TenantMetrics &metrics() const { return m_metrics; }
+    Cameras &cameras() { return m_cameras; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
     // True while a bridge session is connected (set by the bridge link of the telephony issue).
@@ -78,6 +80,7 @@ signals:
 private:
     TenantConfig m_config;
     const ServerConfig &m_server;
+    Cameras m_cameras; // before the rooms: their CameraRooms use its go2rtc client
     RoomRegistry m_rooms;
     TenantMetrics m_metrics;
     OidcVerifier *m_oidc = nullptr;
