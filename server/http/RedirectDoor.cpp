@@ -10,18 +10,10 @@
 using namespace Qt::StringLiterals;
 
 namespace {
+// One answer per connection, through the one serializer.
 QByteArray serialise(const HttpResponse &r, bool headOnly)
 {
-    QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' '
-        + HttpResponse::reasonPhrase(r.status) + "\r\n";
-    if (!r.contentType.isEmpty())
-        out += "Content-Type: " + r.contentType + "\r\n";
-    for (const auto &h : r.headers)
-        out += h.first + ": " + h.second + "\r\n";
-    out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\nConnection: close\r\n\r\n";
-    if (!headOnly)
-        out += r.body;
-    return out;
+    return r.serialize(false, headOnly);
 }
 } // namespace
 
