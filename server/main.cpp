@@ -56,14 +56,12 @@ int main(int argc, char *argv[])
     Application server(*config);
     if (!server.start(&error))
         return fail(error);
-    const char *scheme = server.tlsEnabled() ? "https" : "http";
-    std::printf("switchboard listening on %s://%s:%u\n", scheme, qPrintable(config->listenHost),
-                unsigned(server.httpPort()));
-    std::printf("admin socket on %s://%s:%u/admin (switchboard-console)\n",
-                server.tlsEnabled() ? "wss" : "ws", qPrintable(config->adminHost),
-                unsigned(server.adminPort()));
+    const bool tls = server.tlsEnabled();
+    std::printf("switchboard listening on %s://%s:%u\nadmin socket on %s://%s:%u/admin "
+                "(switchboard-console)\n",
+                tls ? "https" : "http", qPrintable(config->listenHost), unsigned(server.httpPort()),
+                tls ? "wss" : "ws", qPrintable(config->adminHost), unsigned(server.adminPort()));
     std::fflush(stdout);
-
     SystemdNotify notify;
     notify.ready();
     WindowsMain::listening(); // a Windows service reports RUNNING
@@ -80,10 +78,7 @@ int main(int argc, char *argv[])
         if (const auto fresh = ServerConfig::load(source, &reloadError))
             server.reload(*fresh);
         else
-            std::fprintf(stderr,
-                         "switchboard-server: reload refused, keeping the running "
-                         "configuration: %s\n",
-                         qPrintable(reloadError));
+            fail(u"reload refused, keeping the running configuration: "_s + reloadError);
         notify.ready();
     });
     return app.exec();

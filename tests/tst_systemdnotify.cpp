@@ -61,10 +61,10 @@ void tst_SystemdNotify::notifyProtocol()
     QVERIFY(p.waitForStarted(5000));
 
     QTRY_VERIFY_WITH_TIMEOUT((drain(), count(u"READY=1"_s) == 1), 10000);
-    // READY=1 comes after both listeners: the output already names both ports.
-    const QByteArray out = p.readAll();
-    QVERIFY2(out.contains("listening on http://") && out.contains("admin socket on"),
-             out.constData());
+    // READY=1 is sent after both listeners are up, whose ports main() has printed by then.
+    QByteArray out;
+    QTRY_VERIFY_WITH_TIMEOUT((out += p.readAll()).contains("admin socket on"), 5000);
+    QVERIFY2(out.contains("listening on http://"), out.constData());
     QTRY_VERIFY_WITH_TIMEOUT((drain(), count(u"WATCHDOG=1"_s) >= 3), 5000);
 
     ::kill(pid_t(p.processId()), SIGHUP);
