@@ -7,7 +7,9 @@
 #include <QLoggingCategory>
 #include <QTcpSocket>
 #include <QTimer>
+#ifdef Q_OS_LINUX
 #include <unistd.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -28,11 +30,15 @@ MetricsEndpoint::MetricsEndpoint(QList<Cidr> allowFrom, QObject *parent)
 
 qint64 MetricsEndpoint::residentBytes()
 {
+#ifdef Q_OS_LINUX
     QFile f(u"/proc/self/statm"_s);
     if (!f.open(QIODevice::ReadOnly))
         return 0;
     const QList<QByteArray> fields = f.readAll().split(' ');
     return fields.size() > 1 ? fields[1].toLongLong() * sysconf(_SC_PAGESIZE) : 0;
+#else
+    return 0; // not measured outside Linux (docs/metrics.md)
+#endif
 }
 
 QByteArray MetricsEndpoint::render() const
