@@ -13,9 +13,10 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
 	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
+	libsystemd-dev systemd dpkg-dev file \
 	g++-mingw-w64-x86-64 wine wine64 wixl msitools ffmpeg qt6-charts-dev libqt6opengl6-dev libqt6svg6
 
-.PHONY: run test test-sanitize build deps configure clean format format-check msi
+.PHONY: run test test-sanitize build deps configure clean format format-check deb msi
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -52,6 +53,13 @@ test: build format-check
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@if [ "$(SANITIZE)" = 1 ]; then $(MAKE) --no-print-directory test-sanitize; fi
 
+# Debian packages (CPack, components switchboard-server and switchboard-console) into dist/,
+# from the normal build directory.
+deb: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target switchboard-server switchboard-console
+	cd $(BUILD_DIR) && cpack -G DEB
+	@ls -1 dist/*.deb
+
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (any finding fails the
 # test), with the fuzz targets built for libFuzzer. -O1 and line tables only keep the build short.
 test-sanitize: deps
@@ -81,4 +89,4 @@ msi: deps
 	packaging/windows/build-msi.sh dist/$(MSI_NAME) $(VERSION) $(MSI_STAGE)
 
 clean:
-	rm -rf $(BUILD_DIR) $(SAN_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR) dist

@@ -2,6 +2,7 @@
 #include "app/ProcessSetup.h"
 #include "app/SignalWatcher.h"
 #include "config/ServerConfig.h"
+#include "platform/SystemdNotify.h"
 #include "platform/WindowsMain.h" // on Windows: main() below is switchboardMain()
 
 #include <QCommandLineParser>
@@ -55,26 +56,30 @@ int main(int argc, char *argv[])
     Application server(*config);
     if (!server.start(&error))
         return fail(error);
-    std::printf("switchboard listening on http://%s:%u\n", qPrintable(config->listenHost),
-                unsigned(server.httpPort()));
-    std::printf("admin socket on ws://%s:%u/admin (switchboard-console)\n",
-                qPrintable(config->adminHost), unsigned(server.adminPort()));
+    const bool tls = server.tlsEnabled();
+    std::printf("switchboard listening on %s://%s:%u\nadmin socket on %s://%s:%u/admin "
+                "(switchboard-console)\n",
+                tls ? "https" : "http", qPrintable(config->listenHost), unsigned(server.httpPort()),
+                tls ? "wss" : "ws", qPrintable(config->adminHost), unsigned(server.adminPort()));
     std::fflush(stdout);
+    SystemdNotify notify;
+    notify.ready();
     WindowsMain::listening(); // a Windows service reports RUNNING
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server,
-                     [&server] { server.shutdown(); });
+    QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server, [&] {
+        notify.stopping();
+        server.shutdown();
+    });
     QObject::connect(&server, &Application::stopped, &app, &QCoreApplication::quit,
                      Qt::QueuedConnection);
     QObject::connect(&watcher, &SignalWatcher::reloadRequested, &server, [&] {
+        notify.reloading();
         QString reloadError;
         if (const auto fresh = ServerConfig::load(source, &reloadError))
             server.reload(*fresh);
         else
-            std::fprintf(
-                stderr,
-                "switchboard-server: reload refused, keeping the running configuration: %s\n",
-                qPrintable(reloadError));
+            fail(u"reload refused, keeping the running configuration: "_s + reloadError);
+        notify.ready();
     });
     return app.exec();
 }

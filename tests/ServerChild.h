@@ -45,7 +45,7 @@ inline quint16 start(QProcess &p, const QStringList &args, int timeoutMs = 10000
     p.start();
     QByteArray out;
     quint16 port = 0;
-    const QRegularExpression re(u"listening on http://[^:]+:(\\d+)"_s);
+    const QRegularExpression re(u"listening on https?://[^:]+:(\\d+)"_s);
     const bool ended = QTest::qWaitFor(
         [&] {
             out += p.readAll();

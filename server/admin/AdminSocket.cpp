@@ -14,12 +14,9 @@
 #include "telephony/RingDispatcher.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -67,26 +64,10 @@ bool AdminSocket::listen(QString *error)
         *error = u"adminListen: not an IP address: %1"_s.arg(config.adminHost);
         return false;
     }
-    if (config.tls) {
-        QFile certFile(config.tls->cert);
-        QFile keyFile(config.tls->key);
-        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly)) {
-            *error = u"tls: cannot read the certificate or key for adminListen"_s;
-            return false;
-        }
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll());
-        const QSslKey key(keyFile.readAll(), QSsl::Rsa);
-        const QSslKey ecKey = key.isNull() ? QSslKey(keyFile.readAll(), QSsl::Ec) : key;
-        if (chain.isEmpty() || ecKey.isNull()) {
-            *error = u"tls: the certificate or key is not valid PEM"_s;
-            return false;
-        }
-        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-        ssl.setLocalCertificateChain(chain);
-        ssl.setPrivateKey(ecKey);
+    if (m_tls) {
         auto sslServer = std::make_unique<QSslServer>();
-        sslServer->setSslConfiguration(ssl);
-        sslServer->setHandshakeTimeout(10000);
+        sslServer->setSslConfiguration(*m_tls);
+        sslServer->setHandshakeTimeout(config.tlsHandshakeTimeoutSec * 1000);
         m_listener = std::move(sslServer);
     } else if (!address.isLoopback()) {
         *error
@@ -97,6 +78,10 @@ bool AdminSocket::listen(QString *error)
     if (!m_listener)
         m_listener = std::make_unique<QTcpServer>();
     connect(m_listener.get(), &QTcpServer::newConnection, this, &AdminSocket::onTcpConnection);
+    // QSslServer queues a socket only once its handshake is done, and says so with this signal
+    // alone: newConnection comes when the TCP connection arrives, with nothing pending yet.
+    connect(m_listener.get(), &QTcpServer::pendingConnectionAvailable, this,
+            &AdminSocket::onTcpConnection);
     quint16 port = config.adminPort;
     // A public port of 0 means a test: a default admin port would make parallel tests collide.
     if (config.listenPort == 0 && port == ServerConfig().adminPort)
@@ -108,6 +93,13 @@ bool AdminSocket::listen(QString *error)
     m_tick.start();
     qCInfo(lcAdmin) << "admin socket on" << address.toString() << m_listener->serverPort();
     return true;
+}
+
+void AdminSocket::setTls(const QSslConfiguration &ssl)
+{
+    m_tls = ssl;
+    if (auto *sslServer = dynamic_cast<QSslServer *>(m_listener.get()))
+        sslServer->setSslConfiguration(ssl);
 }
 
 quint16 AdminSocket::port() const
@@ -308,11 +300,52 @@ void AdminSocket::watchRoom(const Tenant *tenant, Room *room)
 void AdminSocket::onTcpConnection()
 {
     while (QTcpSocket *tcp = m_listener->nextPendingConnection()) {
-        const auto key = qMakePair(tcp->peerAddress(), tcp->peerPort());
-        m_upgrading.insert(key, tcp);
-        connect(tcp, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
-        m_server.handleConnection(tcp); // the handshake, the Origin check (403) and its timeout
+        if (!m_plainHttp) {
+            const auto key = qMakePair(tcp->peerAddress(), tcp->peerPort());
+            m_upgrading.insert(key, tcp);
+            connect(tcp, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
+            m_server.handleConnection(tcp); // the handshake, the Origin check (403), its timeout
+            continue;
+        }
+        tcp->setParent(this);
+        // A client that never finishes its head is dropped like a stalled handshake.
+        QTimer::singleShot(std::chrono::seconds(m_config.firstFrameTimeoutSec), tcp, [tcp] {
+            if (tcp->property("sb-routed").toBool())
+                return;
+            tcp->abort();
+            tcp->deleteLater();
+        });
+        connect(tcp, &QTcpSocket::readyRead, this, [this, tcp] { routeHead(tcp); });
+        connect(tcp, &QTcpSocket::disconnected, tcp, &QObject::deleteLater);
+        if (tcp->bytesAvailable() > 0)
+            routeHead(tcp);
     }
+}
+
+void AdminSocket::routeHead(QTcpSocket *tcp)
+{
+    constexpr qsizetype maxHead = 8192;
+    const QByteArray peeked = tcp->peek(maxHead + 4);
+    const qsizetype end = peeked.indexOf("\r\n\r\n");
+    if (end < 0) {
+        if (peeked.size() > maxHead) {
+            tcp->abort();
+            tcp->deleteLater();
+        }
+        return;
+    }
+    tcp->disconnect(this);
+    disconnect(tcp, &QTcpSocket::disconnected, tcp, &QObject::deleteLater);
+    tcp->setProperty("sb-routed", true);
+    const QByteArray head = peeked.left(end);
+    if (!head.toLower().contains("\nupgrade:")) {
+        m_plainHttp(tcp, head);
+        return;
+    }
+    const auto key = qMakePair(tcp->peerAddress(), tcp->peerPort());
+    m_upgrading.insert(key, tcp);
+    connect(tcp, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
+    m_server.handleConnection(tcp); // the handshake, the Origin check (403) and its timeout
 }
 
 void AdminSocket::onNewConnection()
@@ -390,6 +423,8 @@ void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
     if (!ok) {
         // Which part failed is never said, to the console or in the log.
         qCInfo(lcAdmin) << "admin socket authentication failed";
+        if (tenant)
+            tenant->metrics().authFailed(TenantMetrics::Auth::AdminSocket);
         c->send(AdminProtocol::makeError(AdminProtocol::errUnauthorized));
         c->closeWith(AdminProtocol::closeAuthFailed);
         return;

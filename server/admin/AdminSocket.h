@@ -12,9 +12,11 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QSslConfiguration>
 #include <QTimer>
 #include <QWebSocketServer>
 #include <functional>
+#include <optional>
 
 class AdminConnection;
 class QTcpServer;
@@ -40,6 +42,13 @@ public:
 
     // Listens on adminHost:adminPort; false with *error (a non-loopback address without tls).
     bool listen(QString *error);
+    // Before listen(): wss with this certificate and key. After: a new pair for new consoles
+    // (SIGHUP); connected consoles keep theirs.
+    void setTls(const QSslConfiguration &ssl);
+    // Plain HTTP on the admin port (GET /metrics): a request head that is no WebSocket upgrade
+    // goes to this handler, which answers and closes the socket.
+    using PlainHttp = std::function<void(QTcpSocket *, const QByteArray &head)>;
+    void setPlainHttpHandler(PlainHttp handler) { m_plainHttp = std::move(handler); }
     quint16 port() const;
     int connectionCount() const { return int(m_connections.size()); }
     // Starts observing a tenant added after start (a reload).
@@ -57,6 +66,8 @@ public:
 
 private:
     void onTcpConnection();
+    // Reads the request head: an upgrade goes to m_server, anything else to m_plainHttp.
+    void routeHead(QTcpSocket *tcp);
     void onNewConnection();
     void onMessage(AdminConnection *connection, const QString &text);
     void authenticate(AdminConnection *connection, const QJsonObject &body);
@@ -85,6 +96,8 @@ private:
     // Our own listener (QSslServer with tls) hands sockets to m_server, so that each
     // console's TCP socket, and so its unsent bytes, stays in reach.
     std::unique_ptr<QTcpServer> m_listener;
+    std::optional<QSslConfiguration> m_tls;
+    PlainHttp m_plainHttp;
     QWebSocketServer m_server;
     QHash<QPair<QHostAddress, quint16>, QPointer<QTcpSocket>> m_upgrading;
     QSet<AdminConnection *> m_connections;

@@ -2,9 +2,13 @@
 
 #include "admin/AdminApi.h"
 #include "admin/AdminSocket.h"
+#include "app/MetricsWiring.h"
 #include "app/Resources.h"
 #include "auth/OidcVerifier.h"
 #include "http/PublicFlags.h"
+#include "http/RedirectDoor.h"
+#include "http/TlsCredentials.h"
+#include "metrics/MetricsEndpoint.h"
 #include "signal/PeerSession.h"
 #include "signal/Tenant.h"
 #include "telephony/Webhooks.h"
@@ -58,6 +62,10 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_prune.setInterval(std::chrono::hours(24));
     connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
     m_admin = std::make_unique<AdminSocket>(m_config, m_directory, m_store, *this);
+    m_metrics = std::make_unique<MetricsEndpoint>(m_config.metricsAllowFrom);
+    MetricsWiring::install(*m_metrics, *this);
+    m_admin->setPlainHttpHandler(
+        [this](QTcpSocket *socket, const QByteArray &head) { m_metrics->serve(socket, head); });
 }
 
 Tenant *Application::addTenant(const TenantConfig &config)
@@ -118,6 +126,8 @@ bool Application::start(QString *error)
         pruneLogs();
         m_prune.start();
     }
+    if (m_config.tls && !startTls(error ? error : &adminError))
+        return false;
     // Qt's default backlog (50) overflows in a join storm and clients wait for SYN retries.
     m_door->setListenBacklogSize(1024);
     if (!m_door->listen(address, m_config.listenPort)) {
@@ -127,6 +137,23 @@ bool Application::start(QString *error)
     }
     if (!m_admin->listen(error ? error : &adminError))
         return false;
+    if (!m_config.redirectHost.isEmpty()) {
+        m_redirect = std::make_unique<RedirectDoor>(m_config, m_door->serverPort(), m_api);
+        QHostAddress redirectAddress;
+        if (m_config.redirectHost == u"localhost"_s)
+            redirectAddress = QHostAddress::LocalHost;
+        else
+            redirectAddress.setAddress(m_config.redirectHost);
+        if (redirectAddress.isNull()
+            || !m_redirect->listen(redirectAddress, m_config.redirectPort)) {
+            if (error)
+                *error = u"httpRedirectListen: %1"_s.arg(
+                    redirectAddress.isNull() ? u"not an IP address"_s : m_redirect->errorString());
+            return false;
+        }
+        qCInfo(lcApp) << "redirecting http on" << redirectAddress.toString()
+                      << m_redirect->serverPort() << "to https";
+    }
     m_sweep.start();
     qCInfo(lcApp) << "listening on" << address.toString() << m_door->serverPort();
     return true;
@@ -135,6 +162,59 @@ bool Application::start(QString *error)
 quint16 Application::adminPort() const
 {
     return m_admin->port();
+}
+
+quint16 Application::redirectPort() const
+{
+    return m_redirect ? m_redirect->serverPort() : 0;
+}
+
+bool Application::startTls(QString *error)
+{
+    if (m_config.tls->selfSigned) {
+        QStringList hosts;
+        for (const TenantConfig &t : std::as_const(m_config.tenants))
+            hosts += t.hosts;
+        if (!QDir().mkpath(m_config.dataDir)) {
+            *error = u"dataDir: cannot create the data directory %1"_s.arg(m_config.dataDir);
+            return false;
+        }
+        const QString fingerprint = TlsCredentials::ensureSelfSigned(*m_config.tls, hosts, error);
+        if (fingerprint.isEmpty())
+            return false;
+        qCInfo(lcApp).noquote() << "self-signed certificate" << m_config.tls->cert
+                                << "SHA-256 fingerprint" << fingerprint;
+    }
+    const auto ssl = TlsCredentials::load(*m_config.tls, error);
+    if (!ssl)
+        return false;
+    m_door->setTls(*ssl);
+    m_admin->setTls(*ssl);
+    return true;
+}
+
+void Application::reloadTls(const ServerConfig &fresh)
+{
+    if (!m_door->tlsEnabled()) {
+        if (fresh.tls)
+            qCWarning(lcApp) << "tls: added on reload; it takes effect after a restart";
+        return;
+    }
+    if (!fresh.tls) {
+        qCWarning(lcApp) << "tls: removed on reload; keeping it until a restart";
+        return;
+    }
+    QString error;
+    const auto ssl = TlsCredentials::load(*fresh.tls, &error);
+    if (!ssl) {
+        qCWarning(lcApp).noquote()
+            << "tls: reload failed, keeping the previous certificate:" << error;
+        return;
+    }
+    m_door->setTls(*ssl);
+    m_admin->setTls(*ssl);
+    qCInfo(lcApp).noquote() << "tls: certificate reloaded, SHA-256"
+                            << TlsCredentials::fingerprint(ssl->localCertificate());
 }
 
 Tenant *Application::tenantForHost(const QString &normalisedHost) const
@@ -148,6 +228,8 @@ void Application::shutdown(int graceMs)
         return;
     m_stopping = true;
     m_door->close();
+    if (m_redirect)
+        m_redirect->close();
     m_sweep.stop();
     qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
     // Rings and dials in flight end now, each with its CDR, before any socket is closed.
@@ -172,13 +254,21 @@ void Application::reload(const ServerConfig &config)
     const QString adminHost = m_config.adminHost;
     const quint16 adminPort = m_config.adminPort;
     const QString dataDir = m_config.dataDir;
+    const std::optional<TlsConfig> tls = m_config.tls;
+    reloadTls(config);
     m_config = config;
+    m_config.tls = tls; // on or off only with a restart; the pair itself follows reloadTls()
+    if (tls && config.tls)
+        m_config.tls = config.tls;
     m_config.listenHost = listenHost;
     m_config.listenPort = listenPort;
     m_config.adminHost = adminHost;
     m_config.adminPort = adminPort;
     m_config.dataDir = dataDir;
     m_door->setConfig(m_config);
+    if (m_redirect)
+        m_redirect->setConfig(m_config);
+    m_metrics->setAllowFrom(m_config.metricsAllowFrom);
     m_directory.clearHosts();
     for (const TenantConfig &t : std::as_const(m_config.tenants)) {
         Tenant *tenant = nullptr;

@@ -17,6 +17,8 @@
 
 class AdminApi;
 class AdminSocket;
+class MetricsEndpoint;
+class RedirectDoor;
 class PeerSession;
 class PublicFlags;
 class Tenant;
@@ -33,6 +35,11 @@ public:
     bool start(QString *error = nullptr);
     quint16 httpPort() const { return m_door->serverPort(); }
     quint16 adminPort() const;
+    // The httpRedirectListen port (0 when none).
+    quint16 redirectPort() const;
+    bool tlsEnabled() const { return m_door->tlsEnabled(); }
+    FrontDoor &frontDoor() { return *m_door; }
+    MetricsEndpoint &metrics() { return *m_metrics; }
     AdminSocket &adminSocket() { return *m_admin; }
 
     const ServerConfig &config() const { return m_config; }
@@ -60,6 +67,10 @@ signals:
 
 private:
     void onWebSocket(QWebSocket *socket, const UpgradeInfo &info);
+    // tls at start: the self-signed pair made when asked, the pair loaded into both listeners.
+    bool startTls(QString *error);
+    // tls on SIGHUP: both files re-read; a bad file is logged and the old pair kept.
+    void reloadTls(const ServerConfig &fresh);
     void sweep();
     // Queues trimWhenIdle() when the last socket or room has gone.
     void noteMaybeIdle();
@@ -81,4 +92,6 @@ private:
     bool m_trimQueued = false;
     QTimer m_prune;
     std::unique_ptr<PublicFlags> m_publicFlags;
+    std::unique_ptr<RedirectDoor> m_redirect;
+    std::unique_ptr<MetricsEndpoint> m_metrics;
 };

@@ -419,11 +419,32 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
             && !parseHostPort(r.string(u"adminListen"_s), &c.adminHost, &c.adminPort))
             throw ConfigError{u"adminListen: expected HOST:PORT"_s};
         c.dataDir = r.string(u"dataDir"_s);
-        if (auto tls = r.object(u"tls"_s)) {
-            c.tls = TlsConfig{tls->string(u"cert"_s), tls->string(u"key"_s)};
+        const QJsonValue tlsValue = r.take(u"tls"_s);
+        if (tlsValue.isString()) {
+            if (tlsValue.toString() != u"self-signed"_s)
+                throw ConfigError{u"tls: expected {\"cert\", \"key\"} or \"self-signed\""_s};
+            c.tls = TlsConfig{{}, {}, true}; // the paths follow the data directory (load())
+        } else if (tlsValue.isObject()) {
+            Reader tls(tlsValue.toObject(), u"tls"_s);
+            c.tls = TlsConfig{tls.string(u"cert"_s), tls.string(u"key"_s)};
             if (c.tls->cert.isEmpty() || c.tls->key.isEmpty())
                 throw ConfigError{u"tls: cert and key are required"_s};
-            tls->finish();
+            tls.finish();
+        } else if (!tlsValue.isUndefined() && !tlsValue.isNull()) {
+            throw ConfigError{u"tls: expected {\"cert\", \"key\"} or \"self-signed\""_s};
+        }
+        c.tlsHandshakeTimeoutSec = r.integer(u"tlsHandshakeTimeoutSec"_s, 10, 1, 600);
+        if (r.present(u"httpRedirectListen"_s)) {
+            if (!parseHostPort(r.string(u"httpRedirectListen"_s), &c.redirectHost, &c.redirectPort))
+                throw ConfigError{u"httpRedirectListen: expected HOST:PORT"_s};
+            if (!c.tls)
+                throw ConfigError{u"httpRedirectListen: needs tls"_s};
+        }
+        c.metricsAllowFrom = {*parseCidr(u"127.0.0.0/8"_s), *parseCidr(u"::1/128"_s)};
+        if (auto metrics = r.object(u"metrics"_s)) {
+            c.metricsAllowFrom
+                = cidrList(*metrics, u"allowFrom"_s, {u"127.0.0.0/8"_s, u"::1/128"_s});
+            metrics->finish();
         }
         if (auto lim = r.object(u"limits"_s)) {
             c.limits.maxFrameBytes = lim->integer(u"maxFrameBytes"_s, 65536, 1024, 16 << 20);
@@ -555,6 +576,10 @@ std::optional<ServerConfig> ServerConfig::load(const ConfigSource &source, QStri
         && !parseHostPort(source.adminListen, &config->adminHost, &config->adminPort)) {
         *error = u"--admin-listen: expected HOST:PORT"_s;
         return std::nullopt;
+    }
+    if (config->tls && config->tls->selfSigned) {
+        config->tls->cert = QDir(config->dataDir).filePath(u"tls-self-signed.crt"_s);
+        config->tls->key = QDir(config->dataDir).filePath(u"tls-self-signed.key"_s);
     }
     return config;
 }

@@ -91,8 +91,10 @@ struct TenantConfig {
 };
 
 struct TlsConfig {
-    QString cert;
-    QString key;
+    QString cert; // PEM; may hold the chain after the leaf
+    QString key; // PEM, RSA or EC
+    // `tls: "self-signed"`: cert and key are files in the data directory, made once at start-up.
+    bool selfSigned = false;
 };
 
 // Where a configuration comes from: the command line of switchboard-server.
@@ -110,6 +112,12 @@ struct ServerConfig {
     quint16 adminPort = 8081;
     QString dataDir;
     std::optional<TlsConfig> tls;
+    int tlsHandshakeTimeoutSec = 10;
+    // Plain-HTTP port answering 308 to https (with tls only); empty host: none.
+    QString redirectHost;
+    quint16 redirectPort = 0;
+    // Who may GET /metrics on the admin listener.
+    QList<Cidr> metricsAllowFrom;
     Limits limits;
     int keepaliveSec = 25;
     int resumeGraceSec = 30;

@@ -4,6 +4,7 @@
 #include "http/HttpConnection.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QUrl>
 #include <QWebSocket>
@@ -15,8 +16,8 @@ Q_LOGGING_CATEGORY(lcHttp, "switchboard.http", QtInfoMsg)
 }
 
 FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origins, QObject *parent)
-    : QTcpServer(parent), m_config(config), m_api(api), m_origins(std::move(origins)),
-      m_ws(u"switchboard"_s, QWebSocketServer::NonSecureMode)
+    : QSslServer(parent), m_config(config), m_api(api), m_origins(std::move(origins)),
+      m_ws(u"switchboard"_s, QWebSocketServer::NonSecureMode) // TLS is this server's
 {
     m_ws.setMaxPendingConnections(1 << 20);
     m_ws.setHandshakeTimeout(std::chrono::milliseconds(10000));
@@ -24,6 +25,22 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origin
 }
 
 FrontDoor::~FrontDoor() = default;
+
+void FrontDoor::setTls(const QSslConfiguration &ssl)
+{
+    if (!isListening())
+        m_tls = true;
+    setSslConfiguration(ssl);
+    setHandshakeTimeout(m_config.tlsHandshakeTimeoutSec * 1000);
+}
+
+int FrontDoor::openConnections() const
+{
+    int n = 0;
+    for (const int c : m_perIp)
+        n += c;
+    return n;
+}
 
 bool FrontDoor::isTrustedProxy(const QHostAddress &address) const
 {
@@ -90,7 +107,7 @@ bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHe
             return true;
     }
     const QUrl url(o, QUrl::StrictMode);
-    const bool tls = m_config.tls.has_value();
+    const bool tls = m_tls;
     const QString scheme = tls ? u"https"_s : u"http"_s;
     const int defPort = tls ? 443 : 80;
     if (!url.isValid() || url.scheme().toLower() != scheme || !url.path().isEmpty())
@@ -105,6 +122,10 @@ bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHe
 
 void FrontDoor::incomingConnection(qintptr descriptor)
 {
+    if (m_tls) {
+        acceptTls(descriptor);
+        return;
+    }
     auto *socket = new QTcpSocket;
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
@@ -113,15 +134,60 @@ void FrontDoor::incomingConnection(qintptr descriptor)
     // Signaling frames are small and latency-bound: without TCP_NODELAY a frame written while an
     // earlier one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (admit(socket))
+        new HttpConnection(socket, *this);
+}
+
+void FrontDoor::acceptTls(qintptr descriptor)
+{
+    // QSslServer's own incomingConnection() takes no per-address limit before the handshake (and
+    // Qt 6.4.2 emits no startedEncryptionHandshake to take one): the socket is made here, with
+    // QSslServer's configuration and handshake timeout.
+    auto *socket = new QSslSocket;
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (!admit(socket))
+        return;
+    // Everything that only matters until the handshake is done hangs off `handshake`.
+    auto *handshake = new QObject(socket);
+    QTimer::singleShot(handshakeTimeout(), handshake, [socket] {
+        qCDebug(lcHttp) << "TLS handshake timed out";
+        socket->abort();
+        socket->deleteLater();
+    });
+    connect(socket, &QAbstractSocket::disconnected, handshake, [socket] { socket->deleteLater(); });
+    connect(socket, &QAbstractSocket::errorOccurred, handshake, [socket] {
+        qCDebug(lcHttp) << "TLS handshake failed:" << socket->errorString();
+        socket->abort();
+        socket->deleteLater();
+    });
+    connect(socket, &QSslSocket::encrypted, this, [this, socket, handshake] {
+        delete handshake;
+        new HttpConnection(socket, *this);
+    });
+    socket->setSslConfiguration(sslConfiguration());
+    socket->startServerEncryption();
+}
+
+bool FrontDoor::admit(QTcpSocket *socket)
+{
     const QHostAddress peer = socket->peerAddress();
     // A trusted proxy carries many clients: its connections count for the client address that
     // its X-Forwarded-For names, once the head is read (HttpConnection).
-    if (!isTrustedProxy(peer) && !claimSlot(peer, socket)) {
-        qCInfo(lcHttp) << "connection limit per address reached";
-        tooManyConnections(socket);
-        return;
+    if (isTrustedProxy(peer) || claimSlot(peer, socket))
+        return true;
+    qCInfo(lcHttp) << "connection limit per address reached";
+    if (m_tls) {
+        // Before the handshake: nothing can be said in plain text, and a flood costs no crypto.
+        socket->abort();
+        socket->deleteLater();
+        return false;
     }
-    new HttpConnection(socket, *this);
+    tooManyConnections(socket);
+    return false;
 }
 
 void FrontDoor::tooManyConnections(QTcpSocket *socket)

@@ -5,7 +5,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QPointer>
-#include <QTcpServer>
+#include <QSslServer>
 #include <QWebSocketServer>
 #include <functional>
 
@@ -25,8 +25,11 @@ struct UpgradeInfo {
 
 // The one port: reads each request head itself (QT64-NOTES.md: QHttpServer 6.4 has no head or
 // body limits, no 405, no idle timeout, and stalls on Expect: 100-continue), enforces the limits,
-// answers HTTP through HttpApi and hands WebSocket upgrades to QWebSocketServer.
-class FrontDoor : public QTcpServer {
+// answers HTTP through HttpApi and hands WebSocket upgrades to QWebSocketServer. With `tls` it is
+// a QSslServer (its configuration and handshake timeout): the per-address limit is taken before
+// the handshake, the handshake has its own timeout, and HTTP and WebSocket then run over the
+// encrypted socket unchanged.
+class FrontDoor : public QSslServer {
     Q_OBJECT
 public:
     // Returns the tenant's allowedOrigins for a normalised host (empty when none or no tenant).
@@ -37,6 +40,12 @@ public:
     ~FrontDoor() override;
 
     void setConfig(const ServerConfig &config) { m_config = config; }
+    // Before listen(): speak TLS with this certificate and key. After: a new pair for new
+    // connections (a SIGHUP renewal); open connections keep theirs.
+    void setTls(const QSslConfiguration &ssl);
+    bool tlsEnabled() const { return m_tls; }
+    // Connections holding a per-address slot (for /metrics).
+    int openConnections() const;
     const ServerConfig &config() const { return m_config; }
     HttpApi &api() { return m_api; }
     int connectionsFrom(const QHostAddress &address) const { return m_perIp.value(address); }
@@ -68,12 +77,17 @@ protected:
 
 private:
     void onWebSocketPending();
+    // Counts the connection against its address; false (the socket answered or aborted) over
+    // the limit.
+    bool admit(QTcpSocket *socket);
+    void acceptTls(qintptr descriptor);
 
     ServerConfig m_config;
     HttpApi &m_api;
     OriginList m_origins;
     QWebSocketServer m_ws;
     QHash<QHostAddress, int> m_perIp;
+    bool m_tls = false;
     struct Upgrading {
         UpgradeInfo info;
         QPointer<QObject> ticket;

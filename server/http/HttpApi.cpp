@@ -75,6 +75,32 @@ QList<QPair<QString, QString>> HttpApi::parseQuery(const QByteArray &query)
 
 HttpResponse HttpApi::handle(const HttpRequest &request) noexcept
 {
+    HttpResponse r = answer(request);
+    ++m_answers[qMakePair(flagLabel(request), r.status)];
+    return r;
+}
+
+QString HttpApi::flagLabel(const HttpRequest &request) const
+{
+    if (request.path != "/signal.ashx")
+        return u"static"_s;
+    if (request.query.isEmpty())
+        return u"liveness"_s;
+    const qsizetype end = request.query.indexOf('&');
+    QByteArray first = end < 0 ? request.query : request.query.left(end);
+    const qsizetype eq = first.indexOf('=');
+    if (eq >= 0)
+        first.truncate(eq);
+    const QString flag = QString::fromUtf8(QByteArray::fromPercentEncoding(first));
+    for (const Route &r : m_routes) {
+        if (r.flag == flag)
+            return flag; // a bounded set: only known flags become label values
+    }
+    return u"unknown"_s;
+}
+
+HttpResponse HttpApi::answer(const HttpRequest &request) noexcept
+{
     try {
         return dispatch(request);
     } catch (const ApiError &e) {
@@ -151,8 +177,10 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
         return r;
     }
     if (route->access == Access::Webhook) {
-        if (!tenant->config().bridgeAllowed(request.clientAddress))
+        if (!tenant->config().bridgeAllowed(request.clientAddress)) {
+            tenant->metrics().authFailed(TenantMetrics::Auth::Webhook);
             throw ApiError{ApiErrorKind::Forbidden, u"Not allowed from this address."_s};
+        }
     }
     QByteArray method = request.method;
     if (method == "HEAD" && route->methods.contains("GET"))
@@ -166,9 +194,18 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
     Context ctx{request, *tenant, flag, params, {}};
     if (route->access != Access::Public) {
         const Authorizer &auth = route->access == Access::Webhook ? m_webhookAuth : m_adminAuth;
-        if (!auth)
+        const auto kind = route->access == Access::Webhook ? TenantMetrics::Auth::Webhook
+                                                           : TenantMetrics::Auth::AdminHttp;
+        if (!auth) {
+            tenant->metrics().authFailed(kind);
             throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
-        auth(ctx);
+        }
+        try {
+            auth(ctx);
+        } catch (const ApiError &) {
+            tenant->metrics().authFailed(kind);
+            throw;
+        }
     }
     HttpResponse r = route->handler(ctx);
     if (isPublic)

@@ -4,6 +4,7 @@
 #include "http/HttpMessage.h"
 #include "http/StaticFiles.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
@@ -47,6 +48,9 @@ public:
     const QList<Route> &routes() const { return m_routes; }
 
     HttpResponse handle(const HttpRequest &request) noexcept;
+    // Answers given so far, by flag label and status (for /metrics): the route's flag,
+    // "liveness", "static" (pages) or "unknown".
+    const QHash<QPair<QString, int>, quint64> &answers() const { return m_answers; }
 
     static HttpResponse json(const QJsonObject &body, int status = 200);
     // Splits a raw query: `+` stays a literal plus, %XX is decoded.
@@ -55,10 +59,13 @@ public:
 private:
     HttpResponse dispatch(const HttpRequest &request);
     HttpResponse signalEndpoint(const HttpRequest &request);
+    HttpResponse answer(const HttpRequest &request) noexcept;
+    QString flagLabel(const HttpRequest &request) const;
 
     const TenantDirectory &m_tenants;
     QList<Route> m_routes;
     Authorizer m_webhookAuth;
     Authorizer m_adminAuth;
     StaticFiles m_static;
+    QHash<QPair<QString, int>, quint64> m_answers;
 };

@@ -110,7 +110,7 @@ bool HttpConnection::processOne()
         HttpRequest req = std::move(parsed->request);
         const bool http10 = parsed->http10;
         const QByteArray hostHeader = req.header("host");
-        req.tls = m_door.config().tls.has_value();
+        req.tls = m_door.tlsEnabled();
         QList<QByteArray> forwardedFor;
         for (const auto &h : std::as_const(req.headers)) {
             if (h.first == "x-forwarded-for")
@@ -193,6 +193,7 @@ QByteArray HttpResponse::reasonPhrase(int status)
     case 204: return "No Content";
     case 302: return "Found";
     case 304: return "Not Modified";
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";

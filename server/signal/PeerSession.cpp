@@ -88,6 +88,11 @@ void PeerSession::sendError(QLatin1StringView code, QStringView ref)
 {
     // Errors count toward the limit, so a stream of bad frames is throttled like any other.
     m_signalBucket.charge(nowMs(), m_config.limits.signalPerSec, m_config.limits.signalBurst);
+    if (m_tenant) {
+        m_tenant->metrics().refused(code);
+        if (code == "invalid-token"_L1)
+            m_tenant->metrics().authFailed(TenantMetrics::Auth::IdToken);
+    }
     sendText(FrameWriter::error(code, ref));
 }
 
@@ -131,6 +136,7 @@ void PeerSession::refuse(qint64 now, QStringView ref)
 {
     const auto &l = m_config.limits;
     m_lastRejectMs = now;
+    m_tenant->metrics().refused("rate-limited"_L1);
     if (m_overLimitSinceMs == 0)
         m_overLimitSinceMs = now;
     if (now - m_overLimitSinceMs >= qint64(l.rateLimitCloseSec) * 1000) {
@@ -470,6 +476,7 @@ void PeerSession::handleSignal(const Frame &frame)
         sendError("unknown-peer"_L1, frame.typeName());
         return;
     }
+    m_tenant->metrics().relayed();
     if (!m_room->deliver(*target, FrameWriter::signal(m_peerId, frame.raw("data"_L1))))
         m_room->remove(target->peerId, "timeout"_L1); // a held peer's queue overflowed
 }

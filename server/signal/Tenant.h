@@ -2,6 +2,7 @@
 
 #include "camera/Cameras.h"
 #include "config/ServerConfig.h"
+#include "metrics/TenantMetrics.h"
 #include "signal/RoomRegistry.h"
 #include "telephony/BridgeLink.h"
 #include "telephony/Dialer.h"
@@ -27,6 +28,9 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    // Counters for /metrics (frames relayed and refused, auth failures).
+    TenantMetrics &metrics() { return m_metrics; }
+    const TenantMetrics &metrics() const { return m_metrics; }
     Cameras &cameras() { return m_cameras; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
@@ -76,6 +80,7 @@ private:
     const ServerConfig &m_server;
     Cameras m_cameras; // before the rooms: their CameraRooms use its go2rtc client
     RoomRegistry m_rooms;
+    TenantMetrics m_metrics;
     OidcVerifier *m_oidc = nullptr;
     QList<TrunkState> m_trunks;
     qint64 m_trunksTime = 0;

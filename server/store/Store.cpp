@@ -1,6 +1,7 @@
 #include "Store.h"
 
 #include <QAtomicInteger>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -124,10 +125,22 @@ struct Store::Private {
     }
 
     // Runs fn inside one transaction; commits when fn returns Ok, rolls back otherwise.
+    Histogram writeLatency = Histogram::seconds();
+
+    // A write and its transaction, timed for /metrics.
     template <typename Fn> Result write(Fn &&fn)
     {
         if (!open)
             return Result::Failed;
+        QElapsedTimer timer;
+        timer.start();
+        const Result r = writeOnce(std::forward<Fn>(fn));
+        writeLatency.observe(double(timer.nsecsElapsed()) / 1e9);
+        return r;
+    }
+
+    template <typename Fn> Result writeOnce(Fn &&fn)
+    {
         QSqlDatabase database = db();
         if (!database.transaction()) {
             qCWarning(lcStore) << "cannot begin a transaction";
@@ -645,6 +658,11 @@ int Store::retryPendingRows()
     else if (d->pending.isEmpty())
         qCDebug(lcStore) << "pending log rows written";
     return int(d->pending.size());
+}
+
+const Histogram &Store::writeLatency() const
+{
+    return d->writeLatency;
 }
 
 int Store::pendingRows() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "metrics/Histogram.h"
+
 // The durable store (DESIGN.md "State and storage"): SQLite through Qt SQL, WAL, schema
 // versioned with PRAGMA user_version, every write in a transaction, prepared statements only.
 // Every row is keyed by tenant (the tenant's canonical host). Times are UTC.
@@ -131,6 +133,8 @@ public:
     // Tests only: runs right before every write transaction commits, after its statements (so a
     // test can crash or kill the process mid-transaction); returning false fails the write.
     void setBeforeCommitHookForTest(std::function<bool()> hook);
+    // Seconds each write transaction took (for /metrics).
+    const Histogram &writeLatency() const;
 
 private:
     qint64 insertRow(const QString &tenant, const CdrRecord &cdr);

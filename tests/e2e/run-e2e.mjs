@@ -8,7 +8,7 @@
 // Exit codes: 0 all passed, 1 a case failed, 77 a prerequisite (node module, chromium,
 // turnserver, server binary) is missing — ctest reports that as skipped.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -306,9 +306,9 @@ async function startCutProxy(targetPort) {
   };
 }
 
-async function launchChromium() {
+async function launchChromium(extraArgs = [], profile = 'chromium-profile') {
   // BROWSER-TESTS.md: these preferences (not command-line switches) keep WebRTC on loopback.
-  const userDataDir = path.join(tempDir, 'chromium-profile');
+  const userDataDir = path.join(tempDir, profile);
   fs.mkdirSync(path.join(userDataDir, 'Default'), { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'Default', 'Preferences'),
@@ -326,6 +326,7 @@ async function launchChromium() {
     '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
     '--no-first-run',
     '--no-default-browser-check',
+    ...extraArgs,
   ];
   if (process.getuid && process.getuid() === 0) chromeArgs.push('--no-sandbox');
   const ctx = await chromium.launchPersistentContext(userDataDir, {
@@ -471,6 +472,84 @@ async function assertMediaGrows(page, fromPeerId, what) {
   });
   assert(after.localCandidateType === 'relay', `${what}: selected local candidate is ${after.localCandidateType}, expected relay`);
   return after;
+}
+
+// ---------------------------------------------------------------- https: tls on the public port
+
+/**
+ * A server with `tls` on a throwaway EC certificate for localhost/127.0.0.1, and the base64
+ * SHA-256 of its SubjectPublicKeyInfo, which Chromium trusts through
+ * --ignore-certificate-errors-spki-list (BROWSER-TESTS.md; no trust store is touched).
+ */
+async function startTlsServer(turnPort, secrets) {
+  const dir = path.join(tempDir, 'tls');
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+    '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const spkiDer = new crypto.X509Certificate(fs.readFileSync(cert)).publicKey.export({ type: 'spki', format: 'der' });
+  const spki = crypto.createHash('sha256').update(spkiDer).digest('base64');
+  const config = {
+    listen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    dataDir: path.join(dir, 'data'),
+    tls: { cert, key },
+    tenants: [{
+      hosts: ['127.0.0.1', 'localhost'],
+      adminSecret: secrets.admin,
+      bridgeSecret: secrets.bridge,
+      turn: { secret: secrets.turn, urls: [`turn:127.0.0.1:${turnPort}?transport=udp`] },
+    }],
+  };
+  const configFile = path.join(dir, 'switchboard.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const entry = startProcess('switchboard-server (tls)', args.server, ['--config', configFile], {
+    env: { ...process.env, QT_LOGGING_RULES: 'switchboard.*.debug=false' },
+  });
+  const port = await waitFor('the tls server to print "listening on https"', async () => {
+    if (entry.exited) throw new Error(`tls server exited early: ${entry.output.slice(-2000)}`);
+    const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(entry.output);
+    return m ? Number(m[1]) : null;
+  }, 15_000);
+  log(`switchboard-server (tls) on 127.0.0.1:${port}, SPKI ${spki}`);
+  return { port, entry, spki };
+}
+
+/** Two pages on an https origin: a secure context, wss signaling, video both ways via TURN. */
+async function httpsCase(turn, secrets) {
+  const server = await startTlsServer(turn.port, secrets);
+  const ctx = await launchChromium([`--ignore-certificate-errors-spki-list=${server.spki}`], 'chromium-profile-https');
+  try {
+    const base = `https://127.0.0.1:${server.port}`;
+    const room = `tls-${crypto.randomBytes(4).toString('hex')}`;
+    const open = async (name) => {
+      const page = await ctx.newPage();
+      page.setDefaultTimeout(20_000);
+      page.on('pageerror', (err) => pageProblems.push(`https ${name}: uncaught ${err.message}`));
+      await page.goto(`${base}/room.html?room=${room}&name=${name}&relay=1`, { waitUntil: 'load' });
+      return page;
+    };
+    const a = await open('Ann');
+    const b = await open('Ben');
+    for (const page of [a, b]) {
+      const where = await page.evaluate(() => ({ protocol: location.protocol, secure: window.isSecureContext }));
+      assert(where.protocol === 'https:' && where.secure, `not a secure https page: ${JSON.stringify(where)}`);
+    }
+    const idA = await joined(a, 'Ann over https');
+    const idB = await joined(b, 'Ben over https');
+    const ab = await waitForMedia(a, idB, 'Ann receives Ben over https');
+    const ba = await waitForMedia(b, idA, 'Ben receives Ann over https');
+    // The liveness GET answers over https too.
+    const live = await a.evaluate(async () => (await fetch('/signal.ashx')).text());
+    assert(/^switchboard /.test(live), `liveness over https: ${live}`);
+    await a.screenshot({ path: path.join(args.out, 'room-https.png') });
+    return `frames ${ab.framesDecoded}/${ba.framesDecoded} via ${ab.localCandidateUrl}`;
+  } finally {
+    await ctx.close();
+    await stopProcess(server.entry);
+  }
 }
 
 // ---------------------------------------------------------------- the cases
@@ -925,6 +1004,8 @@ async function main() {
       await stopProcess(camServer.entry);
     }
   });
+
+  await runCase('https: pages, wss and TURN on a tls server (Chromium trusts its SPKI)', () => httpsCase(turn, secrets));
 
   await runCase('no CSP violation or uncaught error on any page', async () => {
     assert(pageProblems.length === 0, pageProblems.join('\n'));
