@@ -69,8 +69,12 @@ private:
     bool canSend();
     // Writes one text frame made of `parts`, encoded once to UTF-8 (see sendText).
     void writeTextFrame(std::initializer_list<QStringView> parts);
-    // Token buckets (DESIGN.md "Limits"): false when the frame must be dropped.
+    // Token buckets (DESIGN.md "Limits"): false when the frame must be dropped. admitAny runs
+    // before a frame is parsed, admit after, for the frame classes with their own bucket.
+    bool admitAny(qint64 nowMs);
     bool admit(const Frame &frame, qint64 nowMs);
+    bool admitted(qint64 nowMs);
+    void refuse(qint64 nowMs, QStringView ref); // one error a second, then 4008
 
     QWebSocket *m_socket;
     QPointer<Tenant> m_tenant;
