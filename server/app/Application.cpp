@@ -151,7 +151,7 @@ void Application::shutdown(int graceMs)
     m_sweep.stop();
     qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
     // Rings and dials in flight end now, each with its CDR, before any socket is closed.
-    for (Tenant *t : std::as_const(m_tenants)) {
+    for (Tenant *t : tenants()) {
         t->rings().endAll();
         t->dialer().endAll();
     }
