@@ -30,6 +30,12 @@ private slots:
     void zeroTimerDoesNotStarve();
     void postedEventsAndDeleteLater();
     void socketNotifierReadAndDisable();
+    void writeNotifier_data();
+    void writeNotifier();
+    void netChangeOnly_data();
+    void netChangeOnly();
+    void writesOfOneRoundCoalesce_data();
+    void writesOfOneRoundCoalesce();
     void tcpEcho();
     void signalingOverDispatcher();
 };
@@ -135,6 +141,179 @@ void tst_EpollDispatcher::socketNotifierReadAndDisable()
     }
     ::close(fds[0]);
     ::close(fds[1]);
+}
+
+namespace {
+EpollEventDispatcher &dispatcher()
+{
+    return *qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+}
+
+// A non-blocking socketpair, closed when it goes out of scope.
+struct SocketPair {
+    int fds[2] = {-1, -1};
+    SocketPair()
+    {
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) != 0)
+            fds[0] = fds[1] = -1;
+    }
+    ~SocketPair()
+    {
+        ::close(fds[0]);
+        ::close(fds[1]);
+    }
+    bool fill() const // writes into fds[0] until its send buffer is full
+    {
+        const QByteArray chunk(4096, 'f');
+        for (int i = 0; i < 100000; ++i) {
+            if (::write(fds[0], chunk.constData(), size_t(chunk.size())) < 0)
+                return errno == EAGAIN;
+        }
+        return false;
+    }
+    void drain() const
+    {
+        char buf[4096];
+        while (::read(fds[1], buf, sizeof buf) > 0) { }
+    }
+};
+} // namespace
+
+void tst_EpollDispatcher::writeNotifier_data()
+{
+    QTest::addColumn<bool>("full");
+    QTest::addColumn<quint64>("minEpollCtls");
+    QTest::addColumn<quint64>("maxEpollCtls");
+    // Writable: activated without the kernel; no epoll_ctl at all (the fd is not even added).
+    QTest::addRow("writable: activated without epoll_ctl") << false << quint64(0) << quint64(0);
+    // Full send buffer: the first activation finds EAGAIN and leaves the notifier on, so the
+    // dispatcher asks the kernel (EPOLL_CTL_ADD with EPOLLOUT), which reports the drain.
+    QTest::addRow("full: falls back to EPOLLOUT") << true << quint64(1) << quint64(4);
+}
+
+void tst_EpollDispatcher::writeNotifier()
+{
+    QFETCH(bool, full);
+    QFETCH(quint64, minEpollCtls);
+    QFETCH(quint64, maxEpollCtls);
+    SocketPair pair;
+    QVERIFY(pair.fds[0] >= 0);
+    if (full)
+        QVERIFY(pair.fill());
+    QTest::qWait(5); // earlier tests' sockets leave epoll first
+    const auto before = dispatcher().stats();
+    int activations = 0;
+    int written = 0;
+    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Write);
+    connect(&notifier, &QSocketNotifier::activated, this, [&] {
+        ++activations;
+        if (::write(pair.fds[0], "w", 1) == 1) {
+            ++written;
+            notifier.setEnabled(false); // as QAbstractSocket does once its buffer is flushed
+        }
+    });
+    if (full) {
+        QTRY_VERIFY(activations >= 1);
+        QTest::qWait(20); // rounds pass: still full, so no write may have succeeded
+        QCOMPARE(written, 0);
+        pair.drain();
+    }
+    QTRY_COMPARE(written, 1);
+    const auto after = dispatcher().stats();
+    QVERIFY(after.assumedWrites - before.assumedWrites >= 1);
+    const quint64 ctls = after.epollCtls - before.epollCtls;
+    QVERIFY2(ctls >= minEpollCtls && ctls <= maxEpollCtls, qPrintable(QString::number(ctls)));
+    if (!full)
+        QCOMPARE(activations, 1);
+}
+
+void tst_EpollDispatcher::netChangeOnly_data()
+{
+    QTest::addColumn<bool>("full");
+    QTest::addColumn<int>("toggles");
+    // Writable socket: on/off within one round cancels the pending activation, too.
+    QTest::addRow("write on/off x1") << false << 1;
+    QTest::addRow("write on/off x50") << false << 50;
+    // Full send buffer: the write notifier is in the kernel (EPOLLOUT); off/on keeps it there.
+    QTest::addRow("in kernel: write off/on x1") << true << 1;
+    QTest::addRow("in kernel: write off/on x50") << true << 50;
+}
+
+void tst_EpollDispatcher::netChangeOnly()
+{
+    // Notifiers switched on and off again (or off and on) within one round cost no epoll_ctl,
+    // the way Qt toggles a connected socket's write notifier around each write.
+    QFETCH(bool, full);
+    QFETCH(int, toggles);
+    SocketPair pair;
+    QVERIFY(pair.fds[0] >= 0);
+    if (full)
+        QVERIFY(pair.fill());
+    QSocketNotifier reader(pair.fds[0], QSocketNotifier::Read); // as on any connected socket
+    QSocketNotifier writer(pair.fds[0], QSocketNotifier::Write);
+    int activations = 0;
+    connect(&writer, &QSocketNotifier::activated, this, [&] { ++activations; });
+    writer.setEnabled(full);
+    QTest::qWait(5); // a few rounds: the read (and, when full, the write) interest is in epoll
+    QCOMPARE(activations, full ? 1 : 0); // full: the one activation that found it not writable
+    const auto before = dispatcher().stats();
+    bool done = false;
+    QMetaObject::invokeMethod(
+        this,
+        [&] {
+            for (int i = 0; i < toggles; ++i) {
+                writer.setEnabled(!writer.isEnabled());
+                writer.setEnabled(!writer.isEnabled());
+            }
+            done = true;
+        },
+        Qt::QueuedConnection);
+    QTRY_VERIFY(done);
+    QTest::qWait(5);
+    QCOMPARE(dispatcher().stats().epollCtls - before.epollCtls, quint64(0));
+    QCOMPARE(dispatcher().stats().assumedWrites - before.assumedWrites, quint64(0));
+    QCOMPARE(activations, full ? 1 : 0);
+}
+
+void tst_EpollDispatcher::writesOfOneRoundCoalesce_data()
+{
+    QTest::addColumn<int>("writes");
+    QTest::addRow("1 write") << 1;
+    QTest::addRow("3 writes") << 3;
+    QTest::addRow("40 writes") << 40;
+}
+
+void tst_EpollDispatcher::writesOfOneRoundCoalesce()
+{
+    // Writes of one round leave in one flush: QAbstractSocket reports one bytesWritten with
+    // all of them, and its write notifier is activated once, without an epoll_ctl.
+    QFETCH(int, writes);
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    QTRY_VERIFY(server.hasPendingConnections());
+    std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
+    QByteArray received;
+    connect(peer.get(), &QTcpSocket::readyRead, this, [&] { received += peer->readAll(); });
+    QTest::qWait(5);
+    QSignalSpy flushed(&client, &QTcpSocket::bytesWritten);
+    const auto before = dispatcher().stats();
+    const QByteArray frame(100, 'c');
+    QMetaObject::invokeMethod(
+        this,
+        [&] {
+            for (int i = 0; i < writes; ++i)
+                client.write(frame);
+        },
+        Qt::QueuedConnection);
+    QTRY_COMPARE(received.size(), writes * frame.size());
+    QCOMPARE(flushed.size(), 1);
+    QCOMPARE(flushed.at(0).at(0).toLongLong(), qint64(writes * frame.size()));
+    const auto after = dispatcher().stats();
+    QCOMPARE(after.assumedWrites - before.assumedWrites, quint64(1));
+    QCOMPARE(after.epollCtls - before.epollCtls, quint64(0));
 }
 
 void tst_EpollDispatcher::tcpEcho()

@@ -50,6 +50,14 @@ qint64 EpollEventDispatcher::nowMs()
     return qint64(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+void EpollEventDispatcher::markDirty(int fd, Watch &watch)
+{
+    if (!watch.dirty) {
+        watch.dirty = true;
+        m_dirty.append(fd);
+    }
+}
+
 void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
 {
     const int fd = int(notifier->socket());
@@ -69,7 +77,18 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     if (*slot && *slot != notifier)
         qCWarning(lcLoop) << "several socket notifiers of one type for fd" << fd;
     *slot = notifier;
-    m_dirty.append(fd);
+    if (notifier->type() == QSocketNotifier::Write && !it->writeAssumed) {
+        const bool kernelHasOut
+            = it->inKernel && it->kernelGeneration == it->generation && (it->kernelMask & EPOLLOUT);
+        if (!kernelHasOut) {
+            // A socket is writable unless its send buffer is full, which a write notifier that
+            // was off (its buffer had drained) rarely meets: activate it at the end of this
+            // round instead of two epoll_ctl and one more epoll_wait.
+            it->writeAssumed = true;
+            m_assumed.append({fd, it->generation});
+        }
+    }
+    markDirty(fd, *it);
 }
 
 void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
@@ -80,40 +99,61 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         return;
     if (it->read == notifier)
         it->read = nullptr;
-    if (it->write == notifier)
+    if (it->write == notifier) {
         it->write = nullptr;
+        it->writeAssumed = false; // its queue entry, if any, is skipped
+    }
     if (it->exception == notifier)
         it->exception = nullptr;
-    m_dirty.append(fd);
+    markDirty(fd, *it);
 }
 
-// Interest changes are applied once per round, just before waiting: Qt switches a socket's
-// write notifier on and off around every write, and most of those pairs cancel out.
+// Interest changes are applied once per round, just before waiting, and only the net change:
+// Qt switches a socket's write notifier on and off around every write, and most of those pairs
+// cancel out.
 void EpollEventDispatcher::applyInterest()
 {
     for (const int fd : std::as_const(m_dirty)) {
         auto it = m_watches.find(fd);
         if (it == m_watches.end())
             continue;
-        const quint32 want = (it->read ? quint32(EPOLLIN | EPOLLRDHUP) : 0u)
-            | (it->write ? quint32(EPOLLOUT) : 0u) | (it->exception ? quint32(EPOLLPRI) : 0u);
-        epoll_event ev{};
-        ev.events = want;
-        ev.data.u64 = pack(fd, it->generation);
-        if (want == 0) {
+        it->dirty = false;
+        if (!it->read && !it->write && !it->exception) {
             // Removed from epoll when nobody watches: level-triggered readiness would spin.
-            if (it->inKernel)
+            if (it->inKernel) {
+                ++m_stats.epollCtls;
                 epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr); // ENOENT: closed meanwhile
+            }
             m_watches.erase(it);
+            continue;
+        }
+        const quint32 want = (it->read ? quint32(EPOLLIN | EPOLLRDHUP) : 0u)
+            | (it->write && !it->writeAssumed ? quint32(EPOLLOUT) : 0u)
+            | (it->exception ? quint32(EPOLLPRI) : 0u);
+        if (want == 0) {
+            // Only a write notifier that is taken as ready: keep the fd out of epoll until
+            // its activation shows whether the kernel has to be asked.
+            if (it->inKernel) {
+                ++m_stats.epollCtls;
+                epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+                it->inKernel = false;
+            }
             continue;
         }
         if (it->inKernel && it->kernelMask == want && it->kernelGeneration == it->generation)
             continue;
+        epoll_event ev{};
+        ev.events = want;
+        ev.data.u64 = pack(fd, it->generation);
+        ++m_stats.epollCtls;
         int rc = epoll_ctl(m_epoll, it->inKernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
-        if (rc < 0 && errno == ENOENT) // the old socket was closed; this is a new one
+        if (rc < 0 && errno == ENOENT) { // the old socket was closed; this is a new one
+            ++m_stats.epollCtls;
             rc = epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
-        else if (rc < 0 && errno == EEXIST)
+        } else if (rc < 0 && errno == EEXIST) {
+            ++m_stats.epollCtls;
             rc = epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+        }
         if (rc < 0) {
             qCWarning(lcLoop) << "epoll_ctl failed for fd" << fd << "errno" << errno;
             it->inKernel = false;
@@ -124,6 +164,28 @@ void EpollEventDispatcher::applyInterest()
         it->kernelGeneration = it->generation;
     }
     m_dirty.clear();
+}
+
+bool EpollEventDispatcher::deliverAssumedWrites()
+{
+    if (m_assumed.isEmpty())
+        return false;
+    // Activations may enable more write notifiers: those are queued for the next call.
+    m_assumed.swap(m_assumedBatch);
+    QEvent event(QEvent::SockAct);
+    for (const auto &[fd, generation] : std::as_const(m_assumedBatch)) {
+        auto it = m_watches.find(fd);
+        if (it == m_watches.end() || it->generation != generation || !it->writeAssumed)
+            continue; // disabled, or its socket closed, meanwhile
+        it->writeAssumed = false;
+        markDirty(fd, *it); // still enabled after the activation: the kernel is asked
+        if (QSocketNotifier *n = it->write) {
+            ++m_stats.assumedWrites;
+            QCoreApplication::sendEvent(n, &event);
+        }
+    }
+    m_assumedBatch.clear();
+    return true;
 }
 
 void EpollEventDispatcher::dispatchSocket(int fd, quint32 generation, quint32 events)
@@ -251,19 +313,26 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     emit awake();
     QCoreApplication::sendPostedEvents();
 
-    const bool wait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupt.loadRelaxed();
+    const bool sockets = !(flags & QEventLoop::ExcludeSocketNotifiers);
+    bool handled = false;
+    // Writes that posted events (or a round that excluded sockets) queued leave before waiting.
+    if (sockets && !m_interrupt.loadRelaxed())
+        handled = deliverAssumedWrites();
+
+    const bool wait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupt.loadRelaxed()
+        && !(sockets && !m_assumed.isEmpty());
     applyInterest();
     const int timeout = waitTimeoutMs(wait);
     if (timeout != 0)
         emit aboutToBlock();
     epoll_event events[maxEvents];
+    ++m_stats.epollWaits;
     int n = epoll_wait(m_epoll, events, maxEvents, timeout);
     if (n < 0)
         n = 0; // EINTR
     if (timeout != 0)
         emit awake();
 
-    bool handled = false;
     for (int i = 0; i < n && !m_interrupt.loadRelaxed(); ++i) {
         const int fd = int(quint32(events[i].data.u64));
         if (fd == m_wakeFd) {
@@ -273,12 +342,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             handled = true;
             continue;
         }
-        if (flags & QEventLoop::ExcludeSocketNotifiers)
+        if (!sockets)
             continue; // level-triggered: they come again in a round that takes them
         dispatchSocket(fd, quint32(events[i].data.u64 >> 32), events[i].events);
         handled = true;
     }
     if (!m_interrupt.loadRelaxed() && fireTimers())
+        handled = true;
+    // Everything this round wrote leaves now, one flush per socket.
+    if (sockets && !m_interrupt.loadRelaxed() && deliverAssumedWrites())
         handled = true;
     return handled;
 }

@@ -1,6 +1,7 @@
 #include "http/FrontDoor.h"
 
 #include "http/ApiError.h"
+#include "http/DirectTcpSocket.h"
 #include "http/HttpConnection.h"
 
 #include <QLoggingCategory>
@@ -126,7 +127,7 @@ void FrontDoor::incomingConnection(qintptr descriptor)
         acceptTls(descriptor);
         return;
     }
-    auto *socket = new QTcpSocket;
+    auto *socket = new DirectTcpSocket; // no write chunk kept while idle (BENCHMARKS.md)
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         return;
@@ -196,8 +197,9 @@ void FrontDoor::tooManyConnections(QTcpSocket *socket)
         ApiError{ApiErrorKind::TooManyRequests, u"Too many connections from this address."_s}
             .toResponse()
             .serialize(false, false));
-    socket->disconnectFromHost();
+    // Connected first: with nothing left to write, disconnectFromHost() emits at once.
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->disconnectFromHost();
     QTimer::singleShot(2000, socket, &QObject::deleteLater);
 }
 

@@ -80,8 +80,9 @@ void HttpConnection::respond(const HttpResponse &r, bool keepAlive, bool headOnl
         m_done = true;
         m_idle.stop();
         m_socket->disconnect(this);
-        m_socket->disconnectFromHost();
+        // Connected first: with nothing left to write, disconnectFromHost() emits at once.
         connect(m_socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+        m_socket->disconnectFromHost();
         // A peer that never reads must not keep us: give it a bounded time to take the answer.
         QTimer::singleShot(5000, this, &QObject::deleteLater);
     } else {

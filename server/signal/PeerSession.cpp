@@ -14,6 +14,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QLoggingCategory>
+#include <QStringEncoder>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -71,17 +72,71 @@ Room::Member *PeerSession::member() const
     return m && m->session == this ? m : nullptr;
 }
 
-void PeerSession::sendText(const QString &frame)
+bool PeerSession::canSend()
 {
     if (m_socket->state() != QAbstractSocket::ConnectedState || m_closingByUs)
-        return;
+        return false;
     if (m_tcp && m_tcp->bytesToWrite() > m_config.limits.maxWriteBufferBytes) {
         // The client does not read: drop it rather than buffer without bound. It may resume.
         qCDebug(lcSignal) << "write buffer over its bound" << m_peerId;
         closeWith(4003, false);
+        return false;
+    }
+    return true;
+}
+
+void PeerSession::sendText(const QString &frame)
+{
+    if (canSend())
+        writeTextFrame({frame});
+}
+
+void PeerSession::sendSignal(QStringView from, QStringView rawData)
+{
+    if (canSend())
+        writeTextFrame({u"{\"type\":\"signal\",\"from\":\"", from, u"\",\"data\":", rawData, u"}"});
+}
+
+// Server frames are written as whole WebSocket frames (RFC 6455: FIN + text opcode, unmasked,
+// then the UTF-8 payload) straight to the upgraded TCP socket, encoded once into a reused
+// buffer. QWebSocket::sendTextMessage() would convert to a new QByteArray, build a header
+// array and write twice, per frame. QWebSocket still does the handshake, reading, ping and
+// close; it writes whole frames synchronously too, so frames never interleave.
+void PeerSession::writeTextFrame(std::initializer_list<QStringView> parts)
+{
+    if (!m_tcp) { // not upgraded from our front door (some tests): let QWebSocket frame it
+        QString text;
+        for (const QStringView part : parts)
+            text.append(part);
+        m_socket->sendTextMessage(text);
         return;
     }
-    m_socket->sendTextMessage(frame);
+    constexpr qsizetype maxHeader = 10;
+    qsizetype units = 0;
+    for (const QStringView part : parts)
+        units += part.size();
+    QStringEncoder utf8(QStringEncoder::Utf8, QStringConverter::Flag::Stateless);
+    thread_local QByteArray buffer;
+    buffer.resize(maxHeader + utf8.requiredSpace(units));
+    char *const payload = buffer.data() + maxHeader;
+    char *end = payload;
+    for (const QStringView part : parts)
+        end = utf8.appendToBuffer(end, part);
+    const quint64 length = quint64(end - payload);
+    char *head = payload;
+    if (length < 126) {
+        *--head = char(length);
+    } else if (length <= 0xffff) {
+        *--head = char(length & 0xff);
+        *--head = char(length >> 8);
+        *--head = char(126);
+    } else {
+        for (int i = 0; i < 8; ++i)
+            *--head = char((length >> (8 * i)) & 0xff);
+        *--head = char(127);
+    }
+    *--head = char(0x81); // FIN, text
+    m_tcp->write(head, end - head);
 }
 
 void PeerSession::sendError(QLatin1StringView code, QStringView ref)
@@ -477,7 +532,12 @@ void PeerSession::handleSignal(const Frame &frame)
         return;
     }
     m_tenant->metrics().relayed();
-    if (!m_room->deliver(*target, FrameWriter::signal(m_peerId, frame.raw("data"_L1))))
+    const QStringView data = frame.raw("data"_L1);
+    if (target->session) {
+        target->session->sendSignal(m_peerId, data); // the hot path: no QString is built
+        return;
+    }
+    if (!m_room->deliver(*target, FrameWriter::signal(m_peerId, data)))
         m_room->remove(target->peerId, "timeout"_L1); // a held peer's queue overflowed
 }
 

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QWebSocket>
+#include <initializer_list>
 #include <optional>
 
 class Frame;
@@ -24,6 +25,9 @@ public:
     ~PeerSession() override;
 
     void sendText(const QString &frame);
+    // Sends `{"type":"signal","from":<from>,"data":<rawData>}` (the relay) without building it
+    // as a QString first.
+    void sendSignal(QStringView from, QStringView rawData);
     void sendError(QLatin1StringView code, QStringView ref = {});
     // Sends `kicked {reason}` then closes with `closeCode`; the membership ends as `leftReason`
     // (empty: the peer is held for resume, as for a lost socket).
@@ -61,6 +65,10 @@ private:
     void holdMembership();
     // Detaches this socket from its member without ending it (a resume took it over).
     void detachMember();
+    // False when nothing may be sent (closing, or the write buffer is over its bound).
+    bool canSend();
+    // Writes one text frame made of `parts`, encoded once to UTF-8 (see sendText).
+    void writeTextFrame(std::initializer_list<QStringView> parts);
     // Token buckets (DESIGN.md "Limits"): false when the frame must be dropped. admitAny runs
     // before a frame is parsed, admit after, for the frame classes with their own bucket.
     bool admitAny(qint64 nowMs);

@@ -29,6 +29,7 @@ struct Options {
     int spawnCpu = -1;
     int pairs = 50;
     int window = 4;
+    std::vector<int> rates; // --rate: paced relays at these offered loads (frames/s)
     int payload = 600;
     double seconds = 5;
     double warmup = 1;
@@ -66,10 +67,13 @@ struct RelayResult {
     double p50 = 0, p99 = 0;
     double cpuUsPerFrame = -1;
     double cpuShare = -1; // server CPU seconds per wall second
+    int rate = 0; // offered frames/s of a paced run; 0: a window of frames in flight
+    double offeredFps = 0; // frames/s actually sent during the window
 };
 
 struct Results {
     RelayResult relay, relayIdle;
+    std::vector<RelayResult> paced; // one per --rate
     int idleWanted = 0, idleJoined = 0;
     double rssPerIdleKiB = -1;
     std::int64_t rssBeforeKiB = -1, rssAfterKiB = -1;
@@ -142,6 +146,8 @@ private:
     void buildTemplate(WsLoop::Conn &c, const std::string &toId);
     void sendSignal(WsLoop::Conn &c);
     RelayResult relay();
+    RelayResult paced(int rate);
+    void pace(double seconds, int rate, std::int64_t start);
     void idle();
     void storm();
     void ring();
@@ -163,6 +169,8 @@ private:
     std::vector<int> m_relayIds;
 
     bool m_relayActive = false;
+    std::uint64_t m_pacedSent = 0;
+    std::size_t m_paceNext = 0;
     bool m_measuring = false;
     std::uint64_t m_sent = 0, m_received = 0, m_windowFrames = 0;
     Latencies m_lat;
@@ -413,6 +421,68 @@ RelayResult Bench::relay()
     return r;
 }
 
+// Sends frames at `rate` per second from `start` on for `seconds`, round robin over all relay
+// connections (each to its pair's other side); received frames are not answered. At most 16
+// frames per pair are outstanding: a server that cannot keep up is offered less, not buried.
+void Bench::pace(double seconds, int rate, std::int64_t start)
+{
+    const std::int64_t end = WsLoop::nowNs() + std::int64_t(seconds * 1e9);
+    const std::uint64_t cap = std::uint64_t(16 * std::max(1, m_o.pairs));
+    while (true) {
+        const std::int64_t now = WsLoop::nowNs();
+        if (now >= end)
+            break;
+        const auto due = std::uint64_t(double(now - start) / 1e9 * rate);
+        while (m_pacedSent < due) {
+            if (m_sent - m_received >= cap) {
+                m_pacedSent = due; // not offered: the server is behind
+                break;
+            }
+            WsLoop::Conn &c = *m_loop.conn(m_relayIds[m_paceNext]);
+            m_paceNext = (m_paceNext + 1) % m_relayIds.size();
+            ++m_pacedSent;
+            sendSignal(c);
+        }
+        m_loop.flush();
+        m_loop.poll(1);
+    }
+}
+
+RelayResult Bench::paced(int rate)
+{
+    RelayResult r;
+    r.ran = true;
+    r.rate = rate;
+    m_relayActive = false;
+    m_pacedSent = 0;
+    const std::int64_t start = WsLoop::nowNs();
+    pace(m_o.warmup, rate, start);
+    m_lat.us.clear();
+    m_lat.us.reserve(1 << 20);
+    m_windowFrames = 0;
+    const std::uint64_t sent0 = m_sent;
+    const std::int64_t cpu0 = m_server.cpuMicros();
+    const std::int64_t t0 = WsLoop::nowNs();
+    m_measuring = true;
+    pace(m_o.seconds, rate, start);
+    m_measuring = false;
+    const std::int64_t t1 = WsLoop::nowNs();
+    const std::int64_t cpu1 = m_server.cpuMicros();
+    const std::uint64_t sent1 = m_sent;
+    waitUntil(3, [this] { return m_received >= m_sent; });
+    r.frames = m_windowFrames;
+    r.seconds = double(t1 - t0) / 1e9;
+    r.fps = double(r.frames) / r.seconds;
+    r.offeredFps = double(sent1 - sent0) / r.seconds;
+    r.p50 = m_lat.pct(50);
+    r.p99 = m_lat.pct(99);
+    if (cpu0 >= 0 && cpu1 >= 0 && r.frames > 0) {
+        r.cpuUsPerFrame = double(cpu1 - cpu0) / double(r.frames);
+        r.cpuShare = double(cpu1 - cpu0) / (r.seconds * 1e6);
+    }
+    return r;
+}
+
 void Bench::idle()
 {
     m_r.idleWanted = m_o.idle;
@@ -563,11 +633,14 @@ Results Bench::run()
         ++ready;
     }
     if (ready == m_o.pairs && m_o.pairs > 0) {
-        m_r.relay = relay();
+        // (a) a window of frames in flight per pair, or paced at each --rate
+        for (const int rate : m_o.rates)
+            m_r.paced.push_back(paced(rate));
+        m_r.relay = m_o.rates.empty() ? relay() : m_r.paced.front();
         // (b) idle joined connections, then the same relay again
         if (m_o.idle > 0) {
             idle();
-            m_r.relayIdle = relay();
+            m_r.relayIdle = m_o.rates.empty() ? relay() : paced(m_o.rates.front());
         }
     } else {
         std::fprintf(stderr, "switchboard-bench: only %d of %d relay pairs joined\n", ready,
@@ -585,9 +658,16 @@ Results Bench::run()
 
 void printTable(const Options &o, const Results &r)
 {
-    std::printf("\nswitchboard-bench: target %s, %d pairs x %d in flight, payload %d B, %.1f s "
+    std::string load = std::to_string(o.window) + " in flight";
+    if (!o.rates.empty()) {
+        load = "paced at";
+        for (const int rate : o.rates)
+            load += " " + std::to_string(rate);
+        load += " frames/s";
+    }
+    std::printf("\nswitchboard-bench: target %s, %d pairs, %s, payload %d B, %.1f s "
                 "(+%.1f s warm-up)\n",
-                o.target.c_str(), o.pairs, o.window, o.payload, o.seconds, o.warmup);
+                o.target.c_str(), o.pairs, load.c_str(), o.payload, o.seconds, o.warmup);
     std::printf("%-44s %14s\n", "metric", "value");
     auto row = [](const char *name, const std::string &value) {
         std::printf("%-44s %14s\n", name, value.c_str());
@@ -609,7 +689,13 @@ void printTable(const Options &o, const Results &r)
         row((l + " server CPU busy (%)").c_str(),
             rr.cpuShare < 0 ? "n/a" : num(100 * rr.cpuShare, 0));
     };
-    relayRows("relay", r.relay);
+    if (r.paced.empty())
+        relayRows("relay", r.relay);
+    for (const RelayResult &p : r.paced) {
+        const std::string label = "paced " + std::to_string(p.rate) + "/s:";
+        row((label + " offered (frames/s)").c_str(), num(p.offeredFps, 0));
+        relayRows(label.c_str(), p);
+    }
     if (r.idleWanted > 0) {
         row("idle connections joined",
             std::to_string(r.idleJoined) + "/" + std::to_string(r.idleWanted));
@@ -658,9 +744,9 @@ void writeJson(const Options &o, const Results &r)
             f,
             "  \"%s\": {\"ran\": %s, \"frames\": %llu, \"seconds\": %.3f, \"framesPerSec\": %.1f, "
             "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerFrame\": %.3f, \"serverCpuShare\": "
-            "%.3f},\n",
+            "%.3f, \"rate\": %d, \"offeredPerSec\": %.1f},\n",
             name, rr.ran ? "true" : "false", static_cast<unsigned long long>(rr.frames), rr.seconds,
-            rr.fps, rr.p50, rr.p99, rr.cpuUsPerFrame, rr.cpuShare);
+            rr.fps, rr.p50, rr.p99, rr.cpuUsPerFrame, rr.cpuShare, rr.rate, rr.offeredFps);
     };
     std::fprintf(
         f,
@@ -669,6 +755,19 @@ void writeJson(const Options &o, const Results &r)
         o.target.c_str(), o.pairs, o.window, o.payload, o.seconds);
     relay("relay", r.relay);
     relay("relayWithIdle", r.relayIdle);
+    std::fprintf(f, "  \"paced\": [\n");
+    for (std::size_t i = 0; i < r.paced.size(); ++i) {
+        const RelayResult &rr = r.paced[i];
+        std::fprintf(
+            f,
+            "    {\"ran\": true, \"frames\": %llu, \"seconds\": %.3f, \"framesPerSec\": %.1f, "
+            "\"p50Ms\": %.3f, \"p99Ms\": %.3f, \"serverCpuUsPerFrame\": %.3f, "
+            "\"serverCpuShare\": %.3f, \"rate\": %d, \"offeredPerSec\": %.1f}%s\n",
+            static_cast<unsigned long long>(rr.frames), rr.seconds, rr.fps, rr.p50, rr.p99,
+            rr.cpuUsPerFrame, rr.cpuShare, rr.rate, rr.offeredFps,
+            i + 1 < r.paced.size() ? "," : "");
+    }
+    std::fprintf(f, "  ],\n");
     std::fprintf(
         f,
         "  \"idle\": {\"wanted\": %d, \"joined\": %d, \"rssBeforeKiB\": %lld, \"rssAfterKiB\": "
@@ -710,6 +809,8 @@ void usage()
         "  --spawn-cpu N                 pin the spawned server to CPU N\n"
         "  --host-header NAME            Host header / tenant (default localhost)\n"
         "  --pairs N --window W --payload P   relay scenario (default 50, 4, 600)\n"
+        "  --rate N[,N...]               paced relay instead of a window: N frames/s offered,\n"
+        "                                round robin over all pairs, one run per N\n"
         "  --seconds S --warmup S        measuring window and warm-up per relay run (5, 1)\n"
         "  --idle K                      K idle joined connections, then the relay again\n"
         "  --storm-rate R --storm-seconds S   join storm at R joins/s for S seconds\n"
@@ -765,7 +866,22 @@ int main(int argc, char **argv)
             o.pairs = std::atoi(value().c_str());
         else if (a == "--window")
             o.window = std::max(1, std::atoi(value().c_str()));
-        else if (a == "--payload")
+        else if (a == "--rate") {
+            // one rate or a comma-separated list: a paced run at each, in order
+            const std::string list = value();
+            for (std::size_t at = 0; at < list.size();) {
+                std::size_t comma = list.find(',', at);
+                if (comma == std::string::npos)
+                    comma = list.size();
+                const int rate = std::atoi(list.substr(at, comma - at).c_str());
+                if (rate <= 0) {
+                    std::fprintf(stderr, "switchboard-bench: --rate takes frames/s > 0\n");
+                    return 2;
+                }
+                o.rates.push_back(rate);
+                at = comma + 1;
+            }
+        } else if (a == "--payload")
             o.payload = std::max(24, std::atoi(value().c_str()));
         else if (a == "--seconds")
             o.seconds = std::atof(value().c_str());
@@ -861,6 +977,10 @@ int main(int argc, char **argv)
             failures.push_back("the server died during the run");
         if (o.pairs > 0 && r.relay.frames == 0)
             failures.push_back("no signal frame was relayed");
+        for (const RelayResult &p : r.paced) {
+            if (p.frames == 0)
+                failures.push_back("no frame relayed at " + std::to_string(p.rate) + " frames/s");
+        }
         if (o.idle > 0 && (r.idleJoined != o.idle || r.relayIdle.frames == 0))
             failures.push_back("idle connections not all welcomed, or no relay with them open");
         if (r.stormRan && r.stormWelcomed != r.stormWanted)
