@@ -12,7 +12,8 @@ JOBS ?= $(shell nproc)
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
-	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev
+	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
+	nats-server libnats-dev
 
 .PHONY: run test test-sanitize build deps configure clean format format-check
 
