@@ -8,6 +8,9 @@
 #include "signal/PeerSession.h"
 #include "signal/Tenant.h"
 #include "telephony/Webhooks.h"
+#ifdef SB_CLUSTER
+#include "cluster/ClusterNode.h"
+#endif
 
 #include <QDateTime>
 #include <QDir>
@@ -103,6 +106,19 @@ bool Application::start(QString *error)
         pruneLogs();
         m_prune.start();
     }
+    if (m_config.cluster && !m_cluster) {
+#ifdef SB_CLUSTER
+        m_cluster = new ClusterNode(*m_config.cluster, m_config.keepaliveSec, this);
+        for (Tenant *t : std::as_const(m_tenants))
+            m_cluster->addTenant(*t);
+        if (!m_cluster->start(error))
+            return false;
+#else
+        if (error)
+            *error = u"cluster: this build has no cluster mode (built without libnats)"_s;
+        return false;
+#endif
+    }
     // Qt's default backlog (50) overflows in a join storm and clients wait for SYN retries.
     m_door->setListenBacklogSize(1024);
     if (!m_door->listen(address, m_config.listenPort)) {
@@ -176,6 +192,10 @@ void Application::reload(const ServerConfig &config)
                     &Application::noteMaybeIdle);
             m_adminApi->watchTenant(tenant);
             m_admin->addTenant(tenant);
+#ifdef SB_CLUSTER
+            if (m_cluster)
+                m_cluster->addTenant(*tenant);
+#endif
         }
         for (const QString &h : t.hosts)
             m_tenantByHost.insert(h, tenant);

@@ -15,6 +15,7 @@
 
 class AdminApi;
 class AdminSocket;
+class ClusterNode;
 class PeerSession;
 class PublicFlags;
 class Tenant;
@@ -31,6 +32,8 @@ public:
     quint16 httpPort() const { return m_door->serverPort(); }
     quint16 adminPort() const;
     AdminSocket &adminSocket() { return *m_admin; }
+    // Cluster mode (DESIGN.md "Cluster mode"); nullptr on a single node.
+    ClusterNode *cluster() const { return m_cluster; }
 
     const ServerConfig &config() const { return m_config; }
     Tenant *tenantForHost(const QString &normalisedHost) const;
@@ -77,4 +80,5 @@ private:
     Store m_store;
     QTimer m_prune;
     std::unique_ptr<PublicFlags> m_publicFlags;
+    ClusterNode *m_cluster = nullptr; // only with `cluster`; a child, so it outlives the tenants
 };

@@ -91,6 +91,12 @@ struct TlsConfig {
     QString key;
 };
 
+// Cluster mode (DESIGN.md "Cluster mode"): present only with the `cluster` key.
+struct ClusterConfig {
+    QString nats = QStringLiteral("nats://127.0.0.1:4222"); // one URL or a comma-separated list
+    QString node; // [A-Za-z0-9_-]{1,64}; default: the host name + a random suffix
+};
+
 // Where a configuration comes from: the command line of switchboard-server.
 struct ConfigSource {
     QString configFile; // empty: the embedded default
@@ -106,6 +112,7 @@ struct ServerConfig {
     quint16 adminPort = 8081;
     QString dataDir;
     std::optional<TlsConfig> tls;
+    std::optional<ClusterConfig> cluster; // nullopt: a single node, nothing of cluster mode runs
     Limits limits;
     int keepaliveSec = 25;
     int resumeGraceSec = 30;
