@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc)
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
-	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
+	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev ffmpeg \
 	nats-server libnats-dev
 
 .PHONY: run test test-sanitize build deps configure clean format format-check
@@ -31,6 +31,9 @@ deps:
 	fi
 	@if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then \
 		cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; \
+	fi
+	@if [ -f tests/go2rtc-standin/package.json ] && [ ! -d tests/go2rtc-standin/node_modules/werift ]; then \
+		cd tests/go2rtc-standin && npm ci --no-audit --no-fund; \
 	fi
 
 configure: deps

@@ -49,6 +49,17 @@ export class Conference {
     this.dialSent = false;
     this.active = false;
     this.calls = new Map(); // callId -> last dial-status
+    // A camera room (cam_<name>, DESIGN.md "Cameras"): the only link is to the camera peer; the
+    // other viewers are listed but never negotiated with.
+    this.cameraRoom = /^cam_/.test(room || '');
+    this.cameraRetries = 0;
+    this.cameraTimer = null;
+  }
+
+  /** Backoff before the next camera offer: 2, 4, 8, 16, then 30 s, with some jitter. */
+  static cameraDelayMs(attempt) {
+    const base = Math.min(30_000, 2000 * 2 ** Math.min(attempt, 4));
+    return Math.round(base * (0.85 + Math.random() * 0.3));
   }
 
   /** Sends the join (or the resume) on the current socket. */
@@ -129,6 +140,7 @@ export class Conference {
     }
     // The newcomer offers to every peer; after a resume, only to peers we have no link with.
     for (const peer of frame.peers || []) {
+      if (this.cameraRoom && peer.kind !== 'camera') continue; // viewers do not offer to each other
       if (!this.links.has(peer.peerId)) this.linkFor(peer.peerId, true);
     }
     this.log({ event: resumed ? 'resumed' : 'welcome', peerId: this.peerId, peers: [...current] });
@@ -187,7 +199,12 @@ export class Conference {
       localStream: peer.kind === 'camera' ? null : this.localStream,
       send: (data) => this.conn.send({ type: 'signal', to: peerId, data }),
       onStream: (stream) => this.view.peerStream(peerId, stream),
-      onState: (state) => this.view.peerState(peerId, state),
+      onState: (state) => {
+        this.view.peerState(peerId, state);
+        if (peer.kind !== 'camera') return;
+        if (state === 'connected') this.cameraUp(peerId);
+        else if (state === 'failed') this.retryCamera(peerId, 'failed');
+      },
     });
     this.links.set(peerId, link);
     if (offer) link.startAsOfferer();
@@ -196,6 +213,11 @@ export class Conference {
 
   onSignal(frame) {
     if (typeof frame.from !== 'string' || !frame.data) return;
+    if (this.cameraRoom) {
+      // Only the camera answers here: nobody else's media is taken in a camera room.
+      const peer = this.peers.get(frame.from);
+      if (!peer || peer.kind !== 'camera' || !this.links.has(frame.from)) return;
+    }
     // A peer we have not heard of yet (its peer-joined raced the signal): create its link.
     if (!this.peers.has(frame.from)) this.upsertPeer({ peerId: frame.from, name: '', kind: 'browser' });
     this.linkFor(frame.from, false).receive(frame.data);
@@ -217,10 +239,38 @@ export class Conference {
       this.log({ event: 'unknown-peer' }); // a race with a peer-left: nothing to tell the user
       return true;
     }
-    const fatal = frame.ref === 'join' && (code === 'room-full' || code === 'forbidden' || code === 'bad-frame');
+    if (code === 'camera-unavailable' && this.cameraRoom) {
+      for (const peer of this.peers.values()) if (peer.kind === 'camera') this.retryCamera(peer.peerId, code);
+      return true;
+    }
+    const fatal = frame.ref === 'join' && ['room-full', 'forbidden', 'bad-frame', 'unknown-camera'].includes(code);
     if (fatal) this.active = false;
     this.view.message(errorText(code), fatal ? 'error' : 'warn', { code, ref: frame.ref, fatal });
     return true;
+  }
+
+  /** The camera's media flows: forget the failures. */
+  cameraUp(peerId) {
+    this.cameraRetries = 0;
+    this.log({ event: 'camera-connected', peerId });
+    if (this.view.cameraStatus) this.view.cameraStatus({ peerId, state: 'connected' });
+  }
+
+  /** The camera did not answer (or its connection failed): a fresh offer after a backoff. */
+  retryCamera(peerId, why) {
+    if (this.cameraTimer || !this.active) return;
+    const delayMs = Conference.cameraDelayMs(this.cameraRetries++);
+    this.log({ event: 'camera-retry', peerId, why, attempt: this.cameraRetries, delayMs });
+    if (this.view.cameraStatus) this.view.cameraStatus({ peerId, state: 'unavailable', why, delayMs });
+    this.cameraTimer = setTimeout(() => {
+      this.cameraTimer = null;
+      if (!this.active || !this.peers.has(peerId)) return;
+      const old = this.links.get(peerId);
+      if (old) old.close();
+      this.links.delete(peerId);
+      if (this.view.cameraStatus) this.view.cameraStatus({ peerId, state: 'retrying' });
+      this.linkFor(peerId, true);
+    }, delayMs);
   }
 
   sendDial(number, trunk) {
@@ -241,6 +291,8 @@ export class Conference {
   /** Leaves on purpose: final at once for the others. */
   leave() {
     this.active = false;
+    clearTimeout(this.cameraTimer);
+    this.cameraTimer = null;
     this.conn.send({ type: 'leave' });
     storeResume(null);
     for (const link of this.links.values()) link.close();

@@ -50,8 +50,9 @@ export class PeerLink {
     pc.onnegotiationneeded = () => this.negotiate();
     pc.onconnectionstatechange = () => {
       this.onState(pc.connectionState);
-      // After a network change, ICE can fail while signaling is fine again: restart it.
-      if (pc.connectionState === 'failed' && !this.closed) pc.restartIce();
+      // After a network change, ICE can fail while signaling is fine again: restart it. A camera
+      // (go2rtc) answers each offer with a new peer connection: the conference offers afresh.
+      if (pc.connectionState === 'failed' && !this.closed && this.kind !== 'camera') pc.restartIce();
     };
   }
 

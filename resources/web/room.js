@@ -1,5 +1,6 @@
 // room.html: the conference page. URL: room.html?room=<id|random>&name=<you>[&dial=<number>]
 // [&trunk=<id>][&cam=off][&relay=1]. relay=1 forces TURN relay (iceTransportPolicy "relay").
+// room=cam_<name> watches a camera: one receive-only tile, no local media, no name needed.
 
 import { h, notice } from './common.js';
 import { Conference } from './conference.js';
@@ -9,6 +10,7 @@ import { closeText } from './errors.js';
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 const ROOM_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const isCameraRoom = (room) => /^cam_/.test(room);
 
 const state = {
   conn: null,
@@ -16,6 +18,7 @@ const state = {
   localStream: null,
   muted: false,
   cameraOff: params.get('cam') === 'off',
+  camera: false, // watching a camera room (cam_<name>)
   tiles: new Map(),
   events: [], // what the page saw, for people debugging and for the browser tests
 };
@@ -86,6 +89,8 @@ function setTileStream(entry, stream) {
 
 const view = {
   peerAdded(peer) {
+    // In a camera room the other viewers get no tile: there is nothing to see of them.
+    if (state.camera && peer.kind !== 'camera') return;
     if (!state.tiles.has(peer.peerId)) makeTile(peer.peerId, peer);
   },
   peerUpdated(peer) {
@@ -112,7 +117,7 @@ const view = {
     entry.stateBadge.classList.toggle('hidden', quiet);
   },
   joined({ room, resumed }) {
-    $('room-name').textContent = `Room ${room}`;
+    $('room-name').textContent = state.camera ? `Camera ${room.slice(4)}` : `Room ${room}`;
     $('room-title').textContent = room;
     document.title = `${room} · Switchboard`;
     // A random room becomes a shareable link once the server has minted its id.
@@ -132,6 +137,22 @@ const view = {
   },
   dialStatus(frame) {
     renderDialStatus(frame);
+  },
+  cameraStatus({ peerId, state: cameraState, delayMs }) {
+    const entry = state.tiles.get(peerId);
+    if (cameraState === 'unavailable') {
+      const seconds = Math.max(1, Math.round(delayMs / 1000));
+      record({ event: 'camera-unavailable', delayMs });
+      notice($('room-notice'), `The camera is not available right now. Trying again in ${seconds} s…`, 'warn');
+      if (entry) {
+        entry.stateBadge.textContent = 'unavailable';
+        entry.stateBadge.classList.remove('hidden');
+      }
+    } else if (cameraState === 'retrying') {
+      notice($('room-notice'), 'Trying the camera again…', 'info');
+    } else if (cameraState === 'connected') {
+      notice($('room-notice'), '');
+    }
   },
   ended(text) {
     ended(text, 'Disconnected');
@@ -231,10 +252,18 @@ function ended(text, title) {
 async function start(room, name) {
   show('room-view');
   $('room-name').textContent = room === 'random' ? 'New room' : `Room ${room}`;
-  state.localStream = await openLocalMedia();
-  const self = makeTile('self', { name, kind: 'browser' }, true);
-  if (state.localStream) setTileStream(self, state.localStream);
-  applyTrackState();
+  state.camera = isCameraRoom(room);
+  if (state.camera) {
+    // Watching a camera: receive only, so no microphone, camera, self tile or dial pad.
+    for (const id of ['btn-mute', 'btn-camera', 'btn-dialpad']) $(id).classList.add('hidden');
+    $('tiles').setAttribute('aria-label', 'Camera');
+    $('tiles').classList.add('camera');
+  } else {
+    state.localStream = await openLocalMedia();
+    const self = makeTile('self', { name, kind: 'browser' }, true);
+    if (state.localStream) setTileStream(self, state.localStream);
+    applyTrackState();
+  }
 
   const conn = new SignalingConnection();
   state.conn = conn;
@@ -303,7 +332,16 @@ function main() {
   });
 
   const room = (params.get('room') || '').trim();
-  const name = (params.get('name') || '').trim();
+  let name = (params.get('name') || '').trim();
+  if (!name && isCameraRoom(room)) {
+    // A viewer of a camera needs no name of their own to show.
+    try {
+      name = localStorage.getItem('switchboard.name') || '';
+    } catch (e) {
+      /* ignore */
+    }
+    name = name || 'Viewer';
+  }
   if (room && name && (room === 'random' || ROOM_RE.test(room))) {
     start(room, name);
     return;

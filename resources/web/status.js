@@ -40,6 +40,27 @@ export function render(summary) {
   document.body.dataset.loaded = 'true';
 }
 
+/** The cameras of ?cameras=1 ({cameras: [{name, streamId}]}) as links to their rooms. */
+export function renderCameras(body) {
+  const cameras = Array.isArray(body && body.cameras) ? body.cameras : [];
+  const valid = cameras.filter((c) => c && typeof c.name === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(c.name));
+  $('cameras').replaceChildren(
+    ...(valid.length
+      ? valid.map((c) =>
+          h('li', { class: 'camera-row', dataset: { camera: c.name } },
+            h('a', { href: `/room.html?room=cam_${encodeURIComponent(c.name)}`, text: c.name })))
+      : [h('li', { class: 'empty', text: 'No cameras.' })]),
+  );
+}
+
+async function loadCameras() {
+  try {
+    renderCameras(await fetchFlag('cameras'));
+  } catch (e) {
+    $('cameras').replaceChildren(h('li', { class: 'empty', text: `Cameras unavailable. ${e.message}` }));
+  }
+}
+
 async function poll() {
   try {
     render(await fetchFlag('healthsummary'));
@@ -52,4 +73,5 @@ async function poll() {
   }
 }
 
+loadCameras();
 poll();

@@ -288,6 +288,12 @@ TenantConfig parseTenant(Reader &r)
         t.cameras.append(c);
     }
     t.go2rtcUrl = r.string(u"go2rtcUrl"_s, u"http://127.0.0.1:1984"_s);
+    {
+        const QUrl go2rtc(t.go2rtcUrl, QUrl::StrictMode);
+        if (!go2rtc.isValid() || go2rtc.host().isEmpty() || go2rtc.hasQuery()
+            || (go2rtc.scheme() != u"http"_s && go2rtc.scheme() != u"https"_s))
+            throw ConfigError{r.keyPath(u"go2rtcUrl"_s) + u": expected an http(s) URL"_s};
+    }
     t.cameraLanCandidates = r.boolean(u"cameraLanCandidates"_s, false);
     r.finish();
     return t;
@@ -460,6 +466,7 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
         c.retentionDays = r.integer(u"retentionDays"_s, 90, 1, 36500);
         c.firstFrameTimeoutSec = r.integer(u"firstFrameTimeoutSec"_s, 10, 1, 3600);
         c.httpIdleTimeoutSec = r.integer(u"httpIdleTimeoutSec"_s, 30, 1, 3600);
+        c.cameraTimeoutMs = r.integer(u"cameraTimeoutMs"_s, 10000, 100, 60000);
         c.trustedProxies = cidrList(r, u"trustedProxies"_s, {});
         if (auto cl = r.object(u"cluster"_s))
             c.cluster = parseCluster(*cl);

@@ -119,6 +119,8 @@ struct ServerConfig {
     int retentionDays = 90;
     int firstFrameTimeoutSec = 10;
     int httpIdleTimeoutSec = 30;
+    // How long go2rtc may take to answer a camera offer (DESIGN.md "Cameras": 10 s).
+    int cameraTimeoutMs = 10000;
     QList<Cidr> trustedProxies;
     QList<TenantConfig> tenants;
     // Files that hold generated secrets (embedded default): printed at start-up, never their

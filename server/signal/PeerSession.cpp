@@ -5,6 +5,7 @@
 #include "FrameWriter.h"
 #include "NameRules.h"
 #include "auth/OidcVerifier.h"
+#include "camera/CameraRoom.h"
 #include "signal/Tenant.h"
 #include "signal/TurnCredentials.h"
 
@@ -337,12 +338,22 @@ void PeerSession::handleJoin(const Frame &frame)
         }
         peerKind = "bridge"_L1;
     }
+    // cam_<name>: a camera of this tenant that this peer may watch, or nothing (server/camera).
+    const auto camera = Cameras::isCameraRoom(roomId)
+        ? m_tenant->cameras().visibleCamera(roomId, identity.has_value())
+        : std::nullopt;
+    if (Cameras::isCameraRoom(roomId) && (!camera || peerKind != "browser"_L1)) {
+        sendError("unknown-camera"_L1, ref);
+        return;
+    }
     Room *room
         = m_tenant->rooms().isFull(roomId) ? nullptr : m_tenant->rooms().findOrCreate(roomId, kind);
     if (!room || room->isFull()) {
         sendError("room-full"_L1, ref);
         return;
     }
+    if (camera)
+        m_tenant->cameras().attach(*room, *camera);
     auto m = std::make_unique<Room::Member>();
     const QString phoneId = m_tenant->rings().phonePeerId(this); // a phone keeps its peerId
     m->peerId = phoneId.isEmpty() ? Crypto::randomId() : phoneId;
@@ -390,7 +401,11 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
 
 void PeerSession::sendWelcome(Room::Member &me, bool resumed)
 {
-    const QJsonArray peers = m_room->peersFor(me);
+    QJsonArray peers;
+    if (const CameraRoom *camera = m_tenant->cameras().roomFor(m_room))
+        peers.append(camera->describe());
+    for (const QJsonValue &p : m_room->peersFor(me))
+        peers.append(p);
     const QString token = m_tenant->issueResumeToken(m_room->id(), me.peerId);
     const QJsonObject body{
         {u"peerId"_s, me.peerId},
@@ -415,6 +430,10 @@ void PeerSession::handleSignal(const Frame &frame)
     }
     QString scratch;
     const auto to = frame.stringView("to"_L1, scratch);
+    if (CameraRoom *camera = m_tenant->cameras().roomFor(m_room)) {
+        camera->handleSignal(*this, to.value_or(QStringView()), frame);
+        return;
+    }
     Room::Member *target = (to && *to != m_peerId) ? m_room->member(*to) : nullptr;
     if (!target) {
         // Cluster mode: the target may sit on another node (the frame goes there byte-exact).

@@ -7,6 +7,7 @@
 
 Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
     : QObject(parent), m_config(config), m_server(server),
+      m_cameras(m_config, server.cameraTimeoutMs, this),
       m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this), m_bridge(*this, this),
       m_rings(*this, this), m_dialer(*this, this)
 {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "camera/Cameras.h"
 #include "config/ServerConfig.h"
 #include "signal/RoomRegistry.h"
 #include "telephony/BridgeLink.h"
@@ -25,6 +26,7 @@ public:
     const ServerConfig &server() const { return m_server; }
     void reconfigure(const TenantConfig &config);
     RoomRegistry &rooms() { return m_rooms; }
+    Cameras &cameras() { return m_cameras; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
     // True while a bridge session is connected (set by the bridge link of the telephony issue).
@@ -74,6 +76,7 @@ signals:
 private:
     TenantConfig m_config;
     const ServerConfig &m_server;
+    Cameras m_cameras; // before the rooms: their CameraRooms use its go2rtc client
     RoomRegistry m_rooms;
     OidcVerifier *m_oidc = nullptr;
     bool m_bridgeConnected = false;

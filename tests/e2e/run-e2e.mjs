@@ -339,6 +339,65 @@ async function launchChromium() {
   return ctx;
 }
 
+// ---------------------------------------------------------------- cameras: go2rtc stand-in
+
+const STANDIN = path.resolve(HERE, '..', 'go2rtc-standin', 'standin.mjs');
+const FFMPEG = process.env.SB_E2E_FFMPEG || '/usr/bin/ffmpeg';
+
+/** What the camera case lacks on this machine, or null (`make deps` installs all of it). */
+function cameraPrerequisiteMissing() {
+  if (!fs.existsSync(path.resolve(HERE, '..', 'go2rtc-standin', 'node_modules', 'werift'))) {
+    return 'werift is not installed: run (cd tests/go2rtc-standin && npm ci) or make deps';
+  }
+  if (!fs.existsSync(FFMPEG)) return `ffmpeg not found at ${FFMPEG}`;
+  return null;
+}
+
+/** The go2rtc stand-in (tests/go2rtc-standin) on a given loopback port. */
+async function startGo2rtcStandin(port) {
+  const entry = startProcess('go2rtc-standin', process.execPath,
+    [STANDIN, '--port', String(port), '--stream', 'lobby', '--ffmpeg', FFMPEG, '--max-seconds', String(SUITE_TIMEOUT_MS / 1000)]);
+  await waitFor('the go2rtc stand-in to listen', async () => {
+    if (entry.exited) throw new Error(`stand-in exited early: ${entry.output.slice(-2000)}`);
+    return /stand-in listening on/.test(entry.output);
+  }, 20_000);
+  log(`go2rtc stand-in on 127.0.0.1:${port}`);
+  return entry;
+}
+
+/** A second server whose tenant has the camera `lobby` on the stand-in's go2rtc URL. */
+async function startCameraServer(turnPort, secrets, go2rtcPort) {
+  const dataDir = path.join(tempDir, 'camera-data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const config = {
+    listen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    dataDir,
+    tenants: [{
+      hosts: ['127.0.0.1', 'localhost'],
+      adminSecret: secrets.admin,
+      bridgeSecret: secrets.bridge,
+      turn: { secret: secrets.turn, urls: [`turn:127.0.0.1:${turnPort}?transport=udp`] },
+      cameras: [{ name: 'lobby', streamId: 'lobby' }],
+      go2rtcUrl: `http://127.0.0.1:${go2rtcPort}`,
+      // The stand-in's only candidate is 127.0.0.1: on a LAN (and on loopback) keep it.
+      cameraLanCandidates: true,
+    }],
+  };
+  const configFile = path.join(tempDir, 'switchboard-camera.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const entry = startProcess('switchboard-server (camera)', args.server, ['--config', configFile], {
+    env: { ...process.env, QT_LOGGING_RULES: 'switchboard.*.debug=false' },
+  });
+  const port = await waitFor('the camera server to print "listening on"', async () => {
+    if (entry.exited) throw new Error(`camera server exited early: ${entry.output.slice(-2000)}`);
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(entry.output);
+    return m ? Number(m[1]) : null;
+  }, 15_000);
+  log(`camera switchboard-server on 127.0.0.1:${port}`);
+  return { port, entry };
+}
+
 // ---------------------------------------------------------------- signed requests (DESIGN.md)
 
 const hmacHex = (secret, text) => crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(text).digest('hex');
@@ -418,6 +477,8 @@ async function assertMediaGrows(page, fromPeerId, what) {
 
 const results = [];
 async function runCase(name, fn) {
+  // SB_E2E_ONLY=<regex> runs only the matching cases (by hand, while working on one of them).
+  if (process.env.SB_E2E_ONLY && !new RegExp(process.env.SB_E2E_ONLY).test(name)) return;
   const started = Date.now();
   log(`--- ${name}`);
   try {
@@ -797,6 +858,72 @@ async function main() {
     assert(visible && text.length > 0, 'a refused register left no message');
     assert(formBack, 'after a refused register the form is not shown again');
     return `register refused on this build: "${text}"`;
+  });
+
+  await runCase('camera: room.html?room=cam_lobby shows the go2rtc stand-in\'s stream', async () => {
+    const missing = cameraPrerequisiteMissing();
+    if (missing) {
+      if (process.env.CI) throw new Error(missing);
+      return `SKIPPED: ${missing}`;
+    }
+    // The server points at a go2rtc that is not running yet: the page must say so and retry.
+    const go2rtcPort = await freeTcpPort();
+    const camServer = await startCameraServer(turn.port, secrets, go2rtcPort);
+    const camBase = `http://127.0.0.1:${camServer.port}`;
+    const cameras = await (await fetch(`${camBase}/signal.ashx?cameras=1`)).json();
+    assert(JSON.stringify(cameras) === JSON.stringify({ cameras: [{ name: 'lobby', streamId: 'lobby' }] }), `cameras=1 ${JSON.stringify(cameras)}`);
+    const page = await openPage(`${camBase}/room.html?room=cam_lobby&relay=1`, 'camera');
+    await joined(page, 'the camera viewer');
+    const retry = await waitFor('the page to see camera-unavailable and plan a retry', async () =>
+      (await eventsOf(page)).find((e) => e.event === 'camera-retry'), 20_000, 100);
+    assert(retry.peerId === 'cam:lobby' && retry.delayMs >= 1000, `retry ${JSON.stringify(retry)}`);
+    const unavailable = await page.locator('#room-notice').textContent();
+    assert(/camera is not available/i.test(unavailable) && /again/i.test(unavailable), `notice "${unavailable}"`);
+    await page.screenshot({ path: path.join(args.out, 'camera-unavailable.png') });
+    // go2rtc comes up: the next try (after the backoff) gets an answer and video.
+    const standin = await startGo2rtcStandin(go2rtcPort);
+    try {
+      const streams = await (await fetch(`http://127.0.0.1:${go2rtcPort}/api/streams`)).json();
+      assert(streams && typeof streams.lobby === 'object', `stand-in /api/streams ${JSON.stringify(streams)}`);
+      const first = await waitFor('video decoded from the camera over the TURN relay', async () => {
+        const s = (await statsOf(page))['cam:lobby'];
+        return s && s.framesDecoded >= 10 && s.bytesReceived > 0 && s.localCandidateType === 'relay' ? s : null;
+      }, 60_000, 500);
+      await sleep(1500);
+      const later = (await statsOf(page))['cam:lobby'];
+      assert(later.framesDecoded > first.framesDecoded, `framesDecoded did not grow: ${first.framesDecoded} -> ${later.framesDecoded}`);
+      assert(/^127\.0\.0\.1:/.test(String(later.remoteCandidateAddress)), `remote candidate ${later.remoteCandidateAddress} is not on loopback`);
+      // One receive-only tile, named after the camera, with a video of non-zero size.
+      const tiles = await tileIdsOf(page);
+      assert(JSON.stringify(tiles) === JSON.stringify(['cam:lobby']), `tiles ${JSON.stringify(tiles)}`);
+      assert((await page.locator('.tile').count()) === 1, 'a self tile or another tile is shown');
+      const label = page.locator('.tile[data-peer-id="cam:lobby"] .label');
+      assert(/lobby/.test(await label.textContent()), 'tile label');
+      const box = await label.boundingBox();
+      assert(box && box.y >= 0 && box.y + box.height <= 800, `the camera's name is off screen: ${JSON.stringify(box)}`);
+      const size = await waitFor('the camera video to have a size', () => page.evaluate(() => {
+        const v = document.querySelector('.tile[data-peer-id="cam:lobby"] video');
+        return v && v.videoWidth > 0 && v.clientWidth > 0 && v.clientHeight > 0 && !v.paused
+          ? { videoWidth: v.videoWidth, videoHeight: v.videoHeight, clientWidth: v.clientWidth, clientHeight: v.clientHeight } : null;
+      }));
+      assert(await page.evaluate(() => window.switchboard.state.localStream === null), 'the page opened local media');
+      await waitFor('the unavailable notice to go away', async () =>
+        page.locator('#room-notice').evaluate((n) => n.classList.contains('hidden')), 10_000, 100);
+      await page.screenshot({ path: path.join(args.out, 'camera.png') });
+      // The status page lists the camera as a link to its room.
+      const status = await openPage(`${camBase}/status.html`, 'camera-status');
+      const link = status.locator('#cameras li.camera-row[data-camera="lobby"] a');
+      await link.waitFor({ state: 'visible' });
+      const href = await link.getAttribute('href');
+      assert(href === '/room.html?room=cam_lobby', `camera link ${href}`);
+      await status.close();
+      await page.close();
+      return `retried after ${retry.delayMs} ms, then ${later.framesDecoded} frames, ${size.videoWidth}x${size.videoHeight} shown at ${size.clientWidth}x${size.clientHeight}, pair ${later.localCandidateType}-${later.remoteCandidateType}`;
+    } finally {
+      if (!page.isClosed()) await page.close();
+      await stopProcess(standin);
+      await stopProcess(camServer.entry);
+    }
   });
 
   await runCase('no CSP violation or uncaught error on any page', async () => {
