@@ -1,10 +1,13 @@
 // Cluster mode (DESIGN.md "Cluster mode") on loopback: one nats-server, two nodes in this process
 // and a third as a child process (so that it can be killed -9), all serving the same tenant.
 
+#include "Crypto.h"
 #include "NatsServer.h"
+#include "RawHttp.h"
 #include "ServerChild.h"
 #include "TestClient.h"
 #include "app/Application.h"
+#include "auth/AdminAuth.h"
 #include "cluster/ClusterNode.h"
 #include "cluster/TenantPresence.h"
 #include "config/ServerConfig.h"
@@ -62,6 +65,9 @@ private slots:
     void roomLimitCountsEveryNode();
     void badFramesOnEveryNode_data();
     void badFramesOnEveryNode();
+    void kickAcrossNodes_data();
+    void kickAcrossNodes();
+    void healthSummaryShowsTheCluster();
     void killedNodesPeersLeave();
 
 private:
@@ -279,6 +285,84 @@ void tst_Cluster::badFramesOnEveryNode()
     QCOMPARE(c.waitFor(u"error"_s).value(u"code"_s).toString(), code);
     c.send(u"{\"type\":\"ping\"}"_s);
     QVERIFY(!c.waitFor(u"pong"_s).isEmpty()); // the socket stays open
+}
+
+void tst_Cluster::kickAcrossNodes_data()
+{
+    QTest::addColumn<int>("adminNode"); // where the admin posts ?kick
+    QTest::addColumn<int>("peerNode"); // where the kicked peer sits
+    QTest::addRow("admin on n1, peer on n2") << 0 << 1;
+    QTest::addRow("admin on n2, peer on the child") << 1 << 2;
+    QTest::addRow("admin on the child, peer on n1") << 2 << 0;
+}
+
+void tst_Cluster::kickAcrossNodes()
+{
+    QFETCH(int, adminNode);
+    QFETCH(int, peerNode);
+    const QString room = freshRoom();
+    TestClient victim, witness;
+    QVERIFY(victim.open(port(peerNode)) && witness.open(port(adminNode)));
+    const QString victimId = victim.join(room, u"victim"_s).value(u"peerId"_s).toString();
+    QVERIFY(!witness.join(room, u"witness"_s).isEmpty());
+    QVERIFY(!victim.waitFor(u"peer-joined"_s).isEmpty()); // both nodes know both peers
+    const QByteArray body = "{\"peerId\":\"" + victimId.toUtf8() + "\",\"reason\":\"bye\"}";
+    const QByteArray time = QByteArray::number(QDateTime::currentSecsSinceEpoch());
+    const QByteArray sig
+        = Crypto::hmacSha256("a",
+                             AdminAuth::signedMessage("POST", "kick=1", "localhost", time, body))
+              .toHex();
+    const RawResponse r = rawHttp(port(adminNode),
+                                  "POST /signal.ashx?kick=1 HTTP/1.1\r\nHost: localhost\r\n"
+                                  "Connection: close\r\nX-Admin-Time: "
+                                      + time + "\r\nX-Admin-Sig: " + sig + "\r\nContent-Length: "
+                                      + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QCOMPARE(r.status, 200);
+    const QJsonObject kicked = victim.waitFor(u"kicked"_s);
+    QCOMPARE(kicked.value(u"reason"_s).toString(), u"admin"_s);
+    QCOMPARE(kicked.value(u"message"_s).toString(), u"bye"_s);
+    QVERIFY(victim.waitClosed());
+    QCOMPARE(victim.socket.closeCode(), QWebSocketProtocol::CloseCode(4000));
+    const QJsonObject left = witness.waitFor(u"peer-left"_s);
+    QCOMPARE(left.value(u"peerId"_s).toString(), victimId);
+    QCOMPARE(left.value(u"reason"_s).toString(), u"kicked"_s);
+    // A peer no node holds is still 404.
+    const QByteArray body2 = "{\"peerId\":\"nobody\"}";
+    const QByteArray sig2
+        = Crypto::hmacSha256("a",
+                             AdminAuth::signedMessage("POST", "kick=1", "localhost", time, body2))
+              .toHex();
+    const RawResponse r2 = rawHttp(port(adminNode),
+                                   "POST /signal.ashx?kick=1 HTTP/1.1\r\nHost: localhost\r\n"
+                                   "Connection: close\r\nX-Admin-Time: "
+                                       + time + "\r\nX-Admin-Sig: " + sig2 + "\r\nContent-Length: "
+                                       + QByteArray::number(body2.size()) + "\r\n\r\n" + body2);
+    QCOMPARE(r2.status, 404);
+}
+
+void tst_Cluster::healthSummaryShowsTheCluster()
+{
+    // Two peers of one room on n2 and the child: n1, which holds none, lists the room with 2.
+    const QString room = freshRoom();
+    TestClient b, c;
+    QVERIFY(b.open(port(1)) && c.open(port(2)));
+    QVERIFY(!b.join(room, u"b"_s).isEmpty());
+    QVERIFY(!c.join(room, u"c"_s).isEmpty());
+    QVERIFY(knows(0, room, 2));
+    const auto roomsOn = [&](int node) {
+        const RawResponse r
+            = rawHttp(port(node), httpRequest("GET", "healthsummary=1", "localhost"));
+        return r.json().value(u"rooms"_s).toArray();
+    };
+    const QJsonArray rooms = roomsOn(0);
+    QCOMPARE(rooms.size(), 1);
+    QCOMPARE(rooms[0].toObject().value(u"peers"_s).toInt(), 2);
+    QCOMPARE(rooms[0].toObject().value(u"id"_s).toString(), u"room-…"_s);
+    QCOMPARE(roomsOn(1), rooms);
+    QCOMPARE(roomsOn(2), rooms);
+    b.send(u"{\"type\":\"leave\"}"_s);
+    QVERIFY(knows(0, room, 1));
+    QCOMPARE(roomsOn(0)[0].toObject().value(u"peers"_s).toInt(), 1);
 }
 
 void tst_Cluster::killedNodesPeersLeave()

@@ -4,6 +4,7 @@
 #include "NameRules.h"
 #include "app/Application.h"
 #include "signal/PeerSession.h"
+#include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
 
@@ -537,6 +538,12 @@ HttpResponse AdminApi::kick(HttpApi::Context &ctx)
         qCInfo(lcAdmin).noquote() << ctx.actor << "kicks office phone" << peerId << "of"
                                   << tenant.config().host;
         s->kick("admin"_L1, 4000, "kicked"_L1, message);
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
+    }
+    // Cluster mode: a member of another node is kicked there.
+    if (RoomCluster *cluster = tenant.rooms().cluster();
+        cluster && cluster->kickRemote(peerId, message)) {
+        qCInfo(lcAdmin).noquote() << ctx.actor << "kicks peer" << peerId << "on another node";
         return HttpApi::json(QJsonObject{{u"ok"_s, true}});
     }
     throw ApiError{ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s};

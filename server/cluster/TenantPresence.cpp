@@ -2,6 +2,7 @@
 
 #include "FrameWriter.h"
 #include "cluster/ClusterNode.h"
+#include "signal/PeerSession.h"
 #include "signal/Room.h"
 #include "signal/Tenant.h"
 
@@ -68,7 +69,10 @@ void TenantPresence::publish(const QJsonObject &event)
 
 void TenantPresence::joined(const Room &room, const QJsonObject &description)
 {
-    publish({{u"op"_s, u"join"_s}, {u"room"_s, room.id()}, {u"peer"_s, description}});
+    publish({{u"op"_s, u"join"_s},
+             {u"room"_s, room.id()},
+             {u"kind"_s, int(room.kind())},
+             {u"peer"_s, description}});
 }
 
 void TenantPresence::left(const Room &room, const QString &peerId, QLatin1StringView reason)
@@ -85,11 +89,13 @@ void TenantPresence::updated(const Room &room, const QJsonObject &description)
 }
 
 void TenantPresence::addRemote(const QString &roomId, const QString &node,
-                               const QJsonObject &description)
+                               const QJsonObject &description, int kind)
 {
     const QString peerId = description.value(u"peerId"_s).toString();
     if (peerId.isEmpty())
         return;
+    if (kind >= int(Room::Kind::Conference) && kind <= int(Room::Kind::VirtualNumber))
+        m_roomKinds.insert(roomId, kind);
     auto &members = m_rooms[roomId];
     const bool known = members.contains(peerId);
     members.insert(peerId, Remote{node, description});
@@ -105,8 +111,10 @@ void TenantPresence::removeRemote(const QString &roomId, const QString &peerId,
     auto it = m_rooms.find(roomId);
     if (it == m_rooms.end() || !it->remove(peerId))
         return;
-    if (it->isEmpty())
+    if (it->isEmpty()) {
         m_rooms.erase(it);
+        m_roomKinds.remove(roomId);
+    }
     Room *room = m_tenant ? m_tenant->rooms().find(roomId) : nullptr;
     if (!room)
         return;
@@ -118,11 +126,17 @@ void TenantPresence::removeRemote(const QString &roomId, const QString &peerId,
 void TenantPresence::onEvent(const QString &fromNode, const QJsonObject &event)
 {
     const QString op = event.value(u"op"_s).toString();
+    if (op == u"kick"_s) {
+        if (event.value(u"target"_s).toString() == m_node.node())
+            kickLocal(event.value(u"peerId"_s).toString(), event.value(u"message"_s).toString());
+        return;
+    }
     const QString roomId = event.value(u"room"_s).toString();
     if (roomId.isEmpty())
         return;
     if (op == u"join"_s) {
-        addRemote(roomId, fromNode, event.value(u"peer"_s).toObject());
+        addRemote(roomId, fromNode, event.value(u"peer"_s).toObject(),
+                  event.value(u"kind"_s).toInt(-1));
     } else if (op == u"leave"_s) {
         removeRemote(roomId, event.value(u"peerId"_s).toString(),
                      event.value(u"reason"_s).toString());
@@ -148,7 +162,7 @@ void TenantPresence::onState(const QString &fromNode, const QJsonObject &rooms)
     // Members of fromNode we hold but its state no longer lists have gone.
     QList<std::pair<QString, QString>> gone;
     for (auto room = m_rooms.cbegin(); room != m_rooms.cend(); ++room) {
-        const QJsonArray listed = rooms.value(room.key()).toArray();
+        const QJsonArray listed = rooms.value(room.key()).toObject().value(u"members"_s).toArray();
         for (auto m = room->cbegin(); m != room->cend(); ++m) {
             if (m->node != fromNode)
                 continue;
@@ -162,8 +176,9 @@ void TenantPresence::onState(const QString &fromNode, const QJsonObject &rooms)
     for (const auto &[roomId, peerId] : std::as_const(gone))
         removeRemote(roomId, peerId, u"timeout"_s);
     for (auto it = rooms.begin(); it != rooms.end(); ++it) {
-        for (const QJsonValue &v : it.value().toArray())
-            addRemote(it.key(), fromNode, v.toObject());
+        const QJsonObject room = it.value().toObject();
+        for (const QJsonValue &v : room.value(u"members"_s).toArray())
+            addRemote(it.key(), fromNode, v.toObject(), room.value(u"kind"_s).toInt(-1));
     }
 }
 
@@ -177,7 +192,8 @@ QJsonObject TenantPresence::localState() const
         for (const auto &m : room->members())
             members.append(room->describe(*m));
         if (!members.isEmpty())
-            out.insert(room->id(), members);
+            out.insert(room->id(),
+                       QJsonObject{{u"kind"_s, int(room->kind())}, {u"members"_s, members}});
     }
     return out;
 }
@@ -205,4 +221,46 @@ void TenantPresence::deliver(const QString &roomId, const QString &peerId, const
     }
     if (!room->deliver(*m, QString::fromUtf8(frame)))
         room->remove(peerId, "timeout"_L1); // a held member's queue overflowed
+}
+
+bool TenantPresence::kickRemote(const QString &peerId, const QString &message)
+{
+    for (const auto &room : std::as_const(m_rooms)) {
+        const auto it = room.constFind(peerId);
+        if (it == room.cend())
+            continue;
+        publish({{u"op"_s, u"kick"_s},
+                 {u"target"_s, it->node},
+                 {u"peerId"_s, peerId},
+                 {u"message"_s, message}});
+        return true;
+    }
+    return false;
+}
+
+void TenantPresence::kickLocal(const QString &peerId, const QString &message)
+{
+    if (!m_tenant)
+        return;
+    for (Room *room : m_tenant->rooms().rooms()) {
+        Room::Member *m = room->member(peerId);
+        if (!m)
+            continue;
+        qCInfo(lcPresence) << "kicking peer" << peerId << "for another node's admin";
+        if (m->session)
+            m->session->kick("admin"_L1, 4000, "kicked"_L1, message);
+        else
+            room->remove(peerId, "kicked"_L1);
+        return;
+    }
+}
+
+QList<RoomCluster::RemoteRoom> TenantPresence::remoteRooms() const
+{
+    QList<RemoteRoom> out;
+    for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it) {
+        const int kind = m_roomKinds.value(it.key(), int(Room::Kind::Conference));
+        out.append({it.key(), Room::Kind(kind), int(it->size())});
+    }
+    return out;
 }

@@ -31,6 +31,8 @@ public:
     void joined(const Room &room, const QJsonObject &description) override;
     void left(const Room &room, const QString &peerId, QLatin1StringView reason) override;
     void updated(const Room &room, const QJsonObject &description) override;
+    bool kickRemote(const QString &peerId, const QString &message) override;
+    QList<RemoteRoom> remoteRooms() const override;
 
     // From ClusterNode, on the loop thread.
     void onEvent(const QString &fromNode, const QJsonObject &event);
@@ -50,7 +52,9 @@ private:
         QString node;
         QJsonObject description;
     };
-    void addRemote(const QString &roomId, const QString &node, const QJsonObject &description);
+    void addRemote(const QString &roomId, const QString &node, const QJsonObject &description,
+                   int kind);
+    void kickLocal(const QString &peerId, const QString &message);
     void removeRemote(const QString &roomId, const QString &peerId, const QString &reason);
     void publish(const QJsonObject &event);
 
@@ -58,4 +62,5 @@ private:
     QPointer<Tenant> m_tenant;
     QByteArray m_key;
     QHash<QString, QHash<QString, Remote>> m_rooms; // roomId -> peerId -> remote member
+    QHash<QString, int> m_roomKinds; // roomId -> Room::Kind, as the joining node had it
 };

@@ -12,13 +12,13 @@ Room::Room(const QString &id, Kind kind, int maxPeers, QObject *parent)
 {
 }
 
-QString Room::publicLabel() const
+QString Room::publicLabelFor(const QString &id, Kind kind)
 {
-    if (m_kind == Kind::VirtualNumber) {
+    if (kind == Kind::VirtualNumber) {
         // vnum-<number>-<random>: keep the number, hide the random part (which may itself
         // hold '-', so cut at the first '-' after the number, not the last).
-        const qsizetype cut = m_id.indexOf(u'-', 5);
-        return m_id.left(cut + 1) + u"…"_s;
+        const qsizetype cut = id.indexOf(u'-', 5);
+        return id.left(cut + 1) + u"…"_s;
     }
     return u"room-…"_s;
 }

@@ -38,7 +38,8 @@ public:
     const QString &id() const { return m_id; }
     Kind kind() const { return m_kind; }
     // What the public health summary shows: a label that cannot be joined.
-    QString publicLabel() const;
+    QString publicLabel() const { return publicLabelFor(m_id, m_kind); }
+    static QString publicLabelFor(const QString &id, Kind kind);
     // Members on this node (held ones included).
     int size() const { return int(m_members.size()); }
     // maxPeersPerRoom holds for the room as a whole: members on other nodes count too.

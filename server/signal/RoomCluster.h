@@ -1,12 +1,13 @@
 #pragma once
 
+#include "signal/Room.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLatin1StringView>
+#include <QList>
 #include <QString>
 #include <QStringView>
-
-class Room;
 
 // What a tenant's rooms ask of cluster mode (DESIGN.md "Cluster mode"): the members other nodes
 // hold, and telling the other nodes about this node's members. server/cluster/ implements it;
@@ -25,4 +26,14 @@ public:
     virtual void joined(const Room &room, const QJsonObject &description) = 0;
     virtual void left(const Room &room, const QString &peerId, QLatin1StringView reason) = 0;
     virtual void updated(const Room &room, const QJsonObject &description) = 0;
+    // Kicks a member held by another node (admin `?kick`); false when no node holds it.
+    virtual bool kickRemote(const QString &peerId, const QString &message) = 0;
+
+    struct RemoteRoom {
+        QString id;
+        Room::Kind kind;
+        int peers; // members on other nodes
+    };
+    // Rooms with members on other nodes (for the whole-cluster `?healthsummary`).
+    virtual QList<RemoteRoom> remoteRooms() const = 0;
 };
