@@ -12,10 +12,11 @@ JOBS ?= $(shell nproc)
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
-	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev ffmpeg \
+	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
+	g++-mingw-w64-x86-64 wine wine64 wixl msitools ffmpeg qt6-charts-dev libqt6opengl6-dev libqt6svg6 \
 	nats-server libnats-dev
 
-.PHONY: run test test-sanitize build deps configure clean format format-check
+.PHONY: run test test-sanitize build deps configure clean format format-check msi
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -70,6 +71,15 @@ format:
 
 format-check: deps
 	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# The Windows installer, built with wixl into dist/. Without MSI_STAGE (a folder with the real
+# Windows binaries, as .github/workflows/windows.yml stages them) its binaries are PLACEHOLDER
+# files: this machine has no Qt for Windows. The MSI's tables are the real ones either way.
+VERSION := $(shell awk '/^project.switchboard VERSION/ { print $$3 }' CMakeLists.txt)
+MSI_STAGE ?=
+MSI_NAME = switchboard-$(VERSION)$(if $(MSI_STAGE),,-placeholders).msi
+msi: deps
+	packaging/windows/build-msi.sh dist/$(MSI_NAME) $(VERSION) $(MSI_STAGE)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)

@@ -67,6 +67,14 @@ void AdminClient::disconnectFromServer()
     setState(State::Offline);
 }
 
+void AdminClient::reconnectNow()
+{
+    if (!m_reconnect.isActive())
+        return;
+    m_reconnect.stop();
+    open();
+}
+
 void AdminClient::open()
 {
     if (!m_wanted)
@@ -107,6 +115,7 @@ void AdminClient::scheduleReconnect()
     if (!m_wanted || m_authRefused || m_reconnect.isActive())
         return;
     m_reconnect.start(m_delayMs);
+    emit reconnectScheduled(m_delayMs);
     m_delayMs = std::min(m_maxDelayMs, m_delayMs * 2);
 }
 
@@ -183,6 +192,8 @@ void AdminClient::handleMessage(const QString &text)
     } else if (type == AP::whitelist) {
         m_whitelist->setRows(body.value(u"whitelist"_s).toArray());
     } else if (type == AP::ok) {
+        if (body.value(u"result"_s).isObject())
+            emit resultReceived(body.value(u"id"_s).toString(), body.value(u"result"_s).toObject());
         emit commandFinished(body.value(u"id"_s).toString(), true, {}, {}, {});
     } else if (type == AP::error) {
         const QString code = body.value(u"code"_s).toString();
@@ -259,4 +270,11 @@ QString AdminClient::saveWhitelistEntry(const QJsonObject &entry, bool create)
 QString AdminClient::deleteWhitelistEntry(const QString &number)
 {
     return command(AP::whitelistDelete, {{u"number"_s, number}});
+}
+
+QString AdminClient::requestLogPage(QLatin1StringView type, const QJsonObject &query)
+{
+    if (type != AP::cdrLog && type != AP::dialLog)
+        return {};
+    return command(type, query);
 }

@@ -37,6 +37,8 @@ public:
 
     void connectTo(const QUrl &url, const Credentials &credentials);
     void disconnectFromServer();
+    // Retries at once when a reconnect is pending (the operator's Refresh).
+    void reconnectNow();
     State state() const { return m_state; }
     QString lastError() const { return m_lastError; }
     QUrl url() const { return m_url; }
@@ -62,6 +64,9 @@ public:
     QString deleteAlias(const QString &number);
     QString saveWhitelistEntry(const QJsonObject &entry, bool create);
     QString deleteWhitelistEntry(const QString &number);
+    // One page of history (AdminProtocol::cdrLog or dialLog) with {limit?, before?, from?, to?};
+    // the page arrives as resultReceived(id, {cdrs|dials, nextBefore?}).
+    QString requestLogPage(QLatin1StringView type, const QJsonObject &query);
 
     // Processes one message as if it came from the server (the socket's path in; tests too).
     void handleMessage(const QString &text);
@@ -71,8 +76,12 @@ signals:
     void online(const QString &tenant, const QString &actor);
     // Authentication was refused: the client stays offline and does not retry.
     void authenticationFailed(const QString &message);
+    // A lost connection is retried after delayMs (doubling up to the maximum).
+    void reconnectScheduled(int delayMs);
     void countersChanged(const QJsonObject &counters);
     void eventReceived(const QString &type, const QJsonObject &body);
+    // The `result` of an ok answer (history pages), just before its commandFinished.
+    void resultReceived(const QString &id, const QJsonObject &result);
     void commandFinished(const QString &id, bool ok, const QString &code, const QString &message,
                          const QString &field);
 

@@ -48,6 +48,12 @@ ConnectDialog::ConnectDialog(SecretStore &secrets, QWidget *parent)
                        "“secret kept in …/admin.secret”."));
 
     auto *fromFile = new QPushButton(tr("From file…"), this);
+    auto *forget = new QPushButton(tr("Forget"), this);
+    forget->setToolTip(tr("Remove this server and tenant from the list (and its secret from the "
+                          "keychain)"));
+    auto *addressRow = new QHBoxLayout;
+    addressRow->addWidget(m_address, 1);
+    addressRow->addWidget(forget);
     auto *secretRow = new QHBoxLayout;
     secretRow->addWidget(m_secret, 1);
     secretRow->addWidget(fromFile);
@@ -57,7 +63,7 @@ ConnectDialog::ConnectDialog(SecretStore &secrets, QWidget *parent)
     mode->addStretch();
 
     auto *form = new QFormLayout;
-    form->addRow(tr("&Address:"), m_address);
+    form->addRow(tr("&Address:"), addressRow);
     form->addRow(tr("&Tenant:"), m_tenant);
     form->addRow(tr("Sign in with:"), mode);
     form->addRow(tr("&Secret:"), secretRow);
@@ -72,6 +78,7 @@ ConnectDialog::ConnectDialog(SecretStore &secrets, QWidget *parent)
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(fromFile, &QPushButton::clicked, this, &ConnectDialog::loadSecretFile);
+    connect(forget, &QPushButton::clicked, this, &ConnectDialog::forgetChosen);
     connect(m_useSecret, &QRadioButton::toggled, this, &ConnectDialog::updateMode);
     connect(m_address, &QComboBox::activated, this, &ConnectDialog::onRecentChosen);
     loadRecent();
@@ -141,6 +148,24 @@ void ConnectDialog::onRecentChosen(int index)
         (m_useToken->isChecked() ? m_token : m_secret)->setText(secret);
         m_rememberSecret->setChecked(true);
     });
+}
+
+void ConnectDialog::forgetChosen()
+{
+    const QString entry = url().toString() + u'|' + credentials().tenant;
+    QSettings settings;
+    QStringList recent = settings.value(s_recentKey).toStringList();
+    recent.removeAll(entry);
+    settings.setValue(s_recentKey, recent);
+    for (const QString &mode : {u"|secret"_s, u"|token"_s})
+        m_secrets.remove(entry + mode);
+    const int index = m_address->findData(entry);
+    if (index >= 0)
+        m_address->removeItem(index);
+    m_secret->clear();
+    m_token->clear();
+    m_rememberSecret->setChecked(false);
+    m_note->setText(tr("Forgot %1.").arg(entry.section(u'|', 0, 0)));
 }
 
 void ConnectDialog::loadSecretFile()

@@ -31,6 +31,7 @@ private:
     void loadRecent();
     void onRecentChosen(int index);
     void loadSecretFile();
+    void forgetChosen(); // drops the server from the list and its secret from the keychain
     void updateMode();
     QString account() const;
 

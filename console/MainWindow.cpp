@@ -1,129 +1,190 @@
 #include "MainWindow.h"
 
-#include "AliasesModel.h"
 #include "ConnectDialog.h"
-#include "PhonesModel.h"
-#include "RecordDialog.h"
-#include "RingLogModel.h"
-#include "RoomsModel.h"
+#include "RingNotifier.h"
 #include "SecretStore.h"
-#include "TrunksModel.h"
-#include "VirtualNumbersModel.h"
-#include "WhitelistModel.h"
+#include "ServerView.h"
+#include "TrayAlerts.h"
 
 #include <QApplication>
-#include <QHBoxLayout>
-#include <QHeaderView>
+#include <QCloseEvent>
+#include <QIcon>
 #include <QLabel>
-#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
-#include <QMessageBox>
-#include <QPushButton>
-#include <QSortFilterProxyModel>
-#include <QSplitter>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
-#include <QTreeView>
-#include <QVBoxLayout>
+#include <QToolBar>
 
 using namespace Qt::StringLiterals;
 
-MainWindow::MainWindow(AdminClient &client, SecretStore &secrets, QWidget *parent)
-    : QMainWindow(parent), m_client(client), m_secrets(secrets), m_roomsView(new QTreeView(this)),
-      m_ringFilter(new QSortFilterProxyModel(this)), m_ringFilterEdit(new QLineEdit(this)),
-      m_offline(new QLabel(this)), m_stateLabel(new QLabel(this)), m_countersLabel(new QLabel(this))
+MainWindow::MainWindow(SecretStore &secrets, QWidget *parent)
+    : QMainWindow(parent), m_secrets(secrets), m_servers(new QTabWidget(this)),
+      m_stateLabel(new QLabel(this)), m_countersLabel(new QLabel(this))
 {
     setWindowTitle(tr("Switchboard console"));
+    setWindowIcon(QIcon(u":/console/icons/app.svg"_s));
     resize(1200, 720);
 
-    QMenu *server = menuBar()->addMenu(tr("&Server"));
-    server->addAction(tr("&Connect…"), QKeySequence::Open, this, [this] { showConnectDialog(); });
-    server->addAction(tr("&Disconnect"), this, [this] { m_client.disconnectFromServer(); });
-    server->addSeparator();
-    server->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
-
-    // Rooms and peers.
-    m_roomsView->setModel(client.rooms());
-    m_roomsView->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_roomsView->setAlternatingRowColors(true);
-    m_roomsView->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    connect(m_roomsView, &QTreeView::customContextMenuRequested, this,
-            &MainWindow::onRoomsContextMenu);
-    // New peers show without a click: rooms open as they appear.
-    connect(client.rooms(), &QAbstractItemModel::rowsInserted, m_roomsView,
-            [this](const QModelIndex &parent, int first, int last) {
-                if (!parent.isValid()) {
-                    for (int r = first; r <= last; ++r)
-                        m_roomsView->expand(m_client.rooms()->index(r, 0));
-                } else {
-                    m_roomsView->expand(parent);
-                }
+    auto *trayMenu = new QMenu(this);
+    m_tray = new TrayAlerts(trayMenu, this);
+    m_notifier = new RingNotifier(*m_tray, this);
+    trayMenu->addAction(tr("Show the console"), this, &MainWindow::bringToFront);
+    trayMenu->addAction(tr("Quit"), this, &MainWindow::quit);
+    connect(m_tray, &TrayAlerts::activated, this, &MainWindow::bringToFront);
+    connect(m_tray, &TrayAlerts::notificationUnshown, this,
+            [this](const QString &title, const QString &body) {
+                statusBar()->showMessage(title + u" — "_s + body, 15000);
+                QApplication::alert(this);
             });
-    connect(client.rooms(), &QAbstractItemModel::modelReset, m_roomsView,
-            [this] { m_roomsView->expandAll(); });
 
-    // Ring log with its filter.
-    m_ringFilter->setSourceModel(client.ringLog());
-    m_ringFilter->setFilterKeyColumn(-1);
-    m_ringFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    m_ringFilterEdit->setPlaceholderText(tr("Filter: number, room, state…"));
-    m_ringFilterEdit->setClearButtonEnabled(true);
-    connect(m_ringFilterEdit, &QLineEdit::textChanged, m_ringFilter,
-            &QSortFilterProxyModel::setFilterFixedString);
-    auto *ringView = new QTableView(this);
-    ringView->setModel(m_ringFilter);
-    ringView->verticalHeader()->hide();
-    ringView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    ringView->horizontalHeader()->setStretchLastSection(true);
-    ringView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    auto *ringPage = new QWidget(this);
-    auto *ringLayout = new QVBoxLayout(ringPage);
-    ringLayout->setContentsMargins(0, 0, 0, 0);
-    ringLayout->addWidget(m_ringFilterEdit);
-    ringLayout->addWidget(ringView);
+    QMenu *server = menuBar()->addMenu(tr("&Server"));
+    QAction *connectAction
+        = server->addAction(QIcon(u":/console/icons/connect.svg"_s), tr("&Connect…"),
+                            QKeySequence::Open, this, [this] { showConnectDialog(); });
+    connectAction->setToolTip(tr("Connect to a server (a new tab when this one is in use)"));
+    server->addAction(tr("&Disconnect"), this, [this] {
+        if (ServerView *v = currentView())
+            v->client()->disconnectFromServer();
+    });
+    server->addAction(tr("Close &tab"), QKeySequence::Close, this,
+                      [this] { closeView(m_servers->currentIndex()); });
+    server->addSeparator();
+    server->addAction(tr("&Quit"), QKeySequence::Quit, this, &MainWindow::quit);
 
-    auto *tabs = new QTabWidget(this);
-    tabs->addTab(ringPage, tr("Ring log"));
-    QTableView *unused = nullptr;
-    tabs->addTab(makeTable(client.phones(), &unused), tr("Office phones"));
-    tabs->addTab(makeTable(client.trunks(), &unused), tr("Trunks"));
-    tabs->addTab(makeEditor(Editor::VirtualNumbers, client.virtualNumbers()),
-                 tr("Virtual numbers"));
-    tabs->addTab(makeEditor(Editor::Aliases, client.aliases()), tr("Aliases"));
-    tabs->addTab(makeEditor(Editor::Whitelist, client.whitelist()), tr("Whitelist"));
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *find = view->addAction(QIcon(u":/console/icons/find.svg"_s), tr("&Find"),
+                                    QKeySequence::Find, this, [this] {
+                                        if (ServerView *v = currentView())
+                                            v->focusFind();
+                                    });
+    QAction *refresh = view->addAction(QIcon(u":/console/icons/refresh.svg"_s), tr("&Refresh"),
+                                       QKeySequence::Refresh, this, [this] {
+                                           if (ServerView *v = currentView())
+                                               v->refresh();
+                                       });
+    refresh->setToolTip(tr("Reload the history, or reconnect now while offline (F5)"));
+    QAction *copy = view->addAction(QIcon(u":/console/icons/copy.svg"_s), tr("&Copy row"),
+                                    QKeySequence::Copy, this, [this] {
+                                        if (ServerView *v = currentView())
+                                            v->copyCurrentRow();
+                                    });
+    QAction *kick = view->addAction(QIcon(u":/console/icons/kick.svg"_s), tr("&Kick peer…"),
+                                    QKeySequence::Delete, this, [this] {
+                                        if (ServerView *v = currentView())
+                                            v->kickSelected();
+                                    });
+    kick->setToolTip(tr("Kick the peer selected in the rooms tree (asks first; Del)"));
 
-    auto *roomsBox = new QWidget(this);
-    auto *roomsLayout = new QVBoxLayout(roomsBox);
-    roomsLayout->setContentsMargins(0, 0, 0, 0);
-    roomsLayout->addWidget(new QLabel(tr("<b>Rooms</b> (right-click a peer to kick it)"), this));
-    roomsLayout->addWidget(m_roomsView);
-    auto *split = new QSplitter(this);
-    split->addWidget(roomsBox);
-    split->addWidget(tabs);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
+    QMenu *settingsMenu = menuBar()->addMenu(tr("S&ettings"));
+    m_ringtone = settingsMenu->addAction(tr("Play a &ringtone for new rings"));
+    m_ringtone->setCheckable(true);
+    m_ringtone->setChecked(QSettings().value(u"ringtone"_s, false).toBool());
+    m_ringtone->setToolTip(TrayAlerts::findPlayer().isEmpty()
+                               ? tr("No sound player (paplay, pw-play, aplay) was found")
+                               : tr("Played with %1").arg(TrayAlerts::findPlayer()));
+    m_notifier->setRingtoneEnabled(m_ringtone->isChecked());
+    connect(m_ringtone, &QAction::toggled, this, [this](bool on) {
+        m_notifier->setRingtoneEnabled(on);
+        QSettings().setValue(u"ringtone"_s, on);
+    });
 
-    m_offline->setAutoFillBackground(true);
-    m_offline->setStyleSheet(u"QLabel { background: #b42318; color: white; padding: 6px; "
-                             "font-weight: bold; }"_s);
-    auto *central = new QWidget(this);
-    auto *layout = new QVBoxLayout(central);
-    layout->addWidget(m_offline);
-    layout->addWidget(split, 1);
-    setCentralWidget(central);
+    QToolBar *toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(u"mainToolbar"_s);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addActions({connectAction, refresh, find, copy, kick});
 
+    m_servers->setTabsClosable(true);
+    m_servers->setMovable(true);
+    m_servers->setDocumentMode(true);
+    connect(m_servers, &QTabWidget::tabCloseRequested, this, &MainWindow::closeView);
+    connect(m_servers, &QTabWidget::currentChanged, this, &MainWindow::updateStatus);
+    setCentralWidget(m_servers);
     statusBar()->addPermanentWidget(m_countersLabel);
     statusBar()->addWidget(m_stateLabel);
-    connect(&client, &AdminClient::stateChanged, this, &MainWindow::onStateChanged);
-    connect(&client, &AdminClient::countersChanged, this, &MainWindow::onCounters);
-    connect(&client, &AdminClient::commandFinished, this, &MainWindow::onCommandFinished);
-    connect(&client, &AdminClient::authenticationFailed, this, [this](const QString &message) {
-        m_offline->setText(
-            tr("Not signed in: %1 Use Server → Connect… to try again.").arg(message));
+
+    QSettings settings;
+    restoreGeometry(settings.value(u"window/geometry"_s).toByteArray());
+    restoreState(settings.value(u"window/state"_s).toByteArray());
+    addView();
+}
+
+MainWindow::~MainWindow() = default;
+
+ServerView *MainWindow::addView()
+{
+    auto *view = new ServerView(m_servers);
+    QSettings settings;
+    settings.beginGroup(u"layout"_s);
+    view->restoreLayout(settings);
+    const int index
+        = m_servers->addTab(view, QIcon(u":/console/icons/tray-offline.svg"_s), view->label());
+    m_servers->setCurrentIndex(index);
+    AdminClient *client = view->client();
+    m_notifier->addClient(client, view->label());
+    connect(view, &ServerView::statusMessage, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 5000); });
+    connect(view, &ServerView::labelChanged, this, [this, view] {
+        const int i = m_servers->indexOf(view);
+        m_servers->setTabText(i, view->label());
+        m_notifier->removeClient(view->client());
+        m_notifier->addClient(view->client(), view->label());
     });
-    onStateChanged(client.state());
+    connect(client, &AdminClient::stateChanged, this, [this, view](AdminClient::State state) {
+        const int i = m_servers->indexOf(view);
+        const char *icon = state == AdminClient::State::Online ? ":/console/icons/tray-online.svg"
+                                                               : ":/console/icons/tray-offline.svg";
+        m_servers->setTabIcon(i, QIcon(QString::fromLatin1(icon)));
+        m_servers->setTabToolTip(
+            i, u"%1 — %2"_s.arg(view->client()->url().toString(), view->client()->lastError()));
+        if (view == currentView())
+            updateStatus();
+    });
+    connect(client, &AdminClient::countersChanged, this, [this, view](const QJsonObject &c) {
+        if (view == currentView())
+            onCounters(c);
+    });
+    updateStatus();
+    return view;
+}
+
+void MainWindow::closeView(int index)
+{
+    auto *view = qobject_cast<ServerView *>(m_servers->widget(index));
+    if (!view)
+        return;
+    if (m_servers->count() == 1) {
+        view->client()->disconnectFromServer();
+        return; // keep one (empty) tab
+    }
+    m_notifier->removeClient(view->client());
+    m_servers->removeTab(index);
+    view->deleteLater();
+}
+
+ServerView *MainWindow::currentView() const
+{
+    return qobject_cast<ServerView *>(m_servers->currentWidget());
+}
+
+QList<ServerView *> MainWindow::views() const
+{
+    QList<ServerView *> out;
+    for (int i = 0; i < m_servers->count(); ++i)
+        out.append(qobject_cast<ServerView *>(m_servers->widget(i)));
+    return out;
+}
+
+ServerView *MainWindow::openConnection(const QUrl &url, const AdminClient::Credentials &credentials)
+{
+    ServerView *view = currentView();
+    if (!view || !view->client()->url().isEmpty())
+        view = addView();
+    view->client()->connectTo(url, credentials);
+    m_servers->setTabText(m_servers->indexOf(view), view->label());
+    updateStatus();
+    return view;
 }
 
 bool MainWindow::showConnectDialog()
@@ -132,147 +193,42 @@ bool MainWindow::showConnectDialog()
     if (dialog.exec() != QDialog::Accepted)
         return false;
     dialog.remember();
-    m_client.connectTo(dialog.url(), dialog.credentials());
+    openConnection(dialog.url(), dialog.credentials());
     return true;
 }
 
-QWidget *MainWindow::makeTable(JsonTableModel *model, QTableView **view)
+void MainWindow::bringToFront()
 {
-    auto *table = new QTableView(this);
-    table->setModel(model);
-    table->verticalHeader()->hide();
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table->setSelectionMode(QAbstractItemView::SingleSelection);
-    table->horizontalHeader()->setStretchLastSection(true);
-    table->setSortingEnabled(false);
-    *view = table;
-    return table;
+    showNormal();
+    raise();
+    activateWindow();
 }
 
-QWidget *MainWindow::makeEditor(Editor editor, JsonTableModel *model)
+void MainWindow::updateStatus()
 {
-    QTableView *view = nullptr;
-    auto *page = new QWidget(this);
-    auto *layout = new QVBoxLayout(page);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(makeTable(model, &view));
-    auto *buttons = new QHBoxLayout;
-    auto *add = new QPushButton(tr("Add…"), page);
-    auto *edit = new QPushButton(tr("Edit…"), page);
-    auto *remove = new QPushButton(tr("Delete"), page);
-    buttons->addWidget(add);
-    buttons->addWidget(edit);
-    buttons->addWidget(remove);
-    buttons->addStretch();
-    layout->addLayout(buttons);
-    connect(add, &QPushButton::clicked, this,
-            [this, editor, model, view] { editRecord(editor, model, view, true); });
-    connect(edit, &QPushButton::clicked, this,
-            [this, editor, model, view] { editRecord(editor, model, view, false); });
-    connect(view, &QTableView::doubleClicked, this,
-            [this, editor, model, view] { editRecord(editor, model, view, false); });
-    connect(remove, &QPushButton::clicked, this,
-            [this, editor, model, view] { deleteRecord(editor, model, view); });
-    return page;
-}
-
-void MainWindow::editRecord(Editor editor, JsonTableModel *model, QTableView *view, bool create)
-{
-    QJsonObject record;
-    if (!create) {
-        const QModelIndex current = view->currentIndex();
-        if (!current.isValid())
-            return;
-        record = model->row(current.row());
-    }
-    QList<RecordDialog::Field> fields;
-    QString title;
-    switch (editor) {
-    case Editor::VirtualNumbers:
-        fields = RecordDialog::virtualNumberFields();
-        title = create ? tr("New virtual number") : tr("Edit virtual number");
-        break;
-    case Editor::Aliases:
-        fields = RecordDialog::aliasFields();
-        title = create ? tr("New alias") : tr("Edit alias");
-        break;
-    case Editor::Whitelist:
-        fields = RecordDialog::whitelistFields();
-        title = create ? tr("New whitelist entry") : tr("Edit whitelist entry");
-        break;
-    }
-    RecordDialog dialog(title, fields, record, !create, this);
-    if (dialog.exec() != QDialog::Accepted)
+    ServerView *view = currentView();
+    if (!view)
         return;
-    QString id;
-    switch (editor) {
-    case Editor::VirtualNumbers: id = m_client.saveVirtualNumber(dialog.record(), create); break;
-    case Editor::Aliases: id = m_client.saveAlias(dialog.record(), create); break;
-    case Editor::Whitelist: id = m_client.saveWhitelistEntry(dialog.record(), create); break;
-    }
-    if (!id.isEmpty())
-        m_pending.insert(id, title);
-}
-
-void MainWindow::deleteRecord(Editor editor, JsonTableModel *model, QTableView *view)
-{
-    const QModelIndex current = view->currentIndex();
-    if (!current.isValid())
-        return;
-    const QString number = JsonTableModel::keyOf(model->row(current.row()), model->keyField());
-    if (QMessageBox::question(this, tr("Delete"), tr("Delete %1?").arg(number)) != QMessageBox::Yes)
-        return;
-    QString id;
-    switch (editor) {
-    case Editor::VirtualNumbers: id = m_client.deleteVirtualNumber(number); break;
-    case Editor::Aliases: id = m_client.deleteAlias(number); break;
-    case Editor::Whitelist: id = m_client.deleteWhitelistEntry(number); break;
-    }
-    if (!id.isEmpty())
-        m_pending.insert(id, tr("Delete %1").arg(number));
-}
-
-void MainWindow::onRoomsContextMenu(const QPoint &pos)
-{
-    const QModelIndex index = m_roomsView->indexAt(pos);
-    if (!index.isValid() || !index.data(RoomsModel::IsPeerRole).toBool())
-        return;
-    const QString peerId = index.data(RoomsModel::PeerIdRole).toString();
-    const QString name = index.siblingAtColumn(RoomsModel::NameColumn).data().toString();
-    QMenu menu(this);
-    QAction *kick = menu.addAction(tr("Kick %1").arg(name));
-    kick->setEnabled(m_client.state() == AdminClient::State::Online);
-    if (menu.exec(m_roomsView->viewport()->mapToGlobal(pos)) != kick)
-        return;
-    const QString id = m_client.kick(peerId);
-    if (!id.isEmpty())
-        m_pending.insert(id, tr("Kick %1").arg(name));
-}
-
-void MainWindow::onStateChanged(AdminClient::State state)
-{
-    switch (state) {
+    AdminClient *c = view->client();
+    switch (c->state()) {
     case AdminClient::State::Online:
-        m_offline->hide();
-        m_stateLabel->setText(
-            tr("● Online: %1 at %2").arg(m_client.tenant(), m_client.url().toString()));
-        return;
+        m_stateLabel->setText(tr("● Online: %1 at %2").arg(c->tenant(), c->url().toString()));
+        break;
     case AdminClient::State::Connecting:
     case AdminClient::State::Authenticating:
-        m_stateLabel->setText(tr("Connecting to %1…").arg(m_client.url().toString()));
+        m_stateLabel->setText(tr("Connecting to %1…").arg(c->url().toString()));
         break;
     case AdminClient::State::Offline: m_stateLabel->setText(tr("○ Offline")); break;
     }
-    if (m_client.url().isEmpty())
-        m_offline->setText(tr("Offline: not connected. Use Server → Connect…"));
-    else
-        m_offline->setText(tr("Offline: the data below may be out of date; reconnecting to %1…")
-                               .arg(m_client.url().toString()));
-    m_offline->show();
+    onCounters(c->counters());
 }
 
 void MainWindow::onCounters(const QJsonObject &c)
 {
+    if (c.isEmpty()) {
+        m_countersLabel->clear();
+        return;
+    }
     m_countersLabel->setText(tr("rooms %1 · peers %2 · sessions %3 · phones %4 · ringing %5 · "
                                 "consoles %6 · up %7 s")
                                  .arg(c.value(u"rooms"_s).toInt())
@@ -284,16 +240,37 @@ void MainWindow::onCounters(const QJsonObject &c)
                                  .arg(c.value(u"uptimeSec"_s).toInteger()));
 }
 
-void MainWindow::onCommandFinished(const QString &id, bool ok, const QString &code,
-                                   const QString &message, const QString &field)
+void MainWindow::saveLayout()
 {
-    const QString what = m_pending.take(id);
-    if (what.isEmpty())
+    QSettings settings;
+    settings.setValue(u"window/geometry"_s, saveGeometry());
+    settings.setValue(u"window/state"_s, saveState());
+    if (ServerView *view = currentView()) {
+        settings.beginGroup(u"layout"_s);
+        view->saveLayout(settings);
+    }
+}
+
+void MainWindow::quit()
+{
+    m_quitting = true;
+    saveLayout();
+    QApplication::quit();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    if (!m_quitting && m_tray->hasTray()) {
+        // The operator closes the window, not the console: rings still reach the tray.
+        hide();
+        if (!m_toldAboutTray)
+            m_tray->notify(tr("Switchboard console"),
+                           tr("Still running in the tray; Quit from its menu."));
+        m_toldAboutTray = true;
+        event->ignore();
         return;
-    if (ok)
-        statusBar()->showMessage(tr("%1: done").arg(what), 5000);
-    else
-        QMessageBox::warning(this, what,
-                             field.isEmpty() ? tr("%1 (%2)").arg(message, code)
-                                             : tr("%1 (%2, field %3)").arg(message, code, field));
+    }
+    event->accept();
+    QApplication::quit();
 }

@@ -4,46 +4,53 @@
 
 #include <QMainWindow>
 
-class JsonTableModel;
+class QAction;
 class QLabel;
-class QLineEdit;
-class QSortFilterProxyModel;
-class QTableView;
-class QTreeView;
+class QTabWidget;
+class RingNotifier;
 class SecretStore;
+class ServerView;
+class TrayAlerts;
 
-// The operator's window: rooms and peers on the left; ring log, phones, trunks and the three
-// editors on the right; connection state and counters in the status bar. It only displays the
-// AdminClient's models and calls its commands.
+// The operator's window: one tab per server connection (ServerView), each with its own state;
+// menus and shortcuts act on the current tab; the status bar shows its connection and counters.
+// A tray icon tells of rings on every server; closing the window keeps the console in the tray
+// when the desktop has one. Geometry and column widths are kept in QSettings.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    MainWindow(AdminClient &client, SecretStore &secrets, QWidget *parent = nullptr);
+    explicit MainWindow(SecretStore &secrets, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
-    // Asks where to connect, then connects; false when cancelled.
+    // Asks where to connect, then connects (in a new tab when the current one is in use); false
+    // when cancelled.
     bool showConnectDialog();
-    QTreeView *roomsView() const { return m_roomsView; }
-    QSortFilterProxyModel *ringFilter() const { return m_ringFilter; }
+    // Connects in a new tab (or the current one while it has never connected).
+    ServerView *openConnection(const QUrl &url, const AdminClient::Credentials &credentials);
+    ServerView *currentView() const;
+    QList<ServerView *> views() const;
+    QTabWidget *serverTabs() const { return m_servers; }
+    RingNotifier *notifier() const { return m_notifier; }
+    void bringToFront();
+    void quit(); // the console, not only the window
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
-    enum class Editor { VirtualNumbers, Aliases, Whitelist };
-    QWidget *makeTable(JsonTableModel *model, QTableView **view);
-    QWidget *makeEditor(Editor editor, JsonTableModel *model);
-    void editRecord(Editor editor, JsonTableModel *model, QTableView *view, bool create);
-    void deleteRecord(Editor editor, JsonTableModel *model, QTableView *view);
-    void onRoomsContextMenu(const QPoint &pos);
-    void onStateChanged(AdminClient::State state);
+    ServerView *addView();
+    void closeView(int index);
+    void updateStatus();
     void onCounters(const QJsonObject &counters);
-    void onCommandFinished(const QString &id, bool ok, const QString &code, const QString &message,
-                           const QString &field);
+    void saveLayout();
 
-    AdminClient &m_client;
     SecretStore &m_secrets;
-    QTreeView *m_roomsView;
-    QSortFilterProxyModel *m_ringFilter;
-    QLineEdit *m_ringFilterEdit;
-    QLabel *m_offline;
+    QTabWidget *m_servers;
     QLabel *m_stateLabel;
     QLabel *m_countersLabel;
-    QHash<QString, QString> m_pending; // command id → what it did, for the status bar
+    TrayAlerts *m_tray;
+    RingNotifier *m_notifier;
+    QAction *m_ringtone;
+    bool m_quitting = false;
+    bool m_toldAboutTray = false;
 };

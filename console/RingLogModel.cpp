@@ -184,3 +184,11 @@ void RingLogModel::prepend(Entry entry)
     m_rows.prepend(std::move(entry));
     endInsertRows();
 }
+
+int RingLogModel::ringingCount() const
+{
+    int n = 0;
+    for (const Entry &e : m_rows)
+        n += !e.outbound && e.state == u"ringing"_s ? 1 : 0;
+    return n;
+}

@@ -38,6 +38,8 @@ public:
     // Rings still ringing when the console connects (snapshot); the log itself is kept.
     void mergeActive(const QJsonArray &rings);
     void clear();
+    // Rings in (not dials) still ringing.
+    int ringingCount() const;
 
     static constexpr int maxRows = 1000;
 

@@ -88,10 +88,20 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
         case IdColumn: return peer.value(u"peerId"_s).toString();
         }
         return {};
-    case Qt::ToolTipRole:
-        if (index.column() == VerifiedColumn && !verified.isEmpty())
-            return tr("Verified by %1").arg(verified.value(u"issuer"_s).toString());
-        return {};
+    case Qt::ToolTipRole: {
+        // Every column names the whole peer id (the column is often cut) and who verified it.
+        QString tip = tr("Peer %1").arg(peer.value(u"peerId"_s).toString());
+        if (!verified.isEmpty())
+            tip += u'\n'
+                + tr("Verified: %1 (by %2)")
+                      .arg(verified.value(u"name"_s).toString(),
+                           verified.value(u"issuer"_s).toString());
+        else
+            tip += u'\n' + tr("Not verified");
+        if (held)
+            tip += u'\n' + tr("Held: connection lost, may still resume");
+        return tip;
+    }
     case Qt::FontRole:
         if (held) {
             QFont f;

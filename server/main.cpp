@@ -2,6 +2,7 @@
 #include "app/ProcessSetup.h"
 #include "app/SignalWatcher.h"
 #include "config/ServerConfig.h"
+#include "platform/WindowsMain.h" // on Windows: main() below is switchboardMain()
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -59,7 +60,7 @@ int main(int argc, char *argv[])
     std::printf("admin socket on ws://%s:%u/admin (switchboard-console)\n",
                 qPrintable(config->adminHost), unsigned(server.adminPort()));
     std::fflush(stdout);
-
+    WindowsMain::listening(); // a Windows service reports RUNNING
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminateRequested, &server,
                      [&server] { server.shutdown(); });

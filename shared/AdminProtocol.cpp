@@ -28,8 +28,8 @@ namespace {
     };
 
     constexpr std::array s_commands{
-        kick,        vnumCreate,  vnumUpdate,      vnumDelete,      aliasCreate,
-        aliasUpdate, aliasDelete, whitelistCreate, whitelistUpdate, whitelistDelete};
+        kick,        vnumCreate,      vnumUpdate,      vnumDelete,      aliasCreate, aliasUpdate,
+        aliasDelete, whitelistCreate, whitelistUpdate, whitelistDelete, cdrLog,      dialLog};
 } // namespace
 
 QLatin1StringView errorMessage(QLatin1StringView code)

@@ -60,6 +60,10 @@ inline constexpr QLatin1StringView
     whitelistCreate("whitelist-create"); // {id, data: {number, note?}}
 inline constexpr QLatin1StringView whitelistUpdate("whitelist-update");
 inline constexpr QLatin1StringView whitelistDelete("whitelist-delete"); // {id, number}
+// Paged history, answered by ok with `result`: {cdrs|dials, nextBefore?}.
+inline constexpr QLatin1StringView cdrLog("cdrlog"); // {id, limit?, before?, from?, to?}
+inline constexpr QLatin1StringView dialLog("diallog"); // {id, limit?, before?, from?, to?}
+inline constexpr int maxLogPage = 500; // rows per page at most: a page stays under 256 KiB
 
 // Error codes (answers to auth and commands).
 inline constexpr QLatin1StringView errBadMessage("bad-message");
@@ -73,7 +77,7 @@ inline constexpr QLatin1StringView errInternal("internal");
 // The fixed, input-free text for an error code.
 QLatin1StringView errorMessage(QLatin1StringView code);
 
-// True for the command types above (kick and the nine edits).
+// True for the command types above (kick, the nine edits and the two history pages).
 bool isCommand(QStringView type);
 
 // `{"type":..., ...body}` with `type` first.

@@ -167,7 +167,10 @@ bool Frame::validateShape()
 Frame Frame::parse(QStringView text)
 {
     Frame f;
-    if (JsonScanner::scanObject(text, f.m_fields) != JsonScanner::Result::Ok) {
+    const auto result = JsonScanner::scanObject(text, f.m_fields);
+    // A duplicate key is bad-frame, but the frame's `type` is still its error's `ref`.
+    const bool duplicate = result == JsonScanner::Result::DuplicateKey;
+    if (result != JsonScanner::Result::Ok && !duplicate) {
         f.m_fields.clear();
         return f;
     }
@@ -194,6 +197,8 @@ Frame Frame::parse(QStringView text)
             }
         }
     }
-    f.m_valid = f.validateShape();
+    f.m_valid = !duplicate && f.validateShape();
+    if (duplicate)
+        f.m_fields.clear();
     return f;
 }

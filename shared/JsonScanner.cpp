@@ -1,5 +1,7 @@
 #include "JsonScanner.h"
 
+#include <QSet>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -158,8 +160,13 @@ bool JsonScanner::value(int depth, Kind *kind)
             ++m_pos;
             return true;
         }
+        int keys = 0;
         for (;;) {
             if (isObject) {
+                if (++keys > maxKeys) {
+                    m_tooManyKeys = true;
+                    return false;
+                }
                 skipWs();
                 if (m_pos >= m_text.size() || m_text[m_pos] != u'"' || !string())
                     return false;
@@ -222,8 +229,13 @@ JsonScanner::Result JsonScanner::scanObject(QStringView text, Fields &fields)
             s.skipWs();
             const qsizetype valueStart = s.m_pos;
             Kind kind;
-            if (!s.value(1, &kind))
+            if (fields.size() >= maxKeys)
+                return Result::TooManyKeys;
+            if (!s.value(1, &kind)) {
+                if (s.m_tooManyKeys)
+                    return Result::TooManyKeys;
                 return s.m_tooDeep ? Result::TooDeep : Result::NotJson;
+            }
             fields.append({key, text.sliced(valueStart, s.m_pos - valueStart), kind});
             s.skipWs();
             if (s.m_pos >= text.size())
@@ -242,28 +254,47 @@ JsonScanner::Result JsonScanner::scanObject(QStringView text, Fields &fields)
     s.skipWs();
     if (s.m_pos != text.size())
         return Result::NotJson;
-    // Keys with escapes are compared decoded, so "a" and "\u0061" count as the same key. Look for
-    // escapes once per key, not once per pair (this runs for every relayed frame).
-    bool escapedKeys = false;
-    for (const Field &f : std::as_const(fields))
-        escapedKeys = escapedKeys || f.key.contains(QChar(u'\\'));
-    for (qsizetype i = 0; i < fields.size(); ++i) {
-        for (qsizetype j = 0; j < i; ++j) {
-            bool same;
-            if (!escapedKeys) {
-                same = fields[i].key == fields[j].key;
-            } else {
-                const auto a = decodeString(
-                    text.sliced(fields[i].key.data() - text.data() - 1, fields[i].key.size() + 2));
-                const auto b = decodeString(
-                    text.sliced(fields[j].key.data() - text.data() - 1, fields[j].key.size() + 2));
-                same = a && b && *a == *b;
-            }
-            if (same)
-                return Result::DuplicateKey;
+    return hasDuplicateKey(text, fields) ? Result::DuplicateKey : Result::Ok;
+}
+
+bool JsonScanner::hasDuplicateKey(QStringView text, const Fields &fields)
+{
+    // Keys with escapes are compared decoded, so "a" and "\u0061" count as the same key. Each key
+    // is decoded at most once and compared through a hash: never pairwise on long lists, whose
+    // cost an attacker chooses (DESIGN.md "Limits").
+    const qsizetype n = fields.size();
+    QVarLengthArray<QString, 8> decoded(n);
+    QVarLengthArray<QStringView, 8> keys(n);
+    for (qsizetype i = 0; i < n; ++i) {
+        const QStringView key = fields[i].key;
+        if (key.contains(QChar(u'\\'))) {
+            const qsizetype start = key.data() - text.data() - 1;
+            decoded[i] = decodeString(text.sliced(start, key.size() + 2)).value_or(QString());
+            keys[i] = decoded[i];
+        } else {
+            keys[i] = key;
         }
     }
-    return Result::Ok;
+    // The relay's frames have three or four keys: a few comparisons beat building a hash.
+    constexpr qsizetype smallObject = 8;
+    if (n <= smallObject) {
+        for (qsizetype i = 1; i < n; ++i) {
+            for (qsizetype j = 0; j < i; ++j) {
+                if (keys[i] == keys[j])
+                    return true;
+            }
+        }
+        return false;
+    }
+    QSet<QStringView> seen;
+    seen.reserve(n);
+    for (const QStringView key : std::as_const(keys)) {
+        const auto before = seen.size();
+        seen.insert(key);
+        if (seen.size() == before)
+            return true;
+    }
+    return false;
 }
 
 std::optional<QString> JsonScanner::decodeString(QStringView raw)

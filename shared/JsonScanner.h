@@ -17,11 +17,18 @@ public:
         Kind kind;
     };
     using Fields = QVarLengthArray<Field, 8>;
-    enum class Result { Ok, NotJson, NotObject, DuplicateKey, TooDeep };
+    enum class Result { Ok, NotJson, NotObject, DuplicateKey, TooDeep, TooManyKeys };
 
     static constexpr int maxDepth = 64;
+    // Keys per object, at any depth (DESIGN.md "Limits"): more is TooManyKeys.
+    static constexpr int maxKeys = 1024;
+
+    // Checks the whole text and records the top-level fields. On DuplicateKey the fields are kept
+    // (the frame's `type` is still known for the error's `ref`); on other failures they are not.
+    // Time is linear in the text's size: keys are compared hashed, each decoded at most once.
 
     static Result scanObject(QStringView text, Fields &fields);
+    static bool hasDuplicateKey(QStringView text, const Fields &fields);
     // Decodes a raw JSON string value (with its quotes); nullopt if it is not a valid one.
     static std::optional<QString> decodeString(QStringView raw);
 
@@ -36,4 +43,5 @@ private:
     QStringView m_text;
     qsizetype m_pos = 0;
     bool m_tooDeep = false;
+    bool m_tooManyKeys = false;
 };

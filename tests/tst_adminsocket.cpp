@@ -63,6 +63,9 @@ private slots:
     void edits_data();
     void edits();
     void trunkReportShown();
+    void historyPages_data();
+    void historyPages();
+    void historyPagingWalksAll();
     void reconnectsAfterLoss();
     void slowConsoleDropped();
     void nonLoopbackNeedsTls();
@@ -79,6 +82,16 @@ private:
     QTemporaryDir m_dir;
     std::unique_ptr<Application> m_app;
     std::unique_ptr<AdminClient> m_editor; // watches the edits of tst_AdminSocket::edits
+    QDateTime m_historyBase; // the newest seeded call record starts here
+    void seedHistory();
+    // Sends a history command and waits for its answer: ok with the result, or the error.
+    struct Answer {
+        bool ok = false;
+        QJsonObject result;
+        QString code;
+        QString field;
+    };
+    std::optional<Answer> ask(AdminClient &client, QLatin1StringView type, const QJsonObject &q);
 };
 
 ServerConfig tst_AdminSocket::makeConfig(const QString &dataDir, const QString &adminListen)
@@ -542,6 +555,161 @@ void tst_AdminSocket::trunkReportShown()
     auto late = onlineClient(); // a console that comes later has it in its snapshot
     QVERIFY(late);
     QTRY_COMPARE(late->trunks()->rowCount(), 1);
+}
+
+void tst_AdminSocket::seedHistory()
+{
+    if (m_historyBase.isValid())
+        return;
+    // Five call records a minute apart (newest first: c-4 … c-0) and three dial-log rows.
+    m_historyBase = QDateTime::currentDateTimeUtc().addSecs(-60);
+    Store &store = m_app->store();
+    const QStringList results{u"answered"_s, u"missed"_s, u"declined"_s, u"answered"_s,
+                              u"missed"_s};
+    for (int i = 0; i < 5; ++i) {
+        CdrRecord c;
+        c.callId = u"c-%1"_s.arg(i);
+        c.direction = u"in"_s;
+        c.from = u"+49305550%1"_s.arg(i);
+        c.to = u"10"_s;
+        c.room = u"call-%1"_s.arg(i);
+        c.startedAt = m_historyBase.addSecs(-60 * (4 - i));
+        if (results[i] == u"answered"_s)
+            c.answeredAt = c.startedAt.addSecs(5);
+        c.endedAt = c.startedAt.addSecs(30);
+        c.result = results[i];
+        QVERIFY(store.addCdr(u"localhost"_s, c) > 0);
+    }
+    for (int i = 0; i < 3; ++i) {
+        DialLogRecord d;
+        d.at = m_historyBase.addSecs(-30 * (2 - i));
+        d.callId = i == 0 ? QString() : u"d-%1"_s.arg(i); // refused before a call existed
+        d.room = u"reception"_s;
+        d.peerId = u"p-%1"_s.arg(i);
+        d.number = u"+4940555%1"_s.arg(i);
+        d.outcome = i == 0 ? u"forbidden"_s : u"dialing"_s;
+        QVERIFY(store.addDial(u"localhost"_s, d) > 0);
+    }
+}
+
+std::optional<tst_AdminSocket::Answer>
+tst_AdminSocket::ask(AdminClient &client, QLatin1StringView type, const QJsonObject &q)
+{
+    QSignalSpy results(&client, &AdminClient::resultReceived);
+    QSignalSpy finished(&client, &AdminClient::commandFinished);
+    const QString id = client.requestLogPage(type, q);
+    if (id.isEmpty())
+        return {};
+    if (!QTest::qWaitFor([&] { return !finished.isEmpty(); }, 5000))
+        return {};
+    Answer a;
+    a.ok = finished.first().at(1).toBool();
+    a.code = finished.first().at(2).toString();
+    a.field = finished.first().at(4).toString();
+    if (finished.first().at(0).toString() != id)
+        return {};
+    if (!results.isEmpty() && results.first().at(0).toString() == id)
+        a.result = results.first().at(1).toJsonObject();
+    return a;
+}
+
+void tst_AdminSocket::historyPages_data()
+{
+    // Each row: command, query, answer code ("" = ok), field, rows, a next page, first id.
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QJsonObject>("query");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<bool>("more");
+    QTest::addColumn<QString>("firstCall");
+    QTest::addRow("cdr all") << u"cdrlog"_s << QJsonObject{} << u""_s << u""_s << 5 << false
+                             << u"c-4"_s;
+    QTest::addRow("cdr page of 2")
+        << u"cdrlog"_s << QJsonObject{{u"limit"_s, 2}} << u""_s << u""_s << 2 << true << u"c-4"_s;
+    QTest::addRow("cdr exactly 5")
+        << u"cdrlog"_s << QJsonObject{{u"limit"_s, 5}} << u""_s << u""_s << 5 << true << u"c-4"_s;
+    QTest::addRow("cdr from (RFC 3339)") << u"cdrlog"_s << QJsonObject{{u"from"_s, u"@-150"_s}}
+                                         << u""_s << u""_s << 3 << false << u"c-4"_s;
+    QTest::addRow("cdr to (unix seconds)") << u"cdrlog"_s << QJsonObject{{u"to"_s, u"#-150"_s}}
+                                           << u""_s << u""_s << 2 << false << u"c-1"_s;
+    QTest::addRow("dials all") << u"diallog"_s << QJsonObject{} << u""_s << u""_s << 3 << false
+                               << u"d-2"_s;
+    QTest::addRow("limit 0") << u"cdrlog"_s << QJsonObject{{u"limit"_s, 0}} << u"bad-field"_s
+                             << u"limit"_s << 0 << false << u""_s;
+    QTest::addRow("limit over the page size")
+        << u"cdrlog"_s << QJsonObject{{u"limit"_s, AP::maxLogPage + 1}} << u"bad-field"_s
+        << u"limit"_s << 0 << false << u""_s;
+    QTest::addRow("limit as text") << u"diallog"_s << QJsonObject{{u"limit"_s, u"5"_s}}
+                                   << u"bad-field"_s << u"limit"_s << 0 << false << u""_s;
+    QTest::addRow("limit fractional") << u"cdrlog"_s << QJsonObject{{u"limit"_s, 2.5}}
+                                      << u"bad-field"_s << u"limit"_s << 0 << false << u""_s;
+    QTest::addRow("before negative") << u"cdrlog"_s << QJsonObject{{u"before"_s, -3}}
+                                     << u"bad-field"_s << u"before"_s << 0 << false << u""_s;
+    QTest::addRow("from not a time") << u"cdrlog"_s << QJsonObject{{u"from"_s, u"yesterday"_s}}
+                                     << u"bad-field"_s << u"from"_s << 0 << false << u""_s;
+    QTest::addRow("to not a time") << u"diallog"_s << QJsonObject{{u"to"_s, true}} << u"bad-field"_s
+                                   << u"to"_s << 0 << false << u""_s;
+}
+
+void tst_AdminSocket::historyPages()
+{
+    QFETCH(QString, type);
+    QFETCH(QJsonObject, query);
+    QFETCH(QString, code);
+    QFETCH(QString, field);
+    QFETCH(int, rows);
+    QFETCH(bool, more);
+    QFETCH(QString, firstCall);
+    seedHistory();
+    // "@-150" / "#-150": 150 s before the newest record, as RFC 3339 text or unix seconds.
+    for (const QString &key : {u"from"_s, u"to"_s}) {
+        const QString v = query.value(key).toString();
+        const QDateTime t = m_historyBase.addSecs(v.mid(1).toInt());
+        if (v.startsWith(u'@'))
+            query.insert(key, AP::timestamp(t.toMSecsSinceEpoch()));
+        else if (v.startsWith(u'#'))
+            query.insert(key, t.toSecsSinceEpoch());
+    }
+    auto client = onlineClient();
+    QVERIFY(client);
+    const auto answer = ask(*client, QLatin1StringView(type.toLatin1()), query);
+    QVERIFY(answer);
+    QCOMPARE(answer->ok, code.isEmpty());
+    QCOMPARE(answer->code, code);
+    QCOMPARE(answer->field, field);
+    if (!code.isEmpty())
+        return;
+    const QJsonArray list
+        = answer->result.value(type == u"cdrlog"_s ? u"cdrs"_s : u"dials"_s).toArray();
+    QCOMPARE(list.size(), rows);
+    QCOMPARE(answer->result.contains(u"nextBefore"_s), more);
+    QCOMPARE(list.first().toObject().value(u"callId"_s).toString(), firstCall);
+    if (type == u"cdrlog"_s) {
+        const QJsonObject first = list.first().toObject();
+        QCOMPARE(first.value(u"result"_s).toString(), u"missed"_s);
+        QVERIFY(QDateTime::fromString(first.value(u"startedAt"_s).toString(), Qt::ISODateWithMs)
+                    .isValid());
+    }
+}
+
+void tst_AdminSocket::historyPagingWalksAll()
+{
+    seedHistory();
+    auto client = onlineClient();
+    QVERIFY(client);
+    QStringList seen;
+    QJsonObject query{{u"limit"_s, 2}};
+    for (int page = 0; page < 10; ++page) {
+        const auto answer = ask(*client, AP::cdrLog, query);
+        QVERIFY(answer && answer->ok);
+        for (const QJsonValue &v : answer->result.value(u"cdrs"_s).toArray())
+            seen.append(v.toObject().value(u"callId"_s).toString());
+        if (!answer->result.contains(u"nextBefore"_s))
+            break;
+        query.insert(u"before"_s, answer->result.value(u"nextBefore"_s));
+    }
+    QCOMPARE(seen, (QStringList{u"c-4"_s, u"c-3"_s, u"c-2"_s, u"c-1"_s, u"c-0"_s}));
 }
 
 void tst_AdminSocket::reconnectsAfterLoss()

@@ -10,6 +10,21 @@ using namespace Qt::StringLiterals;
 
 class tst_Frame : public QObject {
     Q_OBJECT
+private:
+    // {"type":"ping","k0":0,...} with `extra` keys; `escapedDuplicate` makes the last one
+    // "\u006b0", the same key as the first extra one.
+    static QString manyKeys(int extra, bool escapedDuplicate)
+    {
+        QString s = u"{\"type\":\"ping\""_s;
+        for (int i = 0; i < extra; ++i) {
+            if (escapedDuplicate && i == extra - 1)
+                s += u",\"\\u006b0\":0"_s;
+            else
+                s += u",\"k%1\":0"_s.arg(i);
+        }
+        return s + u"}"_s;
+    }
+
 private slots:
     void parse_data()
     {
@@ -28,9 +43,21 @@ private slots:
         QTest::addRow("string") << u"\"ping\""_s << false << QString();
         QTest::addRow("empty") << QString() << false << QString();
         QTest::addRow("duplicate key")
-            << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << QString();
+            << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << u"ping"_s;
         QTest::addRow("duplicate key escaped")
-            << u"{\"type\":\"ping\",\"\\u0074ype\":\"ping\"}"_s << false << QString();
+            << u"{\"type\":\"ping\",\"\\u0074ype\":\"ping\"}"_s << false << u"ping"_s;
+        QTest::addRow("duplicate key, type a number")
+            << u"{\"type\":1,\"a\":0,\"a\":0}"_s << false << QString();
+        QTest::addRow("duplicate key after type")
+            << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"A\",\"room\":\"b\"}"_s << false
+            << u"join"_s;
+        QTest::addRow("1024 keys") << manyKeys(1023, false) << true << u"ping"_s;
+        QTest::addRow("1025 keys") << manyKeys(1024, false) << false << QString();
+        QTest::addRow("1025 keys nested")
+            << (u"{\"type\":\"signal\",\"to\":\"p\",\"data\":"_s + manyKeys(1024, false) + u"}"_s)
+            << false << QString();
+        QTest::addRow("many keys, one escaped duplicate")
+            << manyKeys(1000, true) << false << u"ping"_s;
         QTest::addRow("no type") << u"{\"room\":\"a\"}"_s << false << QString();
         QTest::addRow("type not string") << u"{\"type\":7}"_s << false << QString();
         QTest::addRow("unknown type") << u"{\"type\":\"dance\"}"_s << false << u"dance"_s;

@@ -2,6 +2,7 @@
 #include "TestClient.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
+#include "signal/Tenant.h"
 
 #include <QDateTime>
 #include <QTcpSocket>
@@ -84,6 +85,100 @@ private slots:
                  qPrintable(QString::number(limited))); // ~one a second
     }
 
+    void floodEndsIn4008_data()
+    {
+        QTest::addColumn<bool>("binary");
+        QTest::addColumn<QString>("frame");
+        QTest::addRow("binary frames") << true << QString();
+        QTest::addRow("not json") << false << u"{{{{"_s;
+        QTest::addRow("duplicate keys") << false << u"{\"type\":\"ping\",\"a\":1,\"a\":2}"_s;
+        QTest::addRow("dial before join") << false << u"{\"type\":\"dial\",\"number\":\"2000\"}"_s;
+    }
+    // Every frame passes the rate limit before any other work: a flood of any kind gets one
+    // `error rate-limited` a second and then 4008 (issue 15: binary frames never did).
+    void floodEndsIn4008()
+    {
+        QFETCH(bool, binary);
+        QFETCH(QString, frame);
+        ServerConfig cfg = config();
+        cfg.limits.signalPerSec = 5;
+        cfg.limits.signalBurst = 10;
+        Application app(cfg);
+        QVERIFY(app.start());
+        TestClient c;
+        QVERIFY(c.open(app.httpPort()));
+        QTimer flood;
+        flood.setInterval(5);
+        connect(&flood, &QTimer::timeout, &c, [&] {
+            for (int i = 0; i < 20; ++i) {
+                if (binary)
+                    c.socket.sendBinaryMessage(QByteArray(64, 'x'));
+                else
+                    c.send(frame);
+            }
+        });
+        flood.start();
+        QVERIFY(c.waitClosed(15000));
+        flood.stop();
+        QCOMPARE(int(c.socket.closeCode()), 4008);
+        int limited = 0;
+        for (const auto &f : c.frames)
+            limited += f.value(u"code"_s).toString() == u"rate-limited"_s;
+        QVERIFY2(limited >= 1 && limited <= 4, qPrintable(QString::number(limited)));
+        // far fewer answers than frames: the burst, its errors and one rate-limited a second
+        QVERIFY2(c.frames.size() < 40, qPrintable(QString::number(c.frames.size())));
+    }
+
+    void duplicateKeyCarriesRef()
+    {
+        Application app(config());
+        QVERIFY(app.start());
+        TestClient c;
+        QVERIFY(c.open(app.httpPort()));
+        c.send(u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"A\",\"\\u0072oom\":\"b\"}"_s);
+        const QJsonObject e = c.waitFor(u"error"_s);
+        QCOMPARE(e.value(u"code"_s).toString(), u"bad-frame"_s);
+        QCOMPARE(e.value(u"ref"_s).toString(), u"join"_s);
+    }
+
+    void worstShapeFramesLeaveBystandersAlone_data()
+    {
+        QTest::addColumn<QString>("frame");
+        // The issue's shape: ~56 KB of distinct keys, one of them escaped.
+        QString keys = u"{\"type\":\"ping\",\"\\u0061\":0"_s;
+        for (int i = 0; keys.size() < 56000; ++i)
+            keys += u",\"k%1\":0"_s.arg(i);
+        QTest::addRow("many keys, one escaped") << keys + u"}"_s;
+        QTest::addRow("deep nesting") << (u"{\"type\":\"signal\",\"to\":\"p\",\"data\":"_s
+                                          + QString(30000, u'[') + QString(30000, u']') + u"}"_s);
+        QString escaped = u"{\"type\":\""_s;
+        while (escaped.size() < 60000)
+            escaped += u"\\u0041"_s;
+        QTest::addRow("long escaped type") << escaped + u"\"}"_s;
+    }
+    // A socket sending worst-shape frames as fast as its limit lets it is answered `bad-frame`
+    // each time, and a bystander's ping is still answered (BENCHMARKS.md has the latency).
+    void worstShapeFramesLeaveBystandersAlone()
+    {
+        QFETCH(QString, frame);
+        ServerConfig cfg = config();
+        cfg.limits.signalPerSec = 20;
+        cfg.limits.signalBurst = 20;
+        Application app(cfg);
+        QVERIFY(app.start());
+        TestClient attacker, bystander;
+        QVERIFY(attacker.open(app.httpPort()));
+        QVERIFY(bystander.open(app.httpPort()));
+        for (int i = 0; i < 30; ++i)
+            attacker.send(frame);
+        QTRY_VERIFY(attacker.hasFrame(u"error"_s));
+        QVERIFY(attacker.frames.first().value(u"code"_s).toString() == u"bad-frame"_s
+                || attacker.frames.first().value(u"code"_s).toString() == u"unknown-peer"_s
+                || attacker.frames.first().value(u"code"_s).toString() == u"not-joined"_s);
+        bystander.send(u"{\"type\":\"ping\"}"_s);
+        QVERIFY(!bystander.waitFor(u"pong"_s).isEmpty());
+    }
+
     void joinRateLimit()
     {
         Application app(config());
@@ -103,6 +198,7 @@ private slots:
     {
         ServerConfig cfg = config();
         cfg.limits.maxConnectionsPerIp = 2;
+        cfg.trustedProxies.clear(); // counted at accept, before any byte of a head
         Application app(cfg);
         QVERIFY(app.start());
         TestClient a, b;
@@ -127,6 +223,74 @@ private slots:
             return answered && got.startsWith("HTTP/1.1 200");
         };
         QTRY_VERIFY_WITH_TIMEOUT(probe(), 10000);
+    }
+
+    // A peer whose socket vanished without a close frame is held for its resume grace, and
+    // still counts toward its address's maxConnectionsPerIp (issue 15: 200 held rooms).
+    void heldPeerCountsTowardConnectionLimit()
+    {
+        ServerConfig cfg = config();
+        cfg.limits.maxConnectionsPerIp = 2;
+        cfg.trustedProxies.clear();
+        Application app(cfg);
+        QVERIFY(app.start());
+        QTcpSocket lost;
+        QVERIFY(rawWebSocketOpen(lost, app.httpPort()));
+        lost.write(maskedTextFrame("{\"type\":\"join\",\"room\":\"held\",\"name\":\"L\"}"));
+        Tenant *tenant = app.tenantForHost(u"localhost"_s);
+        QVERIFY(tenant);
+        QTRY_VERIFY(tenant->rooms().find(u"held"_s)
+                    && tenant->rooms().find(u"held"_s)->size() == 1);
+        lost.abort(); // no close frame: the peer is held
+        QTRY_VERIFY(!tenant->rooms().find(u"held"_s)->members().front()->session);
+        TestClient second;
+        QVERIFY(second.open(app.httpPort()));
+        QTcpSocket third;
+        third.connectToHost(QHostAddress::LocalHost, app.httpPort());
+        QByteArray answer;
+        QTRY_VERIFY((answer += third.readAll()).contains("\r\n\r\n"));
+        QVERIFY2(answer.startsWith("HTTP/1.1 429"), answer.constData());
+    }
+
+    void proxiedClientsCountedByClientAddress_data()
+    {
+        QTest::addColumn<QByteArray>("thirdHeaders");
+        QTest::addColumn<int>("status");
+        QTest::addRow("same client") << QByteArray("X-Forwarded-For: 203.0.113.9\r\n") << 429;
+        QTest::addRow("other client") << QByteArray("X-Forwarded-For: 203.0.113.10\r\n") << 200;
+        QTest::addRow("spoofed leftmost entry")
+            << QByteArray("X-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n") << 429;
+        QTest::addRow("spoofed first line")
+            << QByteArray("X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 203.0.113.9\r\n")
+            << 429;
+        QTest::addRow("trusted hop after the client")
+            << QByteArray("X-Forwarded-For: 203.0.113.9, 127.0.0.1\r\n") << 429;
+        QTest::addRow("client in the first line, proxy in the second")
+            << QByteArray("X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-For: 127.0.0.1\r\n") << 429;
+    }
+    // Behind a trusted proxy the per-address limit counts the client the proxy names: the
+    // rightmost X-Forwarded-For entry over all lines that is not itself a trusted proxy.
+    void proxiedClientsCountedByClientAddress()
+    {
+        QFETCH(QByteArray, thirdHeaders);
+        QFETCH(int, status);
+        ServerConfig cfg = config(); // 127.0.0.1 is the trusted proxy
+        cfg.limits.maxConnectionsPerIp = 2;
+        cfg.httpIdleTimeoutSec = 30;
+        Application app(cfg);
+        QVERIFY(app.start());
+        const auto get = [&](QTcpSocket &s, const QByteArray &headers) {
+            s.connectToHost(QHostAddress::LocalHost, app.httpPort());
+            s.write("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n");
+            QByteArray got;
+            if (!QTest::qWaitFor([&] { return (got += s.readAll()).contains("\r\n\r\n"); }, 5000))
+                return 0;
+            return got.mid(9, 3).toInt();
+        };
+        QTcpSocket a, b, c;
+        QCOMPARE(get(a, "X-Forwarded-For: 203.0.113.9\r\n"), 200);
+        QCOMPARE(get(b, "X-Forwarded-For: 203.0.113.9\r\n"), 200);
+        QCOMPARE(get(c, thirdHeaders), status);
     }
 
     void httpIdleTimeout()

@@ -273,7 +273,7 @@ private slots:
         QTest::addRow("unknown type")
             << u"{\"type\":\"dance\"}"_s << false << u"bad-frame"_s << u"dance"_s;
         QTest::addRow("duplicate key")
-            << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << u"bad-frame"_s << QString();
+            << u"{\"type\":\"ping\",\"type\":\"ping\"}"_s << false << u"bad-frame"_s << u"ping"_s;
         QTest::addRow("signal before join") << u"{\"type\":\"signal\",\"to\":\"x\",\"data\":{}}"_s
                                             << false << u"not-joined"_s << u"signal"_s;
         QTest::addRow("leave before join")

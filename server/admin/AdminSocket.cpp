@@ -441,6 +441,10 @@ void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJso
         c->send(AdminProtocol::make(AdminProtocol::ok, {{u"id"_s, id}}));
         return;
     }
+    if (type == AdminProtocol::cdrLog || type == AdminProtocol::dialLog) {
+        runLogPage(c, type, body);
+        return;
+    }
     runEdit(c, type, body);
 }
 
@@ -664,4 +668,104 @@ void AdminSocket::tick()
         if (listening)
             publish(t, AdminProtocol::counters, {{u"counters"_s, countersFor(*t)}});
     }
+}
+
+namespace {
+// A time bound of a history page: RFC 3339 text or unix seconds, as ?cdrlog takes them.
+QDateTime logTime(const QJsonObject &body, const QString &key)
+{
+    const QJsonValue v = body.value(key);
+    if (v.isUndefined())
+        return {};
+    QDateTime t;
+    if (v.isString())
+        t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+    else if (v.isDouble() && v.toDouble() >= 0 && v.toDouble() < 1e11)
+        t = QDateTime::fromSecsSinceEpoch(qint64(v.toDouble()), Qt::UTC);
+    if (!t.isValid())
+        throw FieldError{key};
+    return t;
+}
+
+LogQuery logQuery(const QJsonObject &body)
+{
+    LogQuery q;
+    const QJsonValue limit = body.value(u"limit"_s);
+    if (!limit.isUndefined()) {
+        const double d = limit.toDouble(-1);
+        if (!limit.isDouble() || d < 1 || d > AdminProtocol::maxLogPage || d != double(int(d)))
+            throw FieldError{u"limit"_s};
+        q.limit = int(d);
+    }
+    const QJsonValue before = body.value(u"before"_s);
+    if (!before.isUndefined()) {
+        const double d = before.toDouble(-1);
+        if (!before.isDouble() || d < 1 || d > 9e15 || d != double(qint64(d)))
+            throw FieldError{u"before"_s};
+        q.before = qint64(d);
+    }
+    q.from = logTime(body, u"from"_s);
+    q.to = logTime(body, u"to"_s);
+    return q;
+}
+
+QString logStamp(const QDateTime &t)
+{
+    return t.isValid() ? AdminProtocol::timestamp(t.toMSecsSinceEpoch()) : QString();
+}
+} // namespace
+
+void AdminSocket::runLogPage(AdminConnection *c, const QString &type, const QJsonObject &body)
+{
+    namespace AP = AdminProtocol;
+    const QString id = body.value(u"id"_s).toString();
+    const Store &store = m_app.store();
+    if (!store.isOpen()) {
+        c->send(AP::makeError(AP::errUnavailable, id));
+        return;
+    }
+    LogQuery q;
+    try {
+        q = logQuery(body);
+    } catch (const FieldError &e) {
+        c->send(AP::makeError(AP::errBadField, id, e.field));
+        return;
+    }
+    const QString host = c->tenant()->config().host;
+    QJsonArray rows;
+    qint64 lastId = 0;
+    if (type == AP::cdrLog) {
+        const QList<CdrRecord> cdrs = store.cdrs(host, q);
+        for (const CdrRecord &r : cdrs) {
+            QJsonObject o{{u"id"_s, r.id},
+                          {u"callId"_s, r.callId},
+                          {u"direction"_s, r.direction},
+                          {u"from"_s, r.from},
+                          {u"to"_s, r.to},
+                          {u"room"_s, r.room},
+                          {u"startedAt"_s, logStamp(r.startedAt)},
+                          {u"endedAt"_s, logStamp(r.endedAt)},
+                          {u"result"_s, r.result}};
+            if (r.answeredAt.isValid())
+                o.insert(u"answeredAt"_s, logStamp(r.answeredAt));
+            rows.append(o);
+            lastId = r.id;
+        }
+    } else {
+        const QList<DialLogRecord> dials = store.dials(host, q);
+        for (const DialLogRecord &d : dials) {
+            QJsonObject o{{u"id"_s, d.id},         {u"at"_s, logStamp(d.at)},
+                          {u"room"_s, d.room},     {u"peerId"_s, d.peerId},
+                          {u"number"_s, d.number}, {u"outcome"_s, d.outcome}};
+            if (!d.callId.isEmpty())
+                o.insert(u"callId"_s, d.callId);
+            rows.append(o);
+            lastId = d.id;
+        }
+    }
+    QJsonObject result{{type == AP::cdrLog ? u"cdrs"_s : u"dials"_s, rows}};
+    if (rows.size() == q.limit && lastId > 0)
+        result.insert(u"nextBefore"_s, lastId); // a full page: there may be older rows
+    qCInfo(lcAdmin) << c->actor() << "read a" << type << "page of" << host;
+    c->send(AP::make(AP::ok, {{u"id"_s, id}, {u"result"_s, result}}));
 }

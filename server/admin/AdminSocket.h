@@ -65,6 +65,8 @@ private:
     // A virtual number, alias or whitelist edit; answers the console and tells every console of
     // the tenant the new list.
     void runEdit(AdminConnection *connection, const QString &type, const QJsonObject &body);
+    // cdrlog / diallog: one page of the store's call records or dial log, newest first.
+    void runLogPage(AdminConnection *connection, const QString &type, const QJsonObject &body);
     QJsonArray trunksJson(const Tenant &tenant) const;
     QJsonArray virtualNumbersJson(const Tenant &tenant) const;
     QJsonArray aliasesJson(const Tenant &tenant) const;

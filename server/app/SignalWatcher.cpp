@@ -1,6 +1,28 @@
 #include "app/SignalWatcher.h"
 
 #include <QLoggingCategory>
+
+#ifdef Q_OS_WIN
+#include "platform/WindowsService.h"
+
+// No POSIX signals: the SCM's stop and shutdown (or Ctrl+C in a console) and its control 128
+// arrive on a thread of Windows' own (WindowsService); they are only queued onto the loop.
+SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
+{
+    WindowsService::setControlHandler([this](WindowsService::Control control) {
+        if (control == WindowsService::Control::Reload)
+            QMetaObject::invokeMethod(this, &SignalWatcher::reloadRequested, Qt::QueuedConnection);
+        else
+            QMetaObject::invokeMethod(this, &SignalWatcher::terminateRequested,
+                                      Qt::QueuedConnection);
+    });
+}
+
+SignalWatcher::~SignalWatcher()
+{
+    WindowsService::setControlHandler({});
+}
+#else
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -57,3 +79,4 @@ void SignalWatcher::onReadable()
     else
         emit terminateRequested();
 }
+#endif // Q_OS_WIN

@@ -6,6 +6,7 @@
 
 // POSIX signals through a socketpair: the handler only write()s one byte; a QSocketNotifier
 // turns it into a Qt signal on the event loop (STYLE.md §10). One instance per process.
+// On Windows the same signals come from the SCM's controls or Ctrl+C (platform/WindowsService).
 class SignalWatcher : public QObject {
     Q_OBJECT
 public:

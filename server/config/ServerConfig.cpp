@@ -456,6 +456,7 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
             c.limits.joinPerSec = lim->integer(u"joinPerSec"_s, 1, 1, 100000);
             c.limits.joinBurst = lim->integer(u"joinBurst"_s, 5, 1, 1000000);
             c.limits.dialPerMin = lim->integer(u"dialPerMin"_s, 3, 1, 100000);
+            c.limits.dialPerMinPerAddress = lim->integer(u"dialPerMinPerAddress"_s, 20, 1, 100000);
             c.limits.rateLimitCloseSec = lim->integer(u"rateLimitCloseSec"_s, 10, 1, 3600);
             c.limits.maxWriteBufferBytes
                 = lim->integer(u"maxWriteBufferBytes"_s, 1 << 20, 65536, 1 << 30);
@@ -497,8 +498,13 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
 
 QString ServerConfig::defaultDataDir()
 {
+#ifdef Q_OS_WIN
+    // DESIGN.md: paths default to %ProgramData%\Switchboard (the installer's service passes it).
+    return qEnvironmentVariable("ProgramData", u"C:/ProgramData"_s) + u"/Switchboard/data"_s;
+#else
     const QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
     return base + u"/switchboard"_s;
+#endif
 }
 
 std::optional<ServerConfig> ServerConfig::embeddedDefault(const QString &dataDir, QString *error)

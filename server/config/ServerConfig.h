@@ -24,6 +24,8 @@ struct Limits {
     int joinPerSec = 1; // join, register and identify
     int joinBurst = 5;
     int dialPerMin = 3;
+    int dialPerMinPerAddress = 20; // across a client address's sockets
+    int officeKeyFailuresPerMin = 10; // wrong office keys per client address
     int rateLimitCloseSec = 10; // close 4008 after this long over the limit
     qint64 maxWriteBufferBytes = 1
         << 20; // a socket whose unsent data passes this is dropped (4003)

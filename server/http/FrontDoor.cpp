@@ -1,5 +1,6 @@
 #include "http/FrontDoor.h"
 
+#include "http/ApiError.h"
 #include "http/HttpConnection.h"
 
 #include <QLoggingCategory>
@@ -24,20 +25,56 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpApi &api, OriginList origin
 
 FrontDoor::~FrontDoor() = default;
 
-QHostAddress FrontDoor::effectiveClient(const QHostAddress &peer,
-                                        const QByteArray &forwardedFor) const
+bool FrontDoor::isTrustedProxy(const QHostAddress &address) const
 {
-    if (forwardedFor.isEmpty())
+    for (const Cidr &c : m_config.trustedProxies) {
+        if (c.contains(address))
+            return true;
+    }
+    return false;
+}
+
+QHostAddress FrontDoor::effectiveClient(const QHostAddress &peer,
+                                        const QList<QByteArray> &forwardedFor) const
+{
+    if (forwardedFor.isEmpty() || !isTrustedProxy(peer))
         return peer;
-    bool trusted = false;
-    for (const Cidr &c : m_config.trustedProxies)
-        trusted = trusted || c.contains(peer);
-    if (!trusted)
-        return peer;
-    // The last address is the one our trusted proxy saw.
-    const QByteArray last = forwardedFor.split(',').last().trimmed();
-    QHostAddress a;
-    return a.setAddress(QString::fromLatin1(last)) ? a : peer;
+    // Each proxy appends the address it saw: walk from the right over the trusted hops. An entry
+    // that is not an address ends the walk at the last hop that could be trusted.
+    QList<QByteArray> entries;
+    for (const QByteArray &line : forwardedFor)
+        entries += line.split(',');
+    QHostAddress client = peer;
+    for (auto it = entries.crbegin(); it != entries.crend(); ++it) {
+        QHostAddress a;
+        if (!a.setAddress(QString::fromLatin1(it->trimmed())))
+            return client;
+        client = a;
+        if (!isTrustedProxy(a))
+            return a;
+    }
+    return client; // every hop was a trusted proxy: the leftmost one is the client
+}
+
+bool FrontDoor::claimSlot(const QHostAddress &client, QObject *owner)
+{
+    int &count = m_perIp[client];
+    ++count;
+    // The ticket releases the slot when it dies: first with the TCP socket, after an upgrade
+    // with the QWebSocket (see onWebSocketPending), and while a peer is held, with its member.
+    auto *ticket = new QObject(owner);
+    ticket->setObjectName(u"sb-connection-ticket"_s);
+    connect(ticket, &QObject::destroyed, this, [this, client] {
+        auto it = m_perIp.find(client);
+        if (it != m_perIp.end() && --it.value() <= 0)
+            m_perIp.erase(it);
+    });
+    return count <= m_config.limits.maxConnectionsPerIp;
+}
+
+QObject *FrontDoor::connectionTicket(QObject *owner)
+{
+    return owner->findChild<QObject *>(u"sb-connection-ticket"_s, Qt::FindDirectChildrenOnly);
 }
 
 bool FrontDoor::originAllowed(const QByteArray &origin, const QByteArray &hostHeader,
@@ -77,29 +114,25 @@ void FrontDoor::incomingConnection(qintptr descriptor)
     // earlier one is unacknowledged waits for the peer's delayed ACK (40 ms on Linux).
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     const QHostAddress peer = socket->peerAddress();
-    int &count = m_perIp[peer];
-    ++count;
-    // The ticket releases the slot when the connection's owner dies: first the TCP socket, after
-    // an upgrade the QWebSocket (see onWebSocketPending).
-    auto *ticket = new QObject(socket);
-    ticket->setObjectName(u"sb-connection-ticket"_s);
-    connect(ticket, &QObject::destroyed, this, [this, peer] {
-        auto it = m_perIp.find(peer);
-        if (it != m_perIp.end() && --it.value() <= 0)
-            m_perIp.erase(it);
-    });
-    if (count > m_config.limits.maxConnectionsPerIp) {
+    // A trusted proxy carries many clients: its connections count for the client address that
+    // its X-Forwarded-For names, once the head is read (HttpConnection).
+    if (!isTrustedProxy(peer) && !claimSlot(peer, socket)) {
         qCInfo(lcHttp) << "connection limit per address reached";
-        socket->write("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-                      "Connection: close\r\nContent-Length: 75\r\n\r\n"
-                      "{\"error\":\"too-many-requests\",\"message\":\"Too many connections from "
-                      "this address.\"}");
-        socket->disconnectFromHost();
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(2000, socket, &QObject::deleteLater);
+        tooManyConnections(socket);
         return;
     }
     new HttpConnection(socket, *this);
+}
+
+void FrontDoor::tooManyConnections(QTcpSocket *socket)
+{
+    socket->write(
+        ApiError{ApiErrorKind::TooManyRequests, u"Too many connections from this address."_s}
+            .toResponse()
+            .serialize(false, false));
+    socket->disconnectFromHost();
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(2000, socket, &QObject::deleteLater);
 }
 
 void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &upgrade)
@@ -107,8 +140,7 @@ void FrontDoor::handOver(QTcpSocket *socket, const UpgradeInfo &upgrade)
     UpgradeInfo info = upgrade;
     info.tcp = socket;
     const auto key = qMakePair(socket->peerAddress(), socket->peerPort());
-    m_upgrading.insert(key,
-                       Upgrading{info, socket->findChild<QObject *>(u"sb-connection-ticket"_s)});
+    m_upgrading.insert(key, Upgrading{info, connectionTicket(socket)});
     connect(socket, &QObject::destroyed, this, [this, key] { m_upgrading.remove(key); });
     m_ws.handleConnection(socket);
 }

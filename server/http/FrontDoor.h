@@ -40,10 +40,22 @@ public:
     const ServerConfig &config() const { return m_config; }
     HttpApi &api() { return m_api; }
     int connectionsFrom(const QHostAddress &address) const { return m_perIp.value(address); }
-    QHostAddress effectiveClient(const QHostAddress &peer, const QByteArray &forwardedFor) const;
+    bool isTrustedProxy(const QHostAddress &address) const;
+    // The client address (DESIGN.md "Limits"): the TCP peer, or behind a trusted proxy the
+    // rightmost X-Forwarded-For entry, over all the header's lines, that is not itself one.
+    QHostAddress effectiveClient(const QHostAddress &peer,
+                                 const QList<QByteArray> &forwardedFor) const;
+    // Counts one connection of `client` toward maxConnectionsPerIp for as long as `owner`
+    // lives (the owner may hand its ticket on: see connectionTicket). False when over the limit;
+    // the slot is taken all the same and freed with the owner.
+    bool claimSlot(const QHostAddress &client, QObject *owner);
+    // The object whose life holds a connection's slot, or nullptr when it holds none yet.
+    static QObject *connectionTicket(QObject *owner);
     bool originAllowed(const QByteArray &origin, const QByteArray &hostHeader,
                        const QString &host) const;
 
+    // Answers 429 (through the one serializer) and closes.
+    static void tooManyConnections(QTcpSocket *socket);
     // Called by HttpConnection once a head asks for a WebSocket on /signal.ashx.
     void handOver(QTcpSocket *socket, const UpgradeInfo &info);
 

@@ -57,21 +57,25 @@ void HttpConnection::fail(const HttpResponse &response)
     respond(response, false, false);
 }
 
-void HttpConnection::respond(const HttpResponse &r, bool keepAlive, bool headOnly)
+QByteArray HttpResponse::serialize(bool keepAlive, bool headOnly) const
 {
     QByteArray out;
-    out.reserve(256 + r.body.size());
-    out += "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + HttpResponse::reasonPhrase(r.status)
-        + "\r\n";
-    if (!r.contentType.isEmpty())
-        out += "Content-Type: " + r.contentType + "\r\n";
-    for (const auto &h : r.headers)
+    out.reserve(256 + body.size());
+    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    if (!contentType.isEmpty())
+        out += "Content-Type: " + contentType + "\r\n";
+    for (const auto &h : headers)
         out += h.first + ": " + h.second + "\r\n";
-    out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\n";
+    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     out += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
     if (!headOnly)
-        out += r.body;
-    m_socket->write(out);
+        out += body;
+    return out;
+}
+
+void HttpConnection::respond(const HttpResponse &r, bool keepAlive, bool headOnly)
+{
+    m_socket->write(r.serialize(keepAlive, headOnly));
     if (!keepAlive) {
         m_done = true;
         m_idle.stop();
@@ -90,19 +94,15 @@ bool HttpConnection::processOne()
     const auto &limits = m_door.config().limits;
     if (m_bodyLength < 0) {
         const QByteArray peeked = m_socket->peek(limits.maxHeadBytes + 4);
-        const qsizetype end = peeked.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (peeked.size() >= limits.maxHeadBytes + 4 || (peeked.size() > limits.maxHeadBytes))
-                fail(ApiError{ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s}
-                         .toResponse());
+        auto outcome = RequestHead::read(peeked, limits.maxHeadBytes);
+        if (outcome.kind == RequestHead::Outcome::Kind::NeedMore)
             return false;
-        }
-        if (end + 4 > limits.maxHeadBytes) {
+        if (outcome.kind == RequestHead::Outcome::Kind::TooLarge) {
             fail(ApiError{ApiErrorKind::HeadersTooLarge, u"The request head is too large."_s}
                      .toResponse());
             return false;
         }
-        auto parsed = RequestHead::parse(peeked.left(end));
+        auto &parsed = outcome.parsed;
         if (!parsed) {
             fail(ApiError{ApiErrorKind::BadRequest, u"The request is malformed."_s}.toResponse());
             return false;
@@ -111,10 +111,28 @@ bool HttpConnection::processOne()
         const bool http10 = parsed->http10;
         const QByteArray hostHeader = req.header("host");
         req.tls = m_door.config().tls.has_value();
-        req.clientAddress
-            = m_door.effectiveClient(m_socket->peerAddress(), req.header("x-forwarded-for"));
+        QList<QByteArray> forwardedFor;
+        for (const auto &h : std::as_const(req.headers)) {
+            if (h.first == "x-forwarded-for")
+                forwardedFor.append(h.second);
+        }
+        req.clientAddress = m_door.effectiveClient(m_socket->peerAddress(), forwardedFor);
+        // Behind a trusted proxy the connection counts for the client it carries.
+        if (!FrontDoor::connectionTicket(m_socket)
+            && !m_door.claimSlot(req.clientAddress, m_socket)) {
+            fail(ApiError{ApiErrorKind::TooManyRequests,
+                          u"Too many connections from this address."_s}
+                     .toResponse());
+            return false;
+        }
 
         if (headerHasToken(req.header("upgrade"), "websocket")) {
+            if (parsed->bareLf) {
+                // QWebSocketServer reads the handshake itself and wants CRLF: refuse, never wait.
+                fail(ApiError{ApiErrorKind::BadRequest, u"The request is malformed."_s}
+                         .toResponse());
+                return false;
+            }
             if (req.path != "/signal.ashx") {
                 fail(ApiError{ApiErrorKind::NotFound, u"No WebSocket here."_s}.toResponse());
                 return false;
@@ -133,22 +151,13 @@ bool HttpConnection::processOne()
             deleteLater();
             return false;
         }
-        m_socket->skip(end + 4);
+        m_socket->skip(outcome.consumed);
         if (req.hasHeader("transfer-encoding")) {
             fail(ApiError{ApiErrorKind::LengthRequired, u"Send the body with a Content-Length."_s}
                      .toResponse());
             return false;
         }
-        qint64 length = 0;
-        if (req.hasHeader("content-length")) {
-            bool ok = false;
-            length = req.header("content-length").toLongLong(&ok);
-            if (!ok || length < 0) {
-                fail(ApiError{ApiErrorKind::BadRequest, u"The request is malformed."_s}
-                         .toResponse());
-                return false;
-            }
-        }
+        const qint64 length = parsed->contentLength;
         if (length > limits.maxBodyBytes) {
             // Read no further: answer and close.
             fail(ApiError{ApiErrorKind::PayloadTooLarge, u"The request body is too large."_s}

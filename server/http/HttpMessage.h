@@ -48,4 +48,7 @@ struct HttpResponse {
         return *this;
     }
     static QByteArray reasonPhrase(int status);
+    // The bytes on the wire: the one place that writes a status line, the headers and a
+    // Content-Length that is the body's size (DESIGN.md "Limits": every answer carries its body).
+    QByteArray serialize(bool keepAlive, bool headOnly) const;
 };

@@ -1,10 +1,28 @@
 #include "http/StaticFiles.h"
 
 #include "Crypto.h"
+#include "app/Resources.h"
 
+#include <QDirIterator>
 #include <QFile>
 
 using namespace Qt::StringLiterals;
+
+StaticFiles::StaticFiles(const QString &root)
+{
+    Resources::init(); // the HttpApi that owns us may be built before the Application's body runs
+    QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString file = it.next();
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        Entry e;
+        e.body = f.readAll();
+        e.etag = '"' + Crypto::sha256(e.body).toHex().left(32) + '"';
+        m_files.insert(file.mid(root.size()).toLatin1(), e);
+    }
+}
 
 QByteArray StaticFiles::mimeType(const QByteArray &path)
 {
@@ -32,24 +50,9 @@ QByteArray StaticFiles::mimeType(const QByteArray &path)
 std::optional<HttpResponse> StaticFiles::serve(const HttpRequest &request)
 {
     const QByteArray &path = request.path;
-    if (!path.startsWith('/') || path.contains("..") || path.contains("//"))
+    const auto it = m_files.constFind(path);
+    if (it == m_files.cend())
         return std::nullopt;
-    for (const char c : path) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || c == '/' || c == '.' || c == '-' || c == '_';
-        if (!ok)
-            return std::nullopt;
-    }
-    auto it = m_cache.find(path);
-    if (it == m_cache.end()) {
-        QFile f(u":/web"_s + QString::fromLatin1(path));
-        if (!f.open(QIODevice::ReadOnly))
-            return std::nullopt;
-        Entry e;
-        e.body = f.readAll();
-        e.etag = '"' + Crypto::sha256(e.body).toHex().left(32) + '"';
-        it = m_cache.insert(path, e);
-    }
     HttpResponse r;
     r.setHeader("ETag", it->etag);
     r.setHeader("Cache-Control", "no-cache");

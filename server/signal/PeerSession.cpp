@@ -38,6 +38,8 @@ PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
         m_lastSeenMs = nowMs();
         m_gotFrame = true;
+        if (!m_tenant || m_closingByUs || !admitAny(m_lastSeenMs))
+            return;
         sendError("bad-frame"_L1);
     });
     connect(m_socket, &QWebSocket::pong, this, [this] { m_lastSeenMs = nowMs(); });
@@ -87,39 +89,56 @@ void PeerSession::sendError(QLatin1StringView code, QStringView ref)
     sendText(FrameWriter::error(code, ref));
 }
 
+bool PeerSession::admitAny(qint64 now)
+{
+    // Every frame, text or binary, valid or not, takes a token before it is even parsed: a flood
+    // costs the server one bucket step per frame (DESIGN.md "Limits").
+    const auto &l = m_config.limits;
+    if (m_signalBucket.take(now, l.signalPerSec, l.signalBurst))
+        return admitted(now);
+    refuse(now, {});
+    return false;
+}
+
 bool PeerSession::admit(const Frame &frame, qint64 now)
 {
     const auto &l = m_config.limits;
-    bool ok;
     switch (frame.type()) {
     case Frame::Type::Join:
     case Frame::Type::Register:
-    case Frame::Type::Identify: ok = m_joinBucket.take(now, l.joinPerSec, l.joinBurst); break;
-    case Frame::Type::Dial: // dials have their own per-peer limit (3 a minute) where they are
-                            // handled
-        ok = true;
-        break;
-    default: ok = m_signalBucket.take(now, l.signalPerSec, l.signalBurst); break;
-    }
-    if (ok) {
-        // Over the limit ends only after a second without a refused frame: a flood that the
-        // refill lets through one frame at a time is still a flood.
-        if (now - m_lastRejectMs > 1000)
-            m_overLimitSinceMs = 0;
+    case Frame::Type::Identify:
+        if (m_joinBucket.take(now, l.joinPerSec, l.joinBurst))
+            return admitted(now);
+        refuse(now, frame.typeName());
+        return false;
+    default: // dials have their own limits in the Dialer, checked before anything is logged
         return true;
     }
+}
+
+bool PeerSession::admitted(qint64 now)
+{
+    // Over the limit ends only after a second without a refused frame: a flood that the
+    // refill lets through one frame at a time is still a flood.
+    if (now - m_lastRejectMs > 1000)
+        m_overLimitSinceMs = 0;
+    return true;
+}
+
+void PeerSession::refuse(qint64 now, QStringView ref)
+{
+    const auto &l = m_config.limits;
     m_lastRejectMs = now;
     if (m_overLimitSinceMs == 0)
         m_overLimitSinceMs = now;
     if (now - m_overLimitSinceMs >= qint64(l.rateLimitCloseSec) * 1000) {
         closeWith(4008, true);
-        return false;
+        return;
     }
     if (now - m_lastRateErrorMs >= 1000) {
         m_lastRateErrorMs = now;
-        sendText(FrameWriter::error("rate-limited"_L1, frame.typeName()));
+        sendText(FrameWriter::error("rate-limited"_L1, ref));
     }
-    return false;
 }
 
 void PeerSession::closeWith(quint16 code, bool final, QLatin1StringView leftReason)
@@ -210,6 +229,11 @@ void PeerSession::holdMembership()
     Room *room = m_room;
     detachMember();
     m->session = nullptr;
+    // A held peer still counts toward its address's connection limit until it ends or resumes.
+    if (QObject *ticket = FrontDoor::connectionTicket(m_socket)) {
+        ticket->setParent(nullptr);
+        m->connectionTicket.reset(ticket);
+    }
     const quint32 generation = ++m->holdGeneration;
     const QString peerId = m->peerId;
     const int graceMs = m_config.resumeGraceSec * 1000;
@@ -235,7 +259,7 @@ void PeerSession::onText(const QString &text)
     m_lastSeenMs = nowMs();
     const bool firstFrame = !m_gotFrame;
     m_gotFrame = true;
-    if (!m_tenant || m_closingByUs)
+    if (!m_tenant || m_closingByUs || !admitAny(m_lastSeenMs))
         return;
     const Frame frame = Frame::parse(text);
     if (!admit(frame, m_lastSeenMs))
@@ -389,6 +413,7 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
         old->kick("replaced"_L1, 4001, {});
     }
     m->session = this;
+    m->connectionTicket.reset(); // this socket holds its own slot
     ++m->holdGeneration; // cancels the pending grace expiry
     m_room = room;
     m_peerId = m->peerId;

@@ -61,8 +61,12 @@ private:
     void holdMembership();
     // Detaches this socket from its member without ending it (a resume took it over).
     void detachMember();
-    // Token buckets (DESIGN.md "Limits"): false when the frame must be dropped.
+    // Token buckets (DESIGN.md "Limits"): false when the frame must be dropped. admitAny runs
+    // before a frame is parsed, admit after, for the frame classes with their own bucket.
+    bool admitAny(qint64 nowMs);
     bool admit(const Frame &frame, qint64 nowMs);
+    bool admitted(qint64 nowMs);
+    void refuse(qint64 nowMs, QStringView ref); // one error a second, then 4008
 
     QWebSocket *m_socket;
     QPointer<Tenant> m_tenant;

@@ -28,6 +28,8 @@ public:
         QList<QString> queue; // frames for a held member
         qint64 queueBytes = 0;
         quint32 holdGeneration = 0;
+        // While held: the lost socket's slot in maxConnectionsPerIp (DESIGN.md "Limits").
+        std::unique_ptr<QObject> connectionTicket;
     };
 
     static constexpr int maxQueuedFrames = 64;

@@ -20,6 +20,10 @@ public:
     Room *room() const { return m_room; }
     const QString &number() const { return m_number; }
     bool isVirtualNumber() const { return m_virtualNumber; }
+    // An `anonymous` virtual number may be shown to everyone in the room; any other number only
+    // to verified peers (DESIGN.md "Limits").
+    bool isNumberPublic() const { return m_numberPublic; }
+    void setNumberPublic(bool numberPublic) { m_numberPublic = numberPublic; }
     const QDateTime &startedAt() const { return m_startedAt; }
     const QDateTime &answeredAt() const { return m_answeredAt; }
     void markAnswered();
@@ -33,6 +37,7 @@ private:
     QString m_number;
     bool m_virtualNumber;
     bool m_hangupSent = false;
+    bool m_numberPublic = false;
     QDateTime m_startedAt;
     QDateTime m_answeredAt;
 };

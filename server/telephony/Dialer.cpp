@@ -23,7 +23,9 @@ Q_LOGGING_CATEGORY(lcDial, "switchboard.dial", QtInfoMsg)
 constexpr QStringView s_ref = u"dial";
 } // namespace
 
-Dialer::Dialer(Tenant &tenant, QObject *parent) : QObject(parent), m_tenant(tenant)
+Dialer::Dialer(Tenant &tenant, QObject *parent)
+    : QObject(parent), m_tenant(tenant),
+      m_perAddress(tenant.server().limits.dialPerMinPerAddress, rateWindowMs)
 {
     connect(&m_tenant.bridge(), &BridgeLink::dialStatus, this, &Dialer::onStatus);
     connect(&m_tenant.bridge(), &BridgeLink::connectedChanged, this, &Dialer::onBridgeConnected);
@@ -73,7 +75,7 @@ bool Dialer::takeRate(PeerSession &session)
     QList<qint64> &times = it.value();
     while (!times.isEmpty() && now - times.first() >= rateWindowMs)
         times.removeFirst();
-    if (times.size() >= maxDialsPerWindow)
+    if (times.size() >= m_tenant.server().limits.dialPerMin)
         return false;
     times.append(now);
     return true;
@@ -90,7 +92,7 @@ void Dialer::log(const QString &callId, const QString &roomId, const QString &pe
     row.callId = callId;
     row.room = roomId;
     row.peerId = peerId;
-    row.number = number;
+    row.number = number.left(maxLoggedNumber);
     row.outcome = outcome;
     store->addDial(m_tenant.config().host, row);
 }
@@ -100,7 +102,7 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
     Room *room = session.room();
     Room::Member *me = room ? room->member(session.peerId()) : nullptr;
     if (!me || me->session != &session) {
-        log({}, {}, {}, number, u"not-joined"_s);
+        // No dial-log row: a socket that never joined could otherwise fill the log.
         session.sendError("not-joined"_L1, s_ref);
         return;
     }
@@ -111,7 +113,7 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
         return;
     }
     if (!takeRate(session)) {
-        log({}, roomId, peerId, number, u"rate-limited"_s);
+        // No dial-log row for a dial the rate limit refused (DESIGN.md "Limits").
         session.sendError("rate-limited"_L1, s_ref);
         return;
     }
@@ -126,6 +128,13 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
         session.sendError("unknown-number"_L1, s_ref);
         return;
     }
+    // Per client address, across its sockets: a new socket does not reset it.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_perAddress.setMax(m_tenant.server().limits.dialPerMinPerAddress);
+    if (!m_perAddress.take(session.clientAddress(), now)) {
+        session.sendError("rate-limited"_L1, s_ref);
+        return;
+    }
     if (!m_tenant.bridge().isConnected()) {
         log({}, roomId, peerId, number, u"bridge-unavailable"_s);
         session.sendError("bridge-unavailable"_L1, s_ref);
@@ -133,6 +142,10 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
     }
     const QString callId = Crypto::randomId();
     auto *d = new Dial(callId, room, number, virtualNumber, this);
+    if (virtualNumber) {
+        const auto vn = m_tenant.store()->virtualNumber(m_tenant.config().host, number);
+        d->setNumberPublic(vn && vn->visibility == u"anonymous"_s);
+    }
     m_dials.insert(callId, d);
     watchRoom(d);
     log(callId, roomId, peerId, number, u"dialing"_s);
@@ -191,10 +204,26 @@ void Dialer::relay(Dial *d, const QString &state, const QString &reason)
     Room *room = d->room();
     if (!room)
         return;
-    QJsonObject body{{u"callId"_s, d->callId()}, {u"number"_s, d->number()}, {u"state"_s, state}};
+    QJsonObject body{{u"callId"_s, d->callId()}, {u"state"_s, state}};
     if (!reason.isEmpty())
         body.insert(u"reason"_s, reason);
-    room->broadcast(FrameWriter::make("dial-status"_L1, body));
+    const QString withoutNumber = FrameWriter::make("dial-status"_L1, body);
+    if (d->isNumberPublic()) {
+        body.insert(u"number"_s, d->number());
+        room->broadcast(FrameWriter::make("dial-status"_L1, body));
+        return;
+    }
+    // The dialled number goes to verified peers only; anonymous ones get the status without it.
+    body.insert(u"number"_s, d->number());
+    const QString withNumber = FrameWriter::make("dial-status"_L1, body);
+    QStringList overflowed;
+    for (const auto &m : room->members()) {
+        const bool verified = !m->verifiedIdentity.isEmpty();
+        if (!room->deliver(*m, verified ? withNumber : withoutNumber))
+            overflowed.append(m->peerId);
+    }
+    for (const QString &id : std::as_const(overflowed))
+        room->remove(id, "timeout"_L1);
 }
 
 void Dialer::onStatus(const QString &callId, const QString &state, const QString &reason)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "signal/AddressWindow.h"
+
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -17,8 +19,9 @@ class Tenant;
 class Dialer : public QObject {
     Q_OBJECT
 public:
-    static constexpr int maxDialsPerWindow = 3;
     static constexpr qint64 rateWindowMs = 60 * 1000;
+    // The dial log keeps at most this much of a refused number (DESIGN.md "Limits").
+    static constexpr qsizetype maxLoggedNumber = 32;
 
     explicit Dialer(Tenant &tenant, QObject *parent = nullptr);
 
@@ -51,4 +54,5 @@ private:
     Tenant &m_tenant;
     QHash<QString, Dial *> m_dials; // by callId
     QHash<PeerSession *, QList<qint64>> m_recent; // dial times in the rate window
+    AddressWindow m_perAddress; // dials past the rights check, per client address
 };

@@ -132,12 +132,20 @@ void RingDispatcher::registerPhone(PeerSession &session, const Frame &frame)
         return;
     }
     if (const auto key = frame.string("officeKey"_L1)) {
+        // Online guessing: after 10 wrong keys a minute from one address, no key is compared.
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        m_keyFailures.setMax(m_tenant.server().limits.officeKeyFailuresPerMin);
+        if (!m_keyFailures.allows(session.clientAddress(), now)) {
+            session.sendError("rate-limited"_L1, ref);
+            return;
+        }
         // Every key is compared, in constant time, so the answer time does not tell which matched.
         const QByteArray given = key->toUtf8();
         bool ok = false;
         for (const QByteArray &k : m_tenant.config().officeKeys)
             ok = Crypto::constantTimeEquals(given, k) || ok;
         if (!ok) {
+            m_keyFailures.add(session.clientAddress(), now);
             session.sendError("forbidden"_L1, ref);
             return;
         }

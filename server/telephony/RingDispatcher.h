@@ -1,5 +1,6 @@
 #pragma once
 
+#include "signal/AddressWindow.h"
 #include "telephony/Ring.h"
 
 #include <QHash>
@@ -74,6 +75,8 @@ private:
 
     Tenant &m_tenant;
     QHash<PeerSession *, Phone> m_phones;
+    // Wrong office keys per client address, across its sockets (DESIGN.md "Limits").
+    AddressWindow m_keyFailures{10, 60 * 1000};
     QHash<QString, Ring *> m_rings; // by callId
     QHash<QString, qint64> m_ended; // callId → when it ended (ms)
     QHash<QString, qint64> m_callRooms; // room id → when its ring ended (ms), 0 while in flight
