@@ -3,13 +3,11 @@
 #include "CallStats.h"
 #include "TrendHistory.h"
 
-#include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
-#include <QFont>
 #include <QGridLayout>
 #include <QLineSeries>
 #include <QStackedBarSeries>
@@ -88,14 +86,14 @@ DashboardPage::DashboardPage(TrendHistory *trends, CallStats *calls, QWidget *pa
         bars->append(set);
     }
     perHour->addSeries(bars);
-    auto *hoursAxis = new QBarCategoryAxis(perHour);
-    QStringList hours;
-    for (int h = 0; h < 24; ++h)
-        hours.append(QString::number(h));
-    hoursAxis->append(hours);
-    QFont small = hoursAxis->labelsFont();
-    small.setPointSizeF(small.pointSizeF() * 0.6); // 24 labels side by side
-    hoursAxis->setLabelsFont(small);
+    // A value axis, not categories: 24 hour labels never fit, a tick every three hours does.
+    auto *hoursAxis = new QValueAxis(perHour);
+    hoursAxis->setRange(-0.5, 23.5);
+    hoursAxis->setTickType(QValueAxis::TicksDynamic);
+    hoursAxis->setTickAnchor(0);
+    hoursAxis->setTickInterval(3);
+    hoursAxis->setLabelFormat(u"%d:00"_s);
+    hoursAxis->setGridLineVisible(false);
     m_callsY = new QValueAxis(perHour);
     m_callsY->setLabelFormat(u"%d"_s);
     m_callsY->setRange(0, 4);
@@ -127,6 +125,8 @@ DashboardPage::DashboardPage(TrendHistory *trends, CallStats *calls, QWidget *pa
     grid->addWidget(makeView(trunks, this), 1, 1);
     grid->setRowStretch(0, 1);
     grid->setRowStretch(1, 1);
+    grid->setColumnStretch(0, 3); // room for 24 hour labels
+    grid->setColumnStretch(1, 2);
 
     connect(trends, &TrendHistory::sampled, this, &DashboardPage::addSample);
     connect(trends, &TrendHistory::trunksSampled, this, &DashboardPage::updateTrunks);

@@ -39,6 +39,7 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     TrendHistory *trends() const { return m_trends; }
     CallStats *callStats() const { return m_callStats; }
+    QLabel *offlineBanner() const { return m_offline; }
 
     // The operator's shortcuts.
     void focusFind();

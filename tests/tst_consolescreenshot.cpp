@@ -7,6 +7,7 @@
 #include "AdminProtocol.h"
 #include "CallStats.h"
 #include "DashboardPage.h"
+#include "HistoryFilter.h"
 #include "HistoryModel.h"
 #include "HistoryPage.h"
 #include "MainWindow.h"
@@ -24,9 +25,11 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -107,6 +110,7 @@ class tst_ConsoleScreenshot : public QObject {
     Q_OBJECT
 private slots:
     void mainWindowWithLiveData();
+    void twoServersEachWithItsOwnState();
 };
 
 void tst_ConsoleScreenshot::mainWindowWithLiveData()
@@ -229,13 +233,35 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
     HistoryPage *history = view->historyPage();
     view->tabs()->setCurrentWidget(history);
     QTRY_VERIFY(history->view()->model()->rowCount() >= 20);
-    QTRY_VERIFY(!history->view()->model()->index(0, 3).data().toString().isNull());
+    const auto namedRows = [history] {
+        const QAbstractItemModel *m = history->view()->model();
+        int named = 0;
+        for (int r = 0; r < m->rowCount(); ++r)
+            named += m->index(r, 3).data().toString() == u"Anna Weber"_s ? 1 : 0;
+        return named;
+    };
+    QTRY_VERIFY(namedRows() > 0); // names come from the server's aliases
     history->view()->resizeColumnsToContents();
     const QImage historyShot = save(window, u"console-history.png"_s);
     const QSet<QRgb> historyColours = coloursOf(historyShot);
     QVERIFY2(historyColours.size() > 50, qPrintable(u"%1 colours"_s.arg(historyColours.size())));
     QVERIFY(historyColours.contains(qRgb(0xfb, 0xd5, 0xd5))); // a missed call
     QVERIFY(historyColours.contains(qRgb(0xd8, 0xf5, 0xd0))); // an answered call
+
+    // Export CSV of the missed calls shown: a header and one line per row the filter lets through.
+    history->filter()->setResult(u"missed"_s);
+    const int missed = history->view()->model()->rowCount();
+    QVERIFY(missed > 0);
+    QString exportError;
+    const QString csvPath = dir.filePath(u"missed.csv"_s);
+    QVERIFY2(history->exportCsv(csvPath, &exportError), qPrintable(exportError));
+    QFile csv(csvPath);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QByteArray csvBytes = csv.readAll();
+    QVERIFY(csvBytes.startsWith("Started,Dir.,Number,Name,To,Room,Result,Talk (s),Call ID\r\n"));
+    QCOMPARE(csvBytes.count("\r\n"), missed + 1);
+    QCOMPARE(csvBytes.count(",missed,"), missed);
+    history->filter()->setResult(QString());
 
     // Dashboard: calls per hour from the same records.
     view->tabs()->setCurrentWidget(view->dashboard());
@@ -251,6 +277,65 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
     const QSet<QRgb> dashColours = coloursOf(dashboardShot);
     QVERIFY2(dashColours.size() > 50, qPrintable(u"%1 colours"_s.arg(dashColours.size())));
     QVERIFY(dashColours.contains(qRgb(0x1f, 0x6f, 0xeb))); // the peers line
+}
+
+void tst_ConsoleScreenshot::twoServersEachWithItsOwnState()
+{
+    // Two servers in two tabs: one goes away and comes back; the other never notices.
+    auto makeConfig = [](const QString &dir, const QString &adminListen) {
+        QString error;
+        auto config = ServerConfig::parse(
+            u"{\"listen\":\"127.0.0.1:0\",\"adminListen\":\"%1\",\"tenants\":[{\"host\":"
+            "\"localhost\",\"hosts\":[\"localhost\"],\"adminSecret\":\"two-secret\","
+            "\"bridgeSecret\":\"b\"}]}"_s.arg(adminListen)
+                .toUtf8(),
+            &error);
+        if (!config)
+            qFatal("config: %s", qPrintable(error));
+        config->dataDir = dir;
+        return *config;
+    };
+    QTemporaryDir dirA, dirB;
+    auto a = std::make_unique<Application>(makeConfig(dirA.path(), u"127.0.0.1:0"_s));
+    auto b = std::make_unique<Application>(makeConfig(dirB.path(), u"127.0.0.1:0"_s));
+    QString error;
+    QVERIFY2(a->start(&error), qPrintable(error));
+    QVERIFY2(b->start(&error), qPrintable(error));
+    const quint16 portB = b->adminPort();
+
+    SecretStore secrets;
+    MainWindow window(secrets);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ServerView *viewA = window.openConnection(
+        QUrl(u"ws://127.0.0.1:%1/admin"_s.arg(a->adminPort())), {u"localhost"_s, "two-secret", {}});
+    ServerView *viewB = window.openConnection(QUrl(u"ws://127.0.0.1:%1/admin"_s.arg(portB)),
+                                              {u"localhost"_s, "two-secret", {}});
+    QVERIFY(viewA != viewB);
+    QCOMPARE(window.serverTabs()->count(), 2);
+    QCOMPARE(window.currentView(), viewB);
+    viewB->client()->setReconnectDelays(50, 400);
+    QTRY_COMPARE(viewA->client()->state(), AdminClient::State::Online);
+    QTRY_COMPARE(viewB->client()->state(), AdminClient::State::Online);
+    QVERIFY(window.serverTabs()->tabText(1).contains(QString::number(portB)));
+
+    QSignalSpy retries(viewB->client(), &AdminClient::reconnectScheduled);
+    b.reset();
+    QTRY_COMPARE(viewB->client()->state(), AdminClient::State::Offline);
+    QVERIFY(retries.wait(5000));
+    QTRY_VERIFY(retries.size() >= 2); // backing off: each try failed and the next was scheduled
+    QVERIFY(retries.at(1).at(0).toInt() > retries.at(0).at(0).toInt());
+    QCOMPARE(viewA->client()->state(), AdminClient::State::Online);
+    QVERIFY(viewB->offlineBanner()->isVisible()); // B says so, A does not
+    QVERIFY(viewB->offlineBanner()->text().contains(u"reconnecting"_s, Qt::CaseInsensitive));
+    QVERIFY(viewA->offlineBanner()->isHidden());
+    QSignalSpy ticksA(viewA->client(), &AdminClient::countersChanged);
+    QVERIFY(ticksA.wait(3000)); // A still gets its once-a-second counters
+
+    b = std::make_unique<Application>(makeConfig(dirB.path(), u"127.0.0.1:%1"_s.arg(portB)));
+    QVERIFY2(b->start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(viewB->client()->state(), AdminClient::State::Online, 10000);
+    QCOMPARE(viewA->client()->state(), AdminClient::State::Online);
 }
 
 QTEST_MAIN(tst_ConsoleScreenshot)

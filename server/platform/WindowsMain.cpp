@@ -70,7 +70,9 @@ int main(int argc, char *argv[])
     }
     if (name.empty()) {
         WindowsService::watchConsole(); // Ctrl+C is SIGTERM
-        return switchboardMain(argc, argv);
+        const int exitCode = switchboardMain(argc, argv);
+        WindowsService::reportStopped(exitCode);
+        return exitCode;
     }
     const std::wstring service = widen(name);
     std::wstring error;

@@ -2,6 +2,7 @@
 
 #include <utility>
 #include <windows.h>
+#include <winsvc.h>
 
 namespace {
 
@@ -22,7 +23,7 @@ struct ServiceState {
     int pendingReloads = 0;
     DWORD registerError = 0;
     HANDLE entered = nullptr; // set once ServiceMain ran (or failed to register)
-    HANDLE stopped = nullptr; // set by reportStopped(): ServiceMain may return
+    HANDLE stopped = nullptr; // set by reportStopped(): ServiceMain (or the console) may return
     HANDLE dispatcher = nullptr; // the thread inside StartServiceCtrlDispatcherW
     DWORD dispatcherError = 0;
 };
@@ -123,10 +124,18 @@ BOOL WINAPI consoleHandler(DWORD event)
 {
     switch (event) {
     case CTRL_C_EVENT:
-    case CTRL_BREAK_EVENT:
-    case CTRL_CLOSE_EVENT: {
+    case CTRL_BREAK_EVENT: {
         Locked locked;
         deliver(WindowsService::Control::Stop);
+        return TRUE;
+    }
+    case CTRL_CLOSE_EVENT: {
+        {
+            Locked locked;
+            deliver(WindowsService::Control::Stop);
+        }
+        // Windows ends the process once this returns (or after 5 s): wait for the shutdown.
+        WaitForSingleObject(state().stopped, 4'500);
         return TRUE;
     }
     default: return FALSE;
@@ -182,6 +191,7 @@ bool WindowsService::connect(const std::wstring &name, std::wstring *error)
 
 void WindowsService::watchConsole()
 {
+    state().stopped = CreateEventW(nullptr, TRUE, FALSE, nullptr);
     SetConsoleCtrlHandler(&consoleHandler, TRUE);
 }
 
@@ -210,8 +220,11 @@ void WindowsService::reportStopped(int exitCode)
     ServiceState &s = state();
     {
         Locked locked;
-        if (!s.statusHandle)
+        if (!s.statusHandle) {
+            if (s.stopped) // console mode: a closing console waits for this
+                SetEvent(s.stopped);
             return;
+        }
         s.status.dwWin32ExitCode = exitCode == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
         s.status.dwServiceSpecificExitCode = static_cast<DWORD>(exitCode);
         setStatus(SERVICE_STOPPED);

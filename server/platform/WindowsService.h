@@ -31,7 +31,8 @@ public:
     // Both listeners are up: RUNNING, accepting stop and shutdown. A no-op outside a service.
     static void reportRunning();
     // STOPPED with the program's exit code (non-zero as a service-specific error), then waits
-    // (bounded) for the dispatcher thread to return. A no-op outside a service.
+    // (bounded) for the dispatcher thread to return. In console mode it only lets a closing
+    // console window's handler return.
     static void reportStopped(int exitCode);
     static bool isService();
 };

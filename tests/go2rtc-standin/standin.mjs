@@ -69,7 +69,7 @@ function startFfmpeg() {
     '-an', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k',
     '-g', '15', '-keyint_min', '15', '-error-resilient', '1',
     '-payload_type', '96', '-ssrc', '12345678',
-    '-f', 'rtp', `rtp://127.0.0.1:${rtpPort}?pkt_size=1200`,
+    '-f', 'rtp', `rtp://127.0.0.1:${rtpPort}?pkt_size=1200&localaddr=127.0.0.1`,
   ];
   const child = spawn(args.ffmpeg, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.on('data', (d) => log(`ffmpeg: ${d.toString().trim()}`));
@@ -98,6 +98,7 @@ async function answerOffer(stream, offerSdp) {
     iceUseIpv6: false,
     iceUseTcp: false,
     iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' }, // bind the ICE socket to loopback too
     iceServers: [],
   });
   const track = new MediaStreamTrack({ kind: 'video' });

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 #include <windows.h>
+#include <winsvc.h>
 
 namespace {
 

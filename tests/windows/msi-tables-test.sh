@@ -21,9 +21,13 @@ table() { msiinfo export "$msi" "$1" | tail -n +4 | tr -d '\r'; }
 # row TABLE KEY COLUMN: one column (1-based) of the row whose first column is KEY
 row() { table "$1" | awk -F'\t' -v k="$2" -v c="$3" '$1 == k { print $c }'; }
 
+msiinfo suminfo "$msi" | grep -qx 'Template: x64;1033' || fail "not a 64-bit package (suminfo Template)"
 [ "$(row ServiceInstall SwitchboardService 2)" = Switchboard ] || fail "no ServiceInstall row for Switchboard"
 [ "$(row ServiceInstall SwitchboardService 5)" = 2 ] || fail "the service is not auto start (StartType 2)"
 [ "$(row ServiceInstall SwitchboardService 4)" = 16 ] || fail "the service is not an own-process service"
+[ "$(row ServiceInstall SwitchboardService 12)" = ServerExe ] || fail "the service is not switchboard-server.exe's"
+[ "$(row File ServerExeFile 3)" = switchboard-server.exe ] || fail "switchboard-server.exe is not installed"
+[ "$(row Component ServerExe 3)" = INSTALLFOLDER ] || fail "the server is not in INSTALLFOLDER"
 args="$(row ServiceInstall SwitchboardService 11)"
 case "$args" in
 --service\ Switchboard\ *) ;;
