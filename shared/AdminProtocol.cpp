@@ -2,6 +2,7 @@
 
 #include "Crypto.h"
 #include "FrameWriter.h"
+#include "Signing.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -100,14 +101,10 @@ bool isNonce(QStringView nonce)
     return true;
 }
 
-QByteArray authMessage(QStringView host, QStringView nonce)
-{
-    return "admin-socket|" + host.toUtf8() + '|' + nonce.toLatin1();
-}
-
 QString signNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce)
 {
-    return QString::fromLatin1(Crypto::hmacSha256(adminSecret, authMessage(host, nonce)).toHex());
+    return QString::fromLatin1(
+        Signing::sign(adminSecret, Signing::adminSocketChallenge(host.toUtf8(), nonce.toLatin1())));
 }
 
 bool verifyNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce,
@@ -115,8 +112,9 @@ bool verifyNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce
 {
     if (adminSecret.isEmpty() || hexSig.size() != 64)
         return false;
-    return Crypto::verifyHexMac(hexSig.toLatin1(),
-                                Crypto::hmacSha256(adminSecret, authMessage(host, nonce)));
+    return Signing::match(hexSig.toLatin1(), {adminSecret},
+                          Signing::adminSocketChallenge(host.toUtf8(), nonce.toLatin1()))
+        .has_value();
 }
 
 QString timestamp(qint64 msSinceEpoch)

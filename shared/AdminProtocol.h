@@ -95,9 +95,7 @@ std::optional<Message> parse(QStringView text);
 QString newNonce();
 // The console checks the server's nonce has exactly this shape before signing it.
 bool isNonce(QStringView nonce);
-// The signed text: `admin-socket|<host>|<nonce>`.
-QByteArray authMessage(QStringView host, QStringView nonce);
-// Lower-case hex HMAC-SHA256 of authMessage with the tenant's admin secret.
+// Lower-case hex HMAC-SHA256 of Signing::adminSocketChallenge with the tenant's admin secret.
 QString signNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce);
 // Constant-time check of a hex signature (either case).
 bool verifyNonce(QByteArrayView adminSecret, QStringView host, QStringView nonce,

@@ -1,7 +1,8 @@
 #pragma once
 
-// One raw HTTP/1.1 exchange for tests, driven by the event loop (the server runs in the test's
-// thread): the request is written as given, the answer is parsed into status, headers and body.
+// The one raw HTTP/1.1 helper of the tests, driven by the event loop (the server runs in the
+// test's thread): the request is written as given, the answer is parsed into status, headers and
+// body. An interim `100 Continue` is skipped; a `101` answer is complete at its blank line.
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -15,8 +16,9 @@
 struct RawResponse {
     int status = 0; // 0: no answer
     QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased
+    QByteArray head; // status line and headers, as received
     QByteArray body;
-    QByteArray raw; // everything read
+    QByteArray raw; // everything read (after any interim 100 answer)
 
     QByteArray header(QByteArrayView name) const // name lower-case
     {
@@ -30,6 +32,14 @@ struct RawResponse {
     {
         for (const auto &h : headers) {
             if (h.first == name)
+                return true;
+        }
+        return false;
+    }
+    bool hasHeaderPrefix(QByteArrayView prefix) const // prefix lower-case
+    {
+        for (const auto &h : headers) {
+            if (h.first.startsWith(prefix))
                 return true;
         }
         return false;
@@ -50,6 +60,12 @@ inline RawResponse rawHttp(quint16 port, const QByteArray &request, int timeoutM
     qsizetype want = 0;
     const auto complete = [&] {
         r.raw += s.readAll();
+        if (headEnd < 0 && r.raw.startsWith("HTTP/1.1 100 ")) {
+            const qsizetype end = r.raw.indexOf("\r\n\r\n");
+            if (end < 0)
+                return false;
+            r.raw = r.raw.mid(end + 4); // the interim answer: wait for the final one
+        }
         if (headEnd < 0) {
             headEnd = r.raw.indexOf("\r\n\r\n");
             if (headEnd < 0)
@@ -62,7 +78,7 @@ inline RawResponse rawHttp(quint16 port, const QByteArray &request, int timeoutM
                     r.headers.append(
                         {line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed()});
             }
-            if (!head)
+            if (!head && !r.raw.startsWith("HTTP/1.1 101"))
                 want = r.header("content-length").toLongLong();
         }
         return r.raw.size() >= headEnd + 4 + want || s.state() != QAbstractSocket::ConnectedState;
@@ -72,6 +88,7 @@ inline RawResponse rawHttp(quint16 port, const QByteArray &request, int timeoutM
     if (!r.raw.startsWith("HTTP/1.") || headEnd < 0)
         return r;
     r.status = r.raw.mid(9, 3).toInt();
+    r.head = r.raw.left(headEnd);
     r.body = r.raw.mid(headEnd + 4);
     return r;
 }

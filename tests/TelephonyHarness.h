@@ -1,10 +1,13 @@
 #pragma once
 
-// Shared by tst_telephony and tst_webhooks: a real Application on 127.0.0.1:0 with two
-// tenants, raw HTTP for the webhooks (any Host header), WebSocket clients that collect frames,
-// and the signing helpers a bridge uses.
+// Shared by the telephony tests (TelephonyFixture.h) and tst_webhooks: a real Application on
+// 127.0.0.1:0 with two tenants, raw HTTP for the webhooks (any Host header), WebSocket clients that
+// collect frames, and the signing helpers a bridge uses.
 
 #include "Crypto.h"
+#include "RawHttp.h"
+#include "Signing.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
@@ -47,15 +50,9 @@ inline std::optional<ServerConfig> config(const QString &dataDir)
         { "hosts": ["localhost"], "adminSecret": "admin-b", "bridgeSecret": "bridge-secret-b",
           "officeKeys": ["office-key-b"], "ringTimeoutSec": 45 }
       ] })";
-    QString error;
-    auto c = ServerConfig::parse(json, &error);
-    if (!c) {
-        qWarning() << "test config:" << error;
+    auto c = testserver::fromJson(json, dataDir);
+    if (!c)
         return c;
-    }
-    c->listenHost = u"127.0.0.1"_s;
-    c->listenPort = 0;
-    c->dataDir = dataDir;
     c->tenants[0].previousBridgeSecret = previousSecretA;
     c->tenants[0].previousSecretsUntil = QDateTime::currentSecsSinceEpoch() + 3600;
     c->tenants[1].previousBridgeSecret = previousSecretB;
@@ -66,7 +63,7 @@ inline std::optional<ServerConfig> config(const QString &dataDir)
 
 inline QByteArray hexMac(QByteArrayView secret, const QByteArray &message)
 {
-    return Crypto::hmacSha256(secret, message).toHex();
+    return Signing::sign(secret, message);
 }
 
 inline qint64 now()
@@ -86,40 +83,26 @@ struct HttpReply {
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
-// One request on its own connection (Connection: close); waits for the server to close it.
+// One request on its own connection (Connection: close), through rawHttp.
 inline HttpReply http(quint16 port, const QByteArray &method, const QByteArray &host,
                       const QByteArray &query, const QByteArray &body,
                       const QList<QPair<QByteArray, QByteArray>> &headers = {})
 {
-    QTcpSocket socket;
-    QByteArray received;
-    QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
-                     [&] { received += socket.readAll(); });
     QByteArray request = method + " /signal.ashx?" + query + " HTTP/1.1\r\nHost: " + host
         + "\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
     for (const auto &h : headers)
         request += h.first + ": " + h.second + "\r\n";
     request += "\r\n" + body;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    socket.write(request);
-    [[maybe_unused]] const bool closed = QTest::qWaitFor(
-        [&] { return socket.state() == QAbstractSocket::UnconnectedState; }, waitMs);
-    received += socket.readAll();
-    HttpReply reply;
-    const qsizetype split = received.indexOf("\r\n\r\n");
-    reply.head = received.left(split);
-    reply.body = split < 0 ? QByteArray() : received.mid(split + 4);
-    const QList<QByteArray> statusLine = reply.head.left(reply.head.indexOf("\r\n")).split(' ');
-    reply.status = statusLine.size() > 1 ? statusLine[1].toInt() : 0;
-    return reply;
+    const RawResponse r = rawHttp(port, request, waitMs);
+    return HttpReply{r.status, r.head, r.body};
 }
 
-// A signed webhook POST: X-Sig = hex HMAC-SHA256(secret, "<flag>|<host>|<body>").
+// A signed webhook POST: X-Sig = hex HMAC-SHA256(secret, Signing::webhook(...)).
 inline HttpReply webhook(quint16 port, const QByteArray &host, const QByteArray &flag,
                          const QByteArray &body, QByteArrayView secret)
 {
     return http(port, "POST", host, flag, body,
-                {{"X-Sig", hexMac(secret, flag + '|' + host + '|' + body)}});
+                {{"X-Sig", hexMac(secret, Signing::webhook(flag, host, body))}});
 }
 
 // A WebSocket client that keeps every frame it receives until a test takes it.
@@ -218,8 +201,7 @@ public:
     QJsonObject bridgeHello(const QByteArray &host, QByteArrayView secret,
                             qint64 time = freshHelloTime())
     {
-        const QByteArray sig
-            = hexMac(secret, "bridge-hello|" + host + '|' + QByteArray::number(time));
+        const QByteArray sig = hexMac(secret, Signing::bridgeHello(host, time));
         send({{u"type"_s, u"bridge-hello"_s},
               {u"time"_s, time},
               {u"sig"_s, QString::fromLatin1(sig)}});
@@ -231,8 +213,7 @@ public:
     QJsonObject joinAsBridge(const QString &room, const QByteArray &host, QByteArrayView secret)
     {
         const qint64 t = now();
-        const QByteArray sig = hexMac(
-            secret, "bridge-join|" + host + '|' + room.toUtf8() + '|' + QByteArray::number(t));
+        const QByteArray sig = hexMac(secret, Signing::bridgeTicket(host, room.toUtf8(), t));
         return join(room, u"Caller"_s,
                     {{u"bridgeTicket"_s,
                       QJsonObject{{u"time"_s, t}, {u"sig"_s, QString::fromLatin1(sig)}}}});
@@ -250,9 +231,9 @@ inline QList<CdrRecord> cdrsFor(Application &app, const QString &host, const QSt
 {
     QList<CdrRecord> out;
     Tenant *t = app.tenantForHost(host);
-    if (!t || !t->store())
+    if (!t)
         return out;
-    for (const CdrRecord &r : t->store()->cdrs(t->config().host, LogQuery{1000, 0, {}, {}})) {
+    for (const CdrRecord &r : t->store().cdrs(t->config().host, LogQuery{1000, 0, {}, {}})) {
         if (r.callId == callId)
             out.append(r);
     }
@@ -263,9 +244,9 @@ inline QList<DialLogRecord> dialsFor(Application &app, const QString &host, cons
 {
     QList<DialLogRecord> out;
     Tenant *t = app.tenantForHost(host);
-    if (!t || !t->store())
+    if (!t)
         return out;
-    for (const DialLogRecord &r : t->store()->dials(t->config().host, LogQuery{1000, 0, {}, {}})) {
+    for (const DialLogRecord &r : t->store().dials(t->config().host, LogQuery{1000, 0, {}, {}})) {
         if (r.number == number)
             out.append(r);
     }

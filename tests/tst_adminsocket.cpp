@@ -6,6 +6,7 @@
 #include "AliasesModel.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
+#include "TestServer.h"
 #include "TrunksModel.h"
 #include "VirtualNumbersModel.h"
 #include "WhitelistModel.h"
@@ -100,11 +101,11 @@ ServerConfig tst_AdminSocket::makeConfig(const QString &dataDir, const QString &
         + R"(","keepaliveSec":5,"tenants":[{"host":"localhost","hosts":["localhost","127.0.0.1"],
             "adminSecret":")"
         + s_secret + R"(","bridgeSecret":"bridge-secret"}]})";
-    QString error;
-    auto config = ServerConfig::parse(json, &error);
+    auto config = testserver::fromJson(json, dataDir);
     if (!config)
-        qFatal("test config: %s", qPrintable(error));
-    config->dataDir = dataDir;
+        qFatal("invalid test config");
+    // This test also listens elsewhere (a fixed port, a non-loopback address refused).
+    ServerConfig::parseHostPort(adminListen, &config->adminHost, &config->adminPort);
     config->tenants[0].previousAdminSecret = s_previousSecret;
     config->tenants[0].previousSecretsUntil = QDateTime::currentSecsSinceEpoch() + 3600;
     return *config;

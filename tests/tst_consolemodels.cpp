@@ -7,6 +7,7 @@
 #include "PhonesModel.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
+#include "Signing.h"
 #include "TrunksModel.h"
 #include "VirtualNumbersModel.h"
 #include "WhitelistModel.h"
@@ -356,7 +357,8 @@ void tst_ConsoleModels::protocolSignature()
     QVERIFY(!AP::verifyNonce("other", u"localhost", nonce, sig));
     QVERIFY(!AP::verifyNonce("secret", u"example.com", nonce, sig));
     QVERIFY(!AP::verifyNonce("", u"localhost", nonce, sig));
-    QCOMPARE(AP::authMessage(u"localhost", u"ab"), QByteArray("admin-socket|localhost|ab"));
+    QCOMPARE(Signing::adminSocketChallenge("localhost", "ab"),
+             QByteArray("admin-socket|localhost|ab"));
     QVERIFY(AP::make(AP::ok, {{u"id"_s, u"1"_s}}).startsWith(u"{\"type\":\"ok\""_s));
     QVERIFY(!AP::parse(u"{\"id\":1}").has_value());
     QVERIFY(!AP::parse(QString(AP::maxMessageBytes + 1, u' ')).has_value());

@@ -6,10 +6,9 @@
 // handler, before the handler returns the answer. So every callId whose clear got 200 must have
 // its row after SIGKILL, whatever else was in flight.
 
-#include "Crypto.h"
 #include "RawHttp.h"
 #include "ServerChild.h"
-#include "auth/AdminAuth.h"
+#include "Signing.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -36,7 +35,7 @@ const QByteArray host = QByteArrayLiteral("127.0.0.1");
 
 QByteArray hexMac(QByteArrayView secret, const QByteArray &message)
 {
-    return Crypto::hmacSha256(secret, message).toHex();
+    return Signing::sign(secret, message);
 }
 
 // Unix seconds with a fraction that differs on every call: each admin signature is accepted once.
@@ -77,7 +76,8 @@ public:
 private:
     void post(const QByteArray &flag, const QByteArray &body)
     {
-        const QByteArray sig = hexMac(serverchild::bridgeSecret, flag + '|' + host + '|' + body);
+        const QByteArray sig
+            = hexMac(serverchild::bridgeSecret, Signing::webhook(flag, host, body));
         m_socket.write("POST /signal.ashx?" + flag + " HTTP/1.1\r\nHost: " + host
                        + "\r\nContent-Length: " + QByteArray::number(body.size())
                        + "\r\nX-Sig: " + sig + "\r\n\r\n" + body);
@@ -186,8 +186,8 @@ bool tst_CrashSafety::cdrLog(quint16 port, QHash<QString, QString> *results)
         if (before > 0)
             query += "&before=" + QByteArray::number(before);
         const QByteArray time = uniqueTime();
-        const QByteArray sig = hexMac(serverchild::adminSecret,
-                                      AdminAuth::signedMessage("GET", query, host, time, {}));
+        const QByteArray sig
+            = hexMac(serverchild::adminSecret, Signing::adminRequest("GET", query, host, time, {}));
         const RawResponse r
             = rawHttp(port,
                       httpRequest("GET", query, host,

@@ -9,6 +9,7 @@
 
 #include "RawHttp.h"
 #include "TestClient.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
@@ -106,11 +107,8 @@ void tst_Leak::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     QString error;
-    std::optional<ServerConfig> config = ServerConfig::parse(QByteArray(kConfig), &error);
-    QVERIFY2(config, qPrintable(error));
-    config->listenPort = 0;
-    config->adminPort = 0;
-    config->dataDir = m_dir.path();
+    std::optional<ServerConfig> config = testserver::fromJson(QByteArray(kConfig), m_dir.path());
+    QVERIFY(config);
     m_app = std::make_unique<Application>(*config);
     QVERIFY2(m_app->start(&error), qPrintable(error));
     m_port = m_app->httpPort();

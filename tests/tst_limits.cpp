@@ -1,6 +1,11 @@
 #include "Crypto.h"
+#include "Signing.h"
+#include "TelephonyHarness.h"
 #include "TestClient.h"
+#include "TestIssuer.h"
+#include "TestServer.h"
 #include "app/Application.h"
+#include "auth/AdminAuth.h"
 #include "config/ServerConfig.h"
 #include "signal/Tenant.h"
 
@@ -19,26 +24,60 @@ private:
 
     ServerConfig config()
     {
-        ServerConfig c;
-        c.listenPort = 0;
-        c.adminPort = 0;
-        c.dataDir = m_dir.path();
+        ServerConfig c = testserver::config(m_dir.path());
         c.limits.rateLimitCloseSec = 2;
         c.limits.maxConnectionsPerIp = 1000;
         c.httpIdleTimeoutSec = 1;
         c.trustedProxies = {*ServerConfig::parseCidr(u"127.0.0.1"_s)};
-        TenantConfig t;
-        t.hosts = {u"localhost"_s};
-        t.host = t.hosts.first();
-        t.adminSecret = "admin";
-        t.bridgeSecret = "bridge";
-        t.bridgeAllowFrom = {*ServerConfig::parseCidr(u"127.0.0.0/8"_s)};
+        TenantConfig t = testserver::tenant({u"localhost"_s}, "admin", "bridge");
         c.tenants = {t};
         return c;
     }
 
+    // --- dials, office keys, shutdown and restarts (DESIGN.md "Limits") ----------------------
+
+    // An Application with the telephony harness's two tenants, tenant A (127.0.0.1) with an
+    // identity provider, the anonymous virtual number 2000, the internal 2001 and a whitelisted
+    // E.164 number.
+    std::unique_ptr<Application> telephonyApp(const QString &dataDir, int dialsPerAddress = 20)
+    {
+        auto c = harness::config(dataDir);
+        if (!c)
+            return nullptr;
+        c->limits.dialPerMinPerAddress = dialsPerAddress;
+        const QString jwksPath = dataDir + u"/jwks.json"_s;
+        QFile jwks(jwksPath);
+        if (!jwks.open(QIODevice::WriteOnly))
+            return nullptr;
+        jwks.write(m_issuer.jwks());
+        jwks.close();
+        OidcConfig oidc;
+        oidc.issuer = m_issuer.issuer();
+        oidc.audience = m_issuer.audience();
+        oidc.jwksFile = jwksPath;
+        c->tenants[0].oidc = oidc;
+        auto app = std::make_unique<Application>(*c);
+        if (!app->start())
+            return nullptr;
+        Store *store = app->tenantForHost(u"127.0.0.1"_s)->store();
+        const QString a = u"127.0.0.1"_s;
+        store->createVirtualNumber(
+            a,
+            VirtualNumber{u"2000"_s, u"Reception"_s, u"tts"_s, {}, 0, 60, false, u"anonymous"_s});
+        store->createVirtualNumber(
+            a, VirtualNumber{u"2001"_s, u"Staff"_s, u"tts"_s, {}, 0, 60, false, u"internal"_s});
+        store->createWhitelistEntry(a, {u"+4930123456"_s, {}});
+        return app;
+    }
+
+    TestIssuer m_issuer;
+
 private slots:
-    void initTestCase() { QVERIFY(m_dir.isValid()); }
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_issuer.addKey(u"k1"_s, TestIssuer::KeyType::Ec);
+    }
 
     void signalRateLimit()
     {
@@ -363,15 +402,274 @@ private slots:
         QVERIFY(!b.hasFrame(u"peer-left"_s));
     }
 
+    void dialLogRows_data()
+    {
+        QTest::addColumn<bool>("join");
+        QTest::addColumn<int>("dials");
+        QTest::addColumn<QString>("number");
+        QTest::addColumn<QString>("logged"); // the number as the log keeps it
+        QTest::addColumn<int>("rows");
+        QTest::addRow("unjoined socket") << false << 5 << u"+4930999111"_s << u"+4930999111"_s << 0;
+        QTest::addRow("rate-limited dials")
+            << true << 6 << u"+4930999222"_s << u"+4930999222"_s << 3;
+        const QString longNumber = QString(30000, u'7');
+        QTest::addRow("long number") << true << 1 << longNumber << longNumber.left(32) << 1;
+    }
+    // No dial-log row for an unjoined socket or a rate-limited dial; numbers cut to 32.
+    void dialLogRows()
+    {
+        QFETCH(bool, join);
+        QFETCH(int, dials);
+        QFETCH(QString, number);
+        QFETCH(QString, logged);
+        QFETCH(int, rows);
+        QTemporaryDir dir;
+        auto app = telephonyApp(dir.path());
+        QVERIFY(app);
+        harness::Client c(app->httpPort());
+        QVERIFY(c.waitConnected());
+        if (join)
+            QVERIFY(!c.join(u"log-room"_s).isEmpty());
+        for (int i = 0; i < dials; ++i) {
+            c.send({{u"type"_s, u"dial"_s}, {u"number"_s, number}});
+            QVERIFY(!c.take(u"error"_s).isEmpty());
+        }
+        QCOMPARE(harness::dialsFor(*app, u"127.0.0.1"_s, logged).size(), rows);
+        if (logged != number)
+            QVERIFY(harness::dialsFor(*app, u"127.0.0.1"_s, number).isEmpty());
+    }
+
+    // dialPerMinPerAddress counts the dials past the rights check over all of an address's
+    // sockets: a new socket does not reset it.
+    void dialLimitPerAddress()
+    {
+        QTemporaryDir dir;
+        auto app = telephonyApp(dir.path(), 4);
+        QVERIFY(app);
+        std::vector<std::unique_ptr<harness::Client>> sockets;
+        QStringList codes;
+        for (int s = 0; s < 3; ++s) {
+            auto c = std::make_unique<harness::Client>(app->httpPort());
+            QVERIFY(c->waitConnected());
+            QVERIFY(!c->join(u"addr-room-%1"_s.arg(s)).isEmpty());
+            // a refused number does not count: it fails the rights check
+            c->send({{u"type"_s, u"dial"_s}, {u"number"_s, u"+4930000000"_s}});
+            codes << c->take(u"error"_s).value(u"code"_s).toString();
+            for (int i = 0; i < 2; ++i) {
+                c->send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
+                codes << c->take(u"error"_s).value(u"code"_s).toString();
+            }
+            sockets.push_back(std::move(c));
+        }
+        // no bridge: the dials that pass both limits end bridge-unavailable
+        QCOMPARE(codes,
+                 QStringList({u"unknown-number"_s, u"bridge-unavailable"_s, u"bridge-unavailable"_s,
+                              u"unknown-number"_s, u"bridge-unavailable"_s, u"bridge-unavailable"_s,
+                              u"unknown-number"_s, u"rate-limited"_s, u"rate-limited"_s}));
+        QCOMPARE(harness::dialsFor(*app, u"127.0.0.1"_s, u"2000"_s).size(), 4);
+    }
+
+    // Wrong office keys are limited per client address: after 10 a minute, even the right key
+    // is `rate-limited`, whichever socket sends it.
+    void officeKeysLimitedPerAddress()
+    {
+        QTemporaryDir dir;
+        auto app = telephonyApp(dir.path());
+        QVERIFY(app);
+        std::vector<std::unique_ptr<harness::Client>> sockets;
+        for (int s = 0; s < 2; ++s) {
+            auto c = std::make_unique<harness::Client>(app->httpPort());
+            QVERIFY(c->waitConnected());
+            for (int i = 0; i < 5; ++i) {
+                c->send({{u"type"_s, u"register"_s},
+                         {u"extension"_s, u"10"_s},
+                         {u"officeKey"_s, u"guess-%1-%2"_s.arg(s).arg(i)}});
+                QCOMPARE(c->take(u"error"_s).value(u"code"_s).toString(), u"forbidden"_s);
+            }
+            sockets.push_back(std::move(c));
+        }
+        harness::Client fresh(app->httpPort());
+        QVERIFY(fresh.waitConnected());
+        fresh.send({{u"type"_s, u"register"_s},
+                    {u"extension"_s, u"10"_s},
+                    {u"officeKey"_s, QString::fromLatin1(harness::officeKeyA)}});
+        const QJsonObject e = fresh.take(u"error"_s);
+        QCOMPARE(e.value(u"code"_s).toString(), u"rate-limited"_s);
+        QCOMPARE(e.value(u"ref"_s).toString(), u"register"_s);
+        // another tenant's key check is its own
+        harness::Client other(app->httpPort(), u"localhost"_s);
+        QVERIFY(other.waitConnected());
+        QVERIFY(!other.registerPhone(u"10"_s, QString::fromLatin1(harness::officeKeyB)).isEmpty());
+    }
+
+    void dialStatusNumber_data()
+    {
+        QTest::addColumn<QString>("number");
+        QTest::addColumn<bool>("anonymousSees");
+        QTest::addRow("E.164 by a verified peer") << u"+4930123456"_s << false;
+        QTest::addRow("internal virtual number") << u"2001"_s << false;
+        QTest::addRow("anonymous virtual number") << u"2000"_s << true;
+    }
+    // dial-status carries `number` to verified peers, and to anonymous ones only for an
+    // anonymous virtual number.
+    void dialStatusNumber()
+    {
+        QFETCH(QString, number);
+        QFETCH(bool, anonymousSees);
+        QTemporaryDir dir;
+        auto app = telephonyApp(dir.path());
+        QVERIFY(app);
+        harness::Client bridge(app->httpPort());
+        QVERIFY(bridge.waitConnected());
+        QCOMPARE(bridge.bridgeHello("127.0.0.1", harness::secretA).value(u"type"_s).toString(),
+                 u"bridge-welcome"_s);
+        harness::Client verified(app->httpPort()), anonymous(app->httpPort());
+        QVERIFY(verified.waitConnected());
+        QVERIFY(anonymous.waitConnected());
+        const QByteArray token = m_issuer.token(u"k1"_s, m_issuer.claims(u"Ada"_s));
+        QVERIFY(!verified.join(u"numbers"_s, u"V"_s, {{u"idToken"_s, QString::fromLatin1(token)}})
+                     .value(u"peerId"_s)
+                     .toString()
+                     .isEmpty());
+        QVERIFY(!anonymous.join(u"numbers"_s, u"A"_s).isEmpty());
+        verified.send({{u"type"_s, u"dial"_s}, {u"number"_s, number}});
+        const QJsonObject mine = verified.take(u"dial-status"_s);
+        const QJsonObject theirs = anonymous.take(u"dial-status"_s);
+        QCOMPARE(mine.value(u"number"_s).toString(), number);
+        QCOMPARE(theirs.value(u"callId"_s), mine.value(u"callId"_s));
+        QCOMPARE(theirs.contains(u"number"_s), anonymousSees);
+        // the bridge gets it, of course
+        QCOMPARE(bridge.take(u"dial-request"_s).value(u"number"_s).toString(), number);
+    }
+
+    // SIGTERM (Application::shutdown) ends every ring and dial in flight with its CDR.
+    void shutdownEndsRingsAndDials()
+    {
+        QTemporaryDir dir;
+        auto app = telephonyApp(dir.path());
+        QVERIFY(app);
+        harness::Client bridge(app->httpPort());
+        QVERIFY(bridge.waitConnected());
+        QCOMPARE(bridge.bridgeHello("127.0.0.1", harness::secretA).value(u"type"_s).toString(),
+                 u"bridge-welcome"_s);
+        const QByteArray ring = harness::json({{u"time"_s, harness::now()},
+                                               {u"callId"_s, u"sigterm-ring"_s},
+                                               {u"from"_s, u"+4930111222"_s},
+                                               {u"to"_s, u"*"_s}});
+        QCOMPARE(
+            harness::webhook(app->httpPort(), "127.0.0.1", "office-ring", ring, harness::secretA)
+                .status,
+            200);
+        harness::Client caller(app->httpPort());
+        QVERIFY(caller.waitConnected());
+        QVERIFY(!caller.join(u"sigterm-room"_s).isEmpty());
+        caller.send({{u"type"_s, u"dial"_s}, {u"number"_s, u"2000"_s}});
+        const QString dialId = caller.take(u"dial-status"_s).value(u"callId"_s).toString();
+        QVERIFY(!dialId.isEmpty());
+        Tenant *a = app->tenantForHost(u"127.0.0.1"_s);
+        QCOMPARE(a->rings().ringsInFlight(), 1);
+        QCOMPARE(a->dialer().dialsInFlight(), 1);
+        app->shutdown(2000);
+        QCOMPARE(a->rings().ringsInFlight(), 0);
+        QCOMPARE(a->dialer().dialsInFlight(), 0);
+        const auto ringCdr = harness::cdrsFor(*app, u"127.0.0.1"_s, u"sigterm-ring"_s);
+        QCOMPARE(ringCdr.size(), 1);
+        QCOMPARE(ringCdr.first().result, u"cleared"_s);
+        const auto dialCdr = harness::cdrsFor(*app, u"127.0.0.1"_s, dialId);
+        QCOMPARE(dialCdr.size(), 1);
+        QCOMPARE(dialCdr.first().result, u"cleared"_s);
+        QCOMPARE(caller.take(u"dial-status"_s).value(u"state"_s).toString(), u"ended"_s);
+    }
+
+    // Replay caches and the ring dedupe live in the store: after a restart a captured hello or
+    // ticket is still refused, and an ended callId still rings nobody.
+    void restartKeepsReplayCaches()
+    {
+        QTemporaryDir dir;
+        const qint64 helloTime = harness::now() - 5;
+        const qint64 ticketTime = harness::now();
+        const QByteArray ticketSig = harness::hexMac(harness::secretA,
+                                                     "bridge-join|127.0.0.1|replay-call|"
+                                                         + QByteArray::number(ticketTime));
+        const QJsonObject ticket{
+            {u"bridgeTicket"_s,
+             QJsonObject{{u"time"_s, ticketTime}, {u"sig"_s, QString::fromLatin1(ticketSig)}}}};
+        const auto ring = [](Application &app, const QString &callId) {
+            const QByteArray body = harness::json({{u"time"_s, harness::now()},
+                                                   {u"callId"_s, callId},
+                                                   {u"from"_s, u"+4930111222"_s},
+                                                   {u"to"_s, u"*"_s}});
+            return harness::webhook(app.httpPort(), "127.0.0.1", "office-ring", body,
+                                    harness::secretA)
+                .json()
+                .value(u"delivered"_s)
+                .toInt(-1);
+        };
+        // A signed admin request (tenant A's admin secret is "admin-a").
+        const QByteArray adminTime = QByteArray::number(harness::now());
+        const QByteArray adminSig = harness::hexMac(
+            "admin-a", AdminAuth::signedMessage("GET", "stats=1", "127.0.0.1", adminTime, {}));
+        const auto stats = [&](Application &app) {
+            return harness::http(app.httpPort(), "GET", "127.0.0.1", "stats=1", {},
+                                 {{"X-Admin-Time", adminTime}, {"X-Admin-Sig", adminSig}})
+                .status;
+        };
+        {
+            auto app = telephonyApp(dir.path());
+            QVERIFY(app);
+            QCOMPARE(stats(*app), 200);
+            QCOMPARE(stats(*app), 401); // single-use
+            harness::Client bridge(app->httpPort());
+            QVERIFY(bridge.waitConnected());
+            QCOMPARE(bridge.bridgeHello("127.0.0.1", harness::secretA, helloTime)
+                         .value(u"type"_s)
+                         .toString(),
+                     u"bridge-welcome"_s);
+            harness::Client leg(app->httpPort());
+            QVERIFY(leg.waitConnected());
+            QVERIFY(!leg.join(u"replay-call"_s, u"Caller"_s, ticket).isEmpty());
+            auto phone = std::make_unique<harness::Client>(app->httpPort());
+            QVERIFY(phone->waitConnected());
+            QVERIFY(
+                !phone->registerPhone(u"*"_s, QString::fromLatin1(harness::officeKeyA)).isEmpty());
+            QCOMPARE(ring(*app, u"replay-ring"_s), 1);
+            const QByteArray clear
+                = harness::json({{u"time"_s, harness::now()}, {u"callId"_s, u"replay-ring"_s}});
+            QCOMPARE(harness::webhook(app->httpPort(), "127.0.0.1", "office-ring-clear", clear,
+                                      harness::secretA)
+                         .status,
+                     200);
+            QCOMPARE(ring(*app, u"replay-ring"_s), 0); // the in-memory dedupe
+        }
+        auto app = telephonyApp(dir.path());
+        QVERIFY(app);
+        QCOMPARE(stats(*app), 401); // still spent after the restart
+        harness::Client bridge(app->httpPort());
+        QVERIFY(bridge.waitConnected());
+        const QJsonObject again = bridge.bridgeHello("127.0.0.1", harness::secretA, helloTime);
+        QCOMPARE(again.value(u"code"_s).toString(), u"forbidden"_s);
+        harness::Client leg(app->httpPort());
+        QVERIFY(leg.waitConnected());
+        leg.send(QJsonObject{{u"type"_s, u"join"_s},
+                             {u"room"_s, u"replay-call"_s},
+                             {u"name"_s, u"Caller"_s},
+                             {u"bridgeTicket"_s, ticket.value(u"bridgeTicket"_s)}});
+        QCOMPARE(leg.take(u"error"_s).value(u"code"_s).toString(), u"forbidden"_s);
+        harness::Client phone(app->httpPort());
+        QVERIFY(phone.waitConnected());
+        QVERIFY(!phone.registerPhone(u"*"_s, QString::fromLatin1(harness::officeKeyA)).isEmpty());
+        QCOMPARE(ring(*app, u"replay-ring"_s), 0); // ended before the restart: rings nobody
+        QCOMPARE(ring(*app, u"fresh-ring"_s), 1); // the control: a new callId rings
+        QVERIFY(app->tenantForHost(u"127.0.0.1"_s)->store()->replayRows() > 0);
+    }
+
     void trustedProxyAddressIsTheClient()
     {
         Application app(config());
         QVERIFY(app.start());
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const QByteArray sig
-            = Crypto::hmacSha256(
-                  "bridge", QByteArray("bridge-join|localhost|call1|" + QByteArray::number(now)))
-                  .toHex();
+            = Signing::sign("bridge", Signing::bridgeTicket("localhost", "call1", now));
         const QString join
             = u"{\"type\":\"join\",\"room\":\"call1\",\"name\":\"Bridge\",\"bridgeTicket\":{\"time\":%1,\"sig\":\"%2\"}}"_s
                   .arg(now)

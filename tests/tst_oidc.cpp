@@ -2,6 +2,7 @@
 // served by a local QHttpServer; then verifiedIdentity over the real signaling socket.
 
 #include "TestIssuer.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "auth/Jwks.h"
 #include "auth/OidcVerifier.h"
@@ -446,9 +447,11 @@ std::unique_ptr<Application> startApp(const QString &dataDir, quint16 jwksPort,
                                       {u"jwksUrl"_s, u"http://127.0.0.1:%1/jwks"_s.arg(jwksPort)},
                                       {u"adminGroups"_s, QJsonArray{u"sb-admins"_s}},
                                       {u"phoneGroups"_s, QJsonArray{u"staff"_s}}}}}}}};
-    auto config = ServerConfig::parse(QJsonDocument(cfg).toJson(), error);
-    if (!config)
+    auto config = testserver::fromJson(QJsonDocument(cfg).toJson(), dataDir);
+    if (!config) {
+        *error = u"invalid test config"_s;
         return {};
+    }
     auto app = std::make_unique<Application>(*config);
     if (!app->start(error))
         return {};

@@ -2,7 +2,9 @@
 // an in-process Application, their errors and CORS, and the Application's store wiring.
 
 #include "RawHttp.h"
+#include "Signing.h"
 #include "TestClient.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "http/PublicFlags.h"
@@ -20,21 +22,12 @@ using namespace Qt::StringLiterals;
 namespace {
 ServerConfig testConfig(const QString &dataDir)
 {
-    ServerConfig c;
-    c.listenPort = 0;
-    c.adminPort = 0;
-    c.dataDir = dataDir;
+    ServerConfig c = testserver::config(dataDir);
     c.limits.maxBodyBytes = 2048;
-    TenantConfig a;
-    a.hosts = {u"localhost"_s};
-    a.host = a.hosts.first();
-    a.adminSecret = "admin-secret";
-    a.bridgeSecret = "bridge-secret";
+    TenantConfig a = testserver::tenant({u"localhost"_s}, "admin-secret", "bridge-secret");
     a.cameras = {CameraConfig{u"lobby"_s, u"lobby-stream"_s, u"anonymous"_s},
                  CameraConfig{u"vault"_s, u"vault-stream"_s, u"verified"_s}};
-    TenantConfig b;
-    b.hosts = {u"b.example"_s};
-    b.host = b.hosts.first();
+    TenantConfig b = testserver::tenant({u"b.example"_s}, {}, {});
     b.publicBaseUrl = u"https://phone.b.example"_s;
     c.tenants = {a, b};
     return c;
@@ -103,10 +96,25 @@ private:
         return r.json();
     }
     Tenant &tenant(const QString &host) { return *m_app->tenantForHost(host); }
+    // Opens a bridge session for tenant `localhost` (a signed bridge-hello); true once welcomed.
+    bool connectBridge()
+    {
+        m_bridge = std::make_unique<TestClient>();
+        if (!m_bridge->open(m_port))
+            return false;
+        const qint64 t = QDateTime::currentSecsSinceEpoch();
+        m_bridge->send(QJsonObject{{u"type"_s, u"bridge-hello"_s},
+                                   {u"time"_s, t},
+                                   {u"sig"_s,
+                                    QString::fromLatin1(Signing::sign(
+                                        "bridge-secret", Signing::bridgeHello("localhost", t)))}});
+        return !m_bridge->waitFor(u"bridge-welcome"_s).isEmpty();
+    }
 
     QTemporaryDir m_dir;
     std::unique_ptr<Application> m_app;
     quint16 m_port = 0;
+    std::unique_ptr<TestClient> m_bridge;
     qint64 m_reportTime = QDateTime::currentSecsSinceEpoch(); // trunk reports must not go back
 };
 
@@ -139,8 +147,9 @@ void tst_PublicFlags::cleanup()
         for (const VirtualNumber &vn : m_app->store().virtualNumbers(t->config().host))
             m_app->store().deleteVirtualNumber(t->config().host, vn.number);
         t->setTrunkReport({}, ++m_reportTime);
-        t->setBridgeConnected(false);
     }
+    m_bridge.reset();
+    QTRY_VERIFY(!tenant(u"localhost"_s).bridge().isConnected());
     m_app->store().pruneLogsBefore(QDateTime::currentDateTimeUtc().addDays(1));
     m_app->publicFlags().setInternalVnumAccess({});
     QTRY_COMPARE(tenant(u"localhost"_s).rooms().count(), 0);
@@ -360,7 +369,8 @@ void tst_PublicFlags::vnumOverview()
              QJsonArray({expectedRow(u"+4930 1&x"_s, u"Odd"_s, u"%2B4930%201%26x"_s, false),
                          expectedRow(u"2000"_s, u"Reception"_s, u"2000"_s, false)}));
 
-    a.setBridgeConnected(true);
+    QVERIFY(connectBridge());
+    QVERIFY(a.bridge().isConnected());
     v = get("vnum-overview=1");
     QCOMPARE(v.value(u"virtualNumbers"_s).toArray(),
              QJsonArray({expectedRow(u"+4930 1&x"_s, u"Odd"_s, u"%2B4930%201%26x"_s, true),

@@ -61,13 +61,15 @@ private:
                 const bool whole
                     = end >= 0 && e.contentLength >= 0 && got.size() - end - 4 >= e.contentLength;
                 return whole
-                    && (s.state() != QAbstractSocket::ConnectedState || !got.contains("close"));
+                    && (s.state() != QAbstractSocket::ConnectedState
+                        || !got.left(end).contains("Connection: close"));
             },
             3000);
         // a closing answer: wait for the close itself
-        if (got.contains("Connection: close")) [[maybe_unused]]
-            const bool closed = QTest::qWaitFor(
+        if (got.left(got.indexOf("\r\n\r\n")).contains("Connection: close")) {
+            [[maybe_unused]] const bool closed = QTest::qWaitFor(
                 [&] { return s.state() != QAbstractSocket::ConnectedState; }, 3000);
+        }
         got += s.readAll();
         e.closed = s.state() != QAbstractSocket::ConnectedState;
         const qsizetype end = got.indexOf("\r\n\r\n");
@@ -171,6 +173,12 @@ private slots:
             << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nX: "
                           + QByteArray(9000, 'a') + "\r\n\r\n")
             << 431 << true;
+        QTest::addRow("static page")
+            << QByteArray("GET /room.js HTTP/1.1\r\nHost: localhost\r\n\r\n") << 200 << false;
+        QTest::addRow("static page, dot segment")
+            << QByteArray("GET /./room.js HTTP/1.1\r\nHost: localhost\r\n\r\n") << 404 << false;
+        QTest::addRow("static page, doubled slash")
+            << QByteArray("GET //room.js HTTP/1.1\r\nHost: localhost\r\n\r\n") << 404 << false;
         QTest::addRow("not found")
             << QByteArray("GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n") << 404 << false;
     }

@@ -1,4 +1,6 @@
+#include "RawHttp.h"
 #include "TestClient.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
 
@@ -13,60 +15,26 @@ using namespace Qt::StringLiterals;
 namespace {
 ServerConfig testConfig(const QString &dataDir)
 {
-    ServerConfig c;
-    c.listenPort = 0;
-    c.adminPort = 0;
-    c.dataDir = dataDir;
+    ServerConfig c = testserver::config(dataDir);
     c.limits.maxPeersPerRoom = 3;
     c.limits.maxFrameBytes = 4096;
     c.limits.maxBodyBytes = 2048;
     c.firstFrameTimeoutSec = 1;
-    TenantConfig t;
-    t.hosts = {u"localhost"_s}; // 127.0.0.1 is the "unknown host" of these tests
-    t.host = t.hosts.first();
-    t.adminSecret = "admin-secret";
-    t.bridgeSecret = "bridge-secret";
-    t.bridgeAllowFrom = {*ServerConfig::parseCidr(u"127.0.0.0/8"_s)};
+    // 127.0.0.1 is the "unknown host" of these tests.
+    TenantConfig t = testserver::tenant({u"localhost"_s}, "admin-secret", "bridge-secret");
     t.allowedOrigins = {u"https://app.example.com"_s};
     t.turn = TurnConfig{"turn-secret", {u"turn:127.0.0.1:3478?transport=udp"_s}, 3600};
     c.tenants = {t};
     return c;
 }
 
-// One raw HTTP exchange, driven by the event loop (the server runs in this thread); returns the
-// final status code and fills *response with everything read.
+// The final status of one raw HTTP exchange (0 without an answer); *response gets what was read.
 int rawRequest(quint16 port, const QByteArray &request, QByteArray *response = nullptr)
 {
-    QTcpSocket s;
-    s.connectToHost(QHostAddress::LocalHost, port);
-    if (!QTest::qWaitFor([&] { return s.state() == QAbstractSocket::ConnectedState; }, 5000))
-        return -1;
-    s.write(request);
-    QByteArray all;
-    const auto complete = [&] {
-        all += s.readAll();
-        if (all.startsWith("HTTP/1.1 100 ")) {
-            const qsizetype end = all.indexOf("\r\n\r\n");
-            if (end < 0)
-                return false;
-            all = all.mid(end + 4); // the interim answer: wait for the final one
-        }
-        const qsizetype headEnd = all.indexOf("\r\n\r\n");
-        if (headEnd < 0)
-            return s.state() != QAbstractSocket::ConnectedState;
-        const QRegularExpression lenRe(u"(?i)content-length: *(\\d+)"_s);
-        const auto m = lenRe.match(QString::fromLatin1(all.left(headEnd)));
-        const qsizetype want
-            = m.hasMatch() && !request.startsWith("HEAD ") ? m.captured(1).toLongLong() : 0;
-        return all.size() >= headEnd + 4 + want || all.startsWith("HTTP/1.1 101");
-    };
-    if (!QTest::qWaitFor(complete, 5000))
-        qWarning("rawRequest: no complete answer");
+    const RawResponse r = rawHttp(port, request);
     if (response)
-        *response = all;
-    if (!all.startsWith("HTTP/1."))
-        return 0;
-    return all.mid(9, 3).toInt();
+        *response = r.raw;
+    return r.status;
 }
 
 } // namespace

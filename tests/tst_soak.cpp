@@ -7,8 +7,8 @@
 
 #include "Crypto.h"
 #include "ServerProcess.h"
+#include "Signing.h"
 #include "WsLoop.h"
-#include "auth/AdminAuth.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
@@ -144,10 +144,8 @@ public:
                               .count();
         const QByteArray time = QByteArray::number(ns / 1000000000) + '.'
             + QByteArray::number(ns % 1000000000).rightJustified(9, '0');
-        const QByteArray sig
-            = Crypto::hmacSha256(QByteArrayView(adminSecret),
-                                 AdminAuth::signedMessage("GET", "stats=1", "localhost", time, {}))
-                  .toHex();
+        const QByteArray sig = Signing::sign(
+            adminSecret, Signing::adminRequest("GET", "stats=1", "localhost", time, {}));
         m_httpStatus = 0;
         m_loop.openHttp("GET /signal.ashx?stats=1 HTTP/1.1\r\nHost: localhost\r\nX-Admin-Time: "
                         + time.toStdString() + "\r\nX-Admin-Sig: " + sig.toStdString()

@@ -268,11 +268,11 @@ void tst_Webhooks::checks()
         signedHost = "localhost";
     else if (sig == u"altered"_s)
         body.replace("+4930123456", "+4930999999");
-    QByteArray x = hexMac(secret, signedFlag + '|' + signedHost + '|' + signedBody);
+    QByteArray x = hexMac(secret, Signing::webhook(signedFlag, signedHost, signedBody));
     if (sig == u"upper"_s)
         x = x.toUpper();
     else if (sig == u"bad"_s)
-        x = hexMac("wrong secret", signedFlag + '|' + signedHost + '|' + signedBody);
+        x = hexMac("wrong secret", Signing::webhook(signedFlag, signedHost, signedBody));
     else if (sig == u"short"_s)
         x.chop(2);
     QList<QPair<QByteArray, QByteArray>> headers;

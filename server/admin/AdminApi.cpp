@@ -1,17 +1,15 @@
 #include "admin/AdminApi.h"
 
 #include "JsonScanner.h"
-#include "NameRules.h"
-#include "app/Application.h"
-#include "signal/PeerSession.h"
-#include "signal/RoomCluster.h"
+#include "Signing.h"
+#include "admin/AdminEdits.h"
+#include "admin/ServerCounters.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QLoggingCategory>
-#include <cmath>
 
 #ifdef Q_OS_LINUX
 #include <unistd.h>
@@ -21,10 +19,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
-
-constexpr int maxTextChars = 8000;
-constexpr int maxNoteChars = 200;
-constexpr int maxReasonChars = 200;
 
 [[noreturn]] void badField(const QString &field, const QString &message)
 {
@@ -44,52 +38,10 @@ QJsonObject bodyObject(const HttpRequest &request)
     return QJsonDocument::fromJson(request.body).object();
 }
 
-void onlyFields(const QJsonObject &body, std::initializer_list<QLatin1StringView> allowed)
-{
-    for (auto it = body.begin(); it != body.end(); ++it) {
-        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-            badField(it.key(), u"Unknown field."_s);
-    }
-}
-
-bool isDialable(const QString &number)
-{
-    return NameRules::isExtension(number) || NameRules::isE164(number);
-}
-
-QString numberField(const QJsonObject &body)
-{
-    const QJsonValue v = body.value("number"_L1);
-    if (!v.isString() || !isDialable(v.toString()))
-        badField(u"number"_s, u"Expected an extension ([0-9]{2,6}) or an E.164 number."_s);
-    return v.toString();
-}
-
-QString nameField(const QJsonObject &body)
-{
-    const QJsonValue v = body.value("name"_L1);
-    const auto name = v.isString() ? NameRules::normaliseDisplayName(v.toString()) : std::nullopt;
-    if (!name)
-        badField(u"name"_s, u"Expected 1 to 64 characters without control characters."_s);
-    return *name;
-}
-
-std::optional<qint64> integerField(const QJsonObject &body, QLatin1StringView key, qint64 min,
-                                   qint64 max)
-{
-    if (!body.contains(key))
-        return std::nullopt;
-    const QJsonValue v = body.value(key);
-    const double d = v.toDouble(std::nan(""));
-    if (!v.isDouble() || std::floor(d) != d || d < double(min) || d > double(max))
-        badField(key, u"Expected an integer from %1 to %2."_s.arg(min).arg(max));
-    return qint64(d);
-}
-
 QString queryNumber(const HttpApi::Context &ctx)
 {
     const auto n = ctx.param(u"number"_s);
-    if (!n || !isDialable(*n))
+    if (!n || !AdminEdits::isDialable(*n))
         badField(u"number"_s, u"Expected &number= with an extension or an E.164 number."_s);
     return *n;
 }
@@ -133,78 +85,6 @@ LogQuery logQuery(const HttpApi::Context &ctx)
     return q;
 }
 
-HttpResponse storeResult(Store::Result r, const QJsonObject &ok, int okStatus)
-{
-    switch (r) {
-    case Store::Result::Ok: return HttpApi::json(ok, okStatus);
-    case Store::Result::NotFound: throw ApiError{ApiErrorKind::NotFound, u"No such entry."_s};
-    case Store::Result::Duplicate:
-        throw ApiError{ApiErrorKind::Conflict, u"An entry with this number exists."_s, u"number"_s};
-    case Store::Result::Failed: break;
-    }
-    throw ApiError{ApiErrorKind::Internal, u"Internal error."_s};
-}
-
-QJsonObject toJson(const VirtualNumber &vn)
-{
-    return QJsonObject{{u"number"_s, vn.number},   {u"name"_s, vn.name},
-                       {u"mode"_s, vn.mode},       {u"text"_s, vn.text},
-                       {u"startMs"_s, vn.startMs}, {u"maxSec"_s, vn.maxSec},
-                       {u"loop"_s, vn.loop},       {u"visibility"_s, vn.visibility}};
-}
-
-QJsonObject toJson(const AliasEntry &a)
-{
-    return QJsonObject{{u"number"_s, a.number}, {u"name"_s, a.name}};
-}
-
-QJsonObject toJson(const WhitelistEntry &w)
-{
-    QJsonObject o{{u"number"_s, w.number}};
-    if (!w.note.isEmpty())
-        o.insert(u"note"_s, w.note);
-    return o;
-}
-
-// Fills `vn` from the body; on create every required field must be there, on update only
-// `number` is, and absent fields keep their value.
-void applyVirtualNumber(const QJsonObject &body, VirtualNumber &vn, bool create)
-{
-    onlyFields(body,
-               {"number"_L1, "name"_L1, "mode"_L1, "text"_L1, "startMs"_L1, "maxSec"_L1, "loop"_L1,
-                "visibility"_L1});
-    vn.number = numberField(body);
-    if (create || body.contains("name"_L1))
-        vn.name = nameField(body);
-    if (create || body.contains("mode"_L1)) {
-        const QString mode = body.value("mode"_L1).toString();
-        if (mode != "tts"_L1 && mode != "gemini-live"_L1 && mode != "ai"_L1)
-            badField(u"mode"_s, u"Expected tts, gemini-live or ai."_s);
-        vn.mode = mode;
-    }
-    if (body.contains("text"_L1)) {
-        const QJsonValue v = body.value("text"_L1);
-        if (!v.isString() || v.toString().size() > maxTextChars)
-            badField(u"text"_s, u"Expected a string of at most %1 characters."_s.arg(maxTextChars));
-        vn.text = v.toString();
-    }
-    if (const auto startMs = integerField(body, "startMs"_L1, 0, 86400000))
-        vn.startMs = *startMs;
-    if (const auto maxSec = integerField(body, "maxSec"_L1, 0, 86400))
-        vn.maxSec = int(*maxSec);
-    if (body.contains("loop"_L1)) {
-        if (!body.value("loop"_L1).isBool())
-            badField(u"loop"_s, u"Expected true or false."_s);
-        vn.loop = body.value("loop"_L1).toBool();
-    }
-    if (body.contains("visibility"_L1)) {
-        const QString vis = body.value("visibility"_L1).toString();
-        if (vis != "anonymous"_L1 && vis != "internal"_L1)
-            badField(u"visibility"_s, u"Expected anonymous or internal."_s);
-        vn.visibility = vis;
-    }
-}
-
 qint64 residentBytes()
 {
 #ifdef Q_OS_LINUX
@@ -229,11 +109,10 @@ QString accessName(HttpApi::Access a)
 }
 } // namespace
 
-AdminApi::AdminApi(Application &app, Store &store, QObject *parent)
-    : QObject(parent), m_app(app), m_store(store), m_startedAt(QDateTime::currentDateTimeUtc())
+AdminApi::AdminApi(Store &store, const ServerCounters &counters, QObject *parent)
+    : QObject(parent), m_store(store), m_edits(store), m_server(counters),
+      m_startedAt(QDateTime::currentDateTimeUtc())
 {
-    for (Tenant *t : app.tenants())
-        watchTenant(t);
 }
 
 void AdminApi::watchTenant(Tenant *tenant)
@@ -322,21 +201,19 @@ HttpResponse AdminApi::stats(HttpApi::Context &ctx)
 {
     Tenant &t = ctx.tenant;
     qCInfo(lcAdmin).noquote() << ctx.actor << "read stats of" << t.config().host;
-    int sockets = 0;
-    for (PeerSession *s : m_app.sessions())
-        sockets += s->tenant() == &t ? 1 : 0;
+    const int sockets = m_server.socketCount(t);
     const Counters c = m_counters.value(&t);
     QJsonObject body{
         {u"tenant"_s, t.config().host},
         {u"startedAt"_s, rfc3339(m_startedAt)},
-        {u"uptimeSec"_s, m_app.uptimeMs() / 1000},
+        {u"uptimeSec"_s, m_server.uptimeMs() / 1000},
         {u"rooms"_s, t.rooms().count()},
         {u"peers"_s, t.rooms().peerCount()},
         {u"heldPeers"_s, t.rooms().heldPeerCount()},
         {u"sockets"_s, sockets},
         {u"officePhones"_s, t.rings().phoneCount()},
         {u"ringsInFlight"_s, t.rings().ringsInFlight()},
-        {u"bridgeConnected"_s, t.bridgeConnected()},
+        {u"bridgeConnected"_s, t.bridge().isConnected()},
         {u"counters"_s,
          QJsonObject{{u"roomsCreated"_s, c.roomsCreated},
                      {u"peersJoined"_s, c.peersJoined},
@@ -411,24 +288,23 @@ HttpResponse AdminApi::aliases(HttpApi::Context &ctx)
         qCInfo(lcAdmin).noquote() << ctx.actor << "listed aliases of" << tenant;
         QJsonArray out;
         for (const AliasEntry &a : m_store.aliases(tenant))
-            out.append(toJson(a));
+            out.append(AdminEdits::toJson(a));
         return HttpApi::json(QJsonObject{{u"aliases"_s, out}});
     }
     if (method == "DELETE") {
         const QString number = queryNumber(ctx);
         qCInfo(lcAdmin).noquote() << ctx.actor << "deletes an alias of" << tenant;
         qCDebug(lcAdmin) << "alias" << number;
-        return storeResult(m_store.deleteAlias(tenant, number), {{u"ok"_s, true}}, 200);
+        m_edits.remove(AdminEdits::List::Aliases, tenant, number);
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
     }
     const QJsonObject body = bodyObject(ctx.request);
-    onlyFields(body, {"number"_L1, "name"_L1});
-    const AliasEntry a{numberField(body), nameField(body)};
     const bool create = method == "POST";
     qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "an alias of"
                               << tenant;
+    const AliasEntry a = m_edits.saveAlias(tenant, body, create);
     qCDebug(lcAdmin) << "alias" << a.number;
-    return storeResult(create ? m_store.createAlias(tenant, a) : m_store.updateAlias(tenant, a),
-                       toJson(a), create ? 201 : 200);
+    return HttpApi::json(AdminEdits::toJson(a), create ? 201 : 200);
 }
 
 HttpResponse AdminApi::whitelist(HttpApi::Context &ctx)
@@ -439,31 +315,23 @@ HttpResponse AdminApi::whitelist(HttpApi::Context &ctx)
         qCInfo(lcAdmin).noquote() << ctx.actor << "listed the whitelist of" << tenant;
         QJsonArray out;
         for (const WhitelistEntry &w : m_store.whitelist(tenant))
-            out.append(toJson(w));
+            out.append(AdminEdits::toJson(w));
         return HttpApi::json(QJsonObject{{u"whitelist"_s, out}});
     }
     if (method == "DELETE") {
         const QString number = queryNumber(ctx);
         qCInfo(lcAdmin).noquote() << ctx.actor << "deletes a whitelist entry of" << tenant;
         qCDebug(lcAdmin) << "whitelist" << number;
-        return storeResult(m_store.deleteWhitelistEntry(tenant, number), {{u"ok"_s, true}}, 200);
+        m_edits.remove(AdminEdits::List::Whitelist, tenant, number);
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
     }
     const QJsonObject body = bodyObject(ctx.request);
-    onlyFields(body, {"number"_L1, "note"_L1});
-    WhitelistEntry w{numberField(body), {}};
-    if (body.contains("note"_L1)) {
-        const QJsonValue note = body.value("note"_L1);
-        if (!note.isString() || note.toString().size() > maxNoteChars)
-            badField(u"note"_s, u"Expected a string of at most %1 characters."_s.arg(maxNoteChars));
-        w.note = note.toString();
-    }
     const bool create = method == "POST";
     qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates")
                               << "a whitelist entry of" << tenant;
+    const WhitelistEntry w = m_edits.saveWhitelistEntry(tenant, body, create);
     qCDebug(lcAdmin) << "whitelist" << w.number;
-    return storeResult(create ? m_store.createWhitelistEntry(tenant, w)
-                              : m_store.updateWhitelistEntry(tenant, w),
-                       toJson(w), create ? 201 : 200);
+    return HttpApi::json(AdminEdits::toJson(w), create ? 201 : 200);
 }
 
 HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
@@ -474,79 +342,38 @@ HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
         qCInfo(lcAdmin).noquote() << ctx.actor << "listed virtual numbers of" << tenant;
         QJsonArray out;
         for (const VirtualNumber &vn : m_store.virtualNumbers(tenant))
-            out.append(toJson(vn));
+            out.append(AdminEdits::toJson(vn));
         return HttpApi::json(QJsonObject{{u"virtualNumbers"_s, out}});
     }
     if (method == "DELETE") {
         const QString number = queryNumber(ctx);
         qCInfo(lcAdmin).noquote() << ctx.actor << "deletes virtual number" << number << "of"
                                   << tenant;
-        return storeResult(m_store.deleteVirtualNumber(tenant, number), {{u"ok"_s, true}}, 200);
+        m_edits.remove(AdminEdits::List::VirtualNumbers, tenant, number);
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
     }
     const QJsonObject body = bodyObject(ctx.request);
     const bool create = method == "POST";
-    VirtualNumber vn;
-    if (!create) {
-        const QString number = numberField(body);
-        const auto existing = m_store.virtualNumber(tenant, number);
-        if (!existing)
-            throw ApiError{ApiErrorKind::NotFound, u"No such entry."_s};
-        vn = *existing;
-    }
-    applyVirtualNumber(body, vn, create);
-    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "virtual number"
-                              << vn.number << "of" << tenant;
-    return storeResult(create ? m_store.createVirtualNumber(tenant, vn)
-                              : m_store.updateVirtualNumber(tenant, vn),
-                       toJson(vn), create ? 201 : 200);
+    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates")
+                              << "a virtual number of" << tenant;
+    const VirtualNumber vn = m_edits.saveVirtualNumber(tenant, body, create);
+    qCDebug(lcAdmin) << "virtual number" << vn.number;
+    return HttpApi::json(AdminEdits::toJson(vn), create ? 201 : 200);
 }
 
 HttpResponse AdminApi::kick(HttpApi::Context &ctx)
 {
     const QJsonObject body = bodyObject(ctx.request);
-    onlyFields(body, {"peerId"_L1, "reason"_L1});
-    const QJsonValue peerValue = body.value("peerId"_L1);
-    if (!peerValue.isString() || peerValue.toString().isEmpty() || peerValue.toString().size() > 64)
-        badField(u"peerId"_s, u"Expected a peer id."_s);
-    const QString peerId = peerValue.toString();
-    QString message;
-    if (body.contains("reason"_L1)) {
-        const QJsonValue r = body.value("reason"_L1);
-        const auto text
-            = r.isString() ? NameRules::normaliseDisplayName(r.toString()) : std::nullopt;
-        if (!text || r.toString().size() > maxReasonChars)
-            badField(u"reason"_s, u"Expected a short text without control characters."_s);
-        message = *text;
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (it.key() != "peerId"_L1 && it.key() != "reason"_L1)
+            throw ApiError{ApiErrorKind::BadRequest, u"Unknown field."_s, it.key()};
     }
-    Tenant &tenant = ctx.tenant;
-    for (Room *room : tenant.rooms().rooms()) {
-        Room::Member *m = room->member(peerId);
-        if (!m)
-            continue;
-        qCInfo(lcAdmin).noquote() << ctx.actor << "kicks peer" << peerId << "of"
-                                  << tenant.config().host;
-        if (m->session)
-            m->session->kick("admin"_L1, 4000, "kicked"_L1, message);
-        else
-            room->remove(peerId, "kicked"_L1); // held for resume: there is no socket to tell
-        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
-    }
-    // An office phone that is registered but in no room.
-    for (PeerSession *s : m_app.sessions()) {
-        if (s->tenant() != &tenant || tenant.rings().phonePeerId(s) != peerId)
-            continue;
-        qCInfo(lcAdmin).noquote() << ctx.actor << "kicks office phone" << peerId << "of"
-                                  << tenant.config().host;
-        s->kick("admin"_L1, 4000, "kicked"_L1, message);
-        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
-    }
-    // Cluster mode: a member of another node is kicked there.
-    if (RoomCluster *cluster = tenant.rooms().cluster();
-        cluster && cluster->kickRemote(peerId, message)) {
-        qCInfo(lcAdmin).noquote() << ctx.actor << "kicks peer" << peerId << "on another node";
-        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
-    }
-    throw ApiError{ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s};
+    const AdminEdits::Kick k
+        = AdminEdits::parseKick(body.value("peerId"_L1), body.value("reason"_L1));
+    qCInfo(lcAdmin).noquote() << ctx.actor << "kicks peer" << k.peerId << "of"
+                              << ctx.tenant.config().host;
+    AdminEdits::kick(ctx.tenant, k);
+    return HttpApi::json(QJsonObject{{u"ok"_s, true}});
 }
 
 HttpResponse AdminApi::apiDoc(HttpApi::Context &ctx)
@@ -567,8 +394,8 @@ HttpResponse AdminApi::apiDoc(HttpApi::Context &ctx)
         {u"hmac"_s,
          u"X-Admin-Time: unix seconds (a fraction allowed, signed as sent); X-Admin-Sig: hex "
          "HMAC-SHA256 with the tenant's admin secret over "
-         "'<METHOD> <raw query>|<host>|<time>|<raw body>'. Time within 300 s; each signature "
-         "is accepted once."_s},
+         "'<METHOD> <raw query>|<host>|<time>|<raw body>'. Time within %1 s; each signature "
+         "is accepted once."_s.arg(Signing::windowSec)},
         {u"bearer"_s,
          u"Authorization: Bearer <OIDC ID token> whose groups claim holds one of the tenant's "
          "adminGroups."_s},

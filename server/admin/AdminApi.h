@@ -1,5 +1,6 @@
 #pragma once
 
+#include "admin/AdminEdits.h"
 #include "http/HttpApi.h"
 
 #include <QDateTime>
@@ -8,7 +9,7 @@
 #include <QJsonObject>
 #include <QObject>
 
-class Application;
+class ServerCounters;
 class Store;
 class Tenant;
 
@@ -19,7 +20,7 @@ class Tenant;
 class AdminApi : public QObject {
     Q_OBJECT
 public:
-    AdminApi(Application &app, Store &store, QObject *parent = nullptr);
+    AdminApi(Store &store, const ServerCounters &counters, QObject *parent = nullptr);
 
     void registerRoutes(HttpApi &api);
 
@@ -44,8 +45,9 @@ private:
         qint64 adminRequests = 0;
     };
 
-    Application &m_app;
     Store &m_store;
+    AdminEdits m_edits;
+    const ServerCounters &m_server;
     HttpApi *m_api = nullptr;
     QHash<const Tenant *, Counters> m_counters;
     QDateTime m_startedAt;

@@ -1,12 +1,13 @@
 #include "admin/AdminSocket.h"
 
 #include "AdminProtocol.h"
-#include "NameRules.h"
 #include "admin/AdminConnection.h"
-#include "app/Application.h"
-#include "signal/PeerSession.h"
+#include "admin/AdminEdits.h"
+#include "admin/ServerCounters.h"
+#include "http/ApiError.h"
 #include "signal/Room.h"
 #include "signal/Tenant.h"
+#include "signal/TenantDirectory.h"
 #include "store/Store.h"
 #include "telephony/Dialer.h"
 #include "telephony/Ring.h"
@@ -32,8 +33,10 @@ Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
 QJsonObject ringJson(const Ring &ring);
 }
 
-AdminSocket::AdminSocket(Application &app, QObject *parent)
-    : QObject(parent), m_app(app),
+AdminSocket::AdminSocket(const ServerConfig &config, const TenantDirectory &tenants, Store &store,
+                         const ServerCounters &counters, QObject *parent)
+    : QObject(parent), m_config(config), m_tenants(tenants), m_store(store), m_edits(store),
+      m_counters(counters),
       m_server(u"switchboard-admin"_s, QWebSocketServer::NonSecureMode) // TLS is m_listener's
 {
     m_server.setHandshakeTimeout(std::chrono::milliseconds(10000));
@@ -41,17 +44,9 @@ AdminSocket::AdminSocket(Application &app, QObject *parent)
     connect(&m_server, &QWebSocketServer::originAuthenticationRequired, this,
             [](QWebSocketCorsAuthenticator *auth) { auth->setAllowed(auth->origin().isEmpty()); });
     connect(&m_server, &QWebSocketServer::newConnection, this, &AdminSocket::onNewConnection);
-    // An admin Bearer is an ID token the tenant verifies with admin rights (the one token hook).
-    m_bearer = [](Tenant &tenant, const QString &token, QString *actor) {
-        const auto verified = tenant.verifyIdToken(token);
-        if (!verified || !verified->adminRights)
-            return false;
-        *actor = verified->identity.value(u"name"_s).toString();
-        return true;
-    };
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &AdminSocket::tick);
-    for (Tenant *t : app.tenants())
+    for (Tenant *t : m_tenants.tenants())
         watchTenant(t);
 }
 
@@ -64,7 +59,7 @@ AdminSocket::~AdminSocket()
 
 bool AdminSocket::listen(QString *error)
 {
-    const ServerConfig &config = m_app.config();
+    const ServerConfig &config = m_config;
     QHostAddress address;
     if (config.adminHost == u"localhost"_s)
         address = QHostAddress::LocalHost;
@@ -120,16 +115,6 @@ quint16 AdminSocket::port() const
     return m_listener ? m_listener->serverPort() : 0;
 }
 
-void AdminSocket::addSnapshotSection(const QString &key, Section section)
-{
-    m_sections.append({key, std::move(section)});
-}
-
-void AdminSocket::addCounter(const QString &key, std::function<int(Tenant &)> counter)
-{
-    m_counters.append({key, std::move(counter)});
-}
-
 void AdminSocket::publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body)
 {
     QString frame; // serialised once, only when somebody listens
@@ -179,16 +164,12 @@ QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
                      {u"aliases"_s, aliasesJson(tenant)},
                      {u"whitelist"_s, whitelistJson(tenant)},
                      {u"counters"_s, countersFor(tenant)}};
-    for (const auto &[key, section] : m_sections)
-        snap.insert(key, section(tenant));
     return snap;
 }
 
 QJsonObject AdminSocket::countersFor(Tenant &tenant) const
 {
-    int sessions = 0;
-    for (const PeerSession *s : m_app.sessions())
-        sessions += s->tenant() == &tenant ? 1 : 0;
+    const int sessions = m_counters.socketCount(tenant);
     int consoles = 0;
     for (const AdminConnection *c : m_connections)
         consoles += c->tenant() == &tenant ? 1 : 0;
@@ -196,11 +177,9 @@ QJsonObject AdminSocket::countersFor(Tenant &tenant) const
                          {u"peers"_s, tenant.rooms().peerCount()},
                          {u"sessions"_s, sessions},
                          {u"consoles"_s, consoles},
-                         {u"uptimeSec"_s, m_app.uptimeMs() / 1000},
+                         {u"uptimeSec"_s, m_counters.uptimeMs() / 1000},
                          {u"phones"_s, tenant.rings().phoneCount()},
                          {u"ringing"_s, tenant.rings().ringsInFlight()}};
-    for (const auto &[key, counter] : m_counters)
-        counters.insert(key, counter(tenant));
     return counters;
 }
 
@@ -392,7 +371,7 @@ void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
         return;
     }
     const QString host = ServerConfig::normaliseHost(body.value(u"tenant"_s).toString());
-    Tenant *tenant = host.isEmpty() ? nullptr : m_app.tenantForHost(host);
+    Tenant *tenant = host.isEmpty() ? nullptr : m_tenants.forHost(host);
     QString actor;
     bool ok = false;
     if (tenant && body.value(u"hmac"_s).isString()) {
@@ -401,8 +380,12 @@ void AdminSocket::authenticate(AdminConnection *c, const QJsonObject &body)
              tenant->config().adminSecrets(QDateTime::currentSecsSinceEpoch()))
             ok = AdminProtocol::verifyNonce(secret, host, c->nonce(), hmac) || ok;
         actor = u"admin-secret"_s;
-    } else if (tenant && body.value(u"bearer"_s).isString() && m_bearer) {
-        ok = m_bearer(*tenant, body.value(u"bearer"_s).toString(), &actor);
+    } else if (tenant && body.value(u"bearer"_s).isString()) {
+        // An admin Bearer is an ID token the tenant verifies with admin rights.
+        const auto verified = tenant->verifyIdToken(body.value(u"bearer"_s).toString());
+        ok = verified && verified->adminRights;
+        if (ok)
+            actor = verified->identity.value(u"name"_s).toString();
     }
     if (!ok) {
         // Which part failed is never said, to the console or in the log.
@@ -427,17 +410,18 @@ void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJso
         return;
     }
     if (type == AdminProtocol::kick) {
-        const QString peerId = body.value(u"peerId"_s).toString();
-        if (peerId.isEmpty()) {
-            c->send(AdminProtocol::makeError(AdminProtocol::errBadField, id, u"peerId"_s));
+        try {
+            const AdminEdits::Kick k
+                = AdminEdits::parseKick(body.value(u"peerId"_s), body.value(u"reason"_s));
+            const QString roomId = AdminEdits::kick(*tenant, k);
+            if (roomId.isEmpty())
+                qCInfo(lcAdmin) << c->actor() << "kicked an office phone in no room";
+            else
+                qCInfo(lcAdmin) << c->actor() << "kicked a peer of room" << roomId;
+        } catch (const ApiError &e) {
+            c->send(errorFor(e, id));
             return;
         }
-        const QString roomId = kick(*tenant, peerId);
-        if (roomId.isEmpty()) {
-            c->send(AdminProtocol::makeError(AdminProtocol::errNotFound, id, u"peerId"_s));
-            return;
-        }
-        qCInfo(lcAdmin) << c->actor() << "kicked a peer of room" << roomId;
         c->send(AdminProtocol::make(AdminProtocol::ok, {{u"id"_s, id}}));
         return;
     }
@@ -448,129 +432,57 @@ void AdminSocket::runCommand(AdminConnection *c, const QString &type, const QJso
     runEdit(c, type, body);
 }
 
-namespace {
-// A field problem of an edit: the field named, the code fixed.
-struct FieldError {
-    QString field;
-};
-
-bool isDialable(QStringView number)
+QString AdminSocket::errorFor(const ApiError &e, const QString &id)
 {
-    return NameRules::isExtension(number) || NameRules::isE164(number);
-}
-
-QString requireNumber(const QJsonObject &o)
-{
-    const QJsonValue v = o.value(u"number"_s);
-    if (!v.isString() || !isDialable(v.toString()))
-        throw FieldError{u"number"_s};
-    return v.toString();
-}
-
-QString requireText(const QJsonObject &o, const QString &key, int maxChars, bool required)
-{
-    const QJsonValue v = o.value(key);
-    if (v.isUndefined() && !required)
-        return {};
-    if (!v.isString() || v.toString().size() > maxChars
-        || (required && v.toString().trimmed().isEmpty()))
-        throw FieldError{key};
-    return v.toString();
-}
-
-qint64 optionalCount(const QJsonObject &o, const QString &key, qint64 max)
-{
-    const QJsonValue v = o.value(key);
-    if (v.isUndefined())
-        return 0;
-    const double d = v.toDouble(-1);
-    if (!v.isDouble() || d < 0 || d > double(max) || d != double(qint64(d)))
-        throw FieldError{key};
-    return qint64(d);
-}
-
-VirtualNumber parseVirtualNumber(const QJsonObject &o)
-{
-    VirtualNumber vn;
-    vn.number = requireNumber(o);
-    vn.name = requireText(o, u"name"_s, 64, true);
-    vn.mode = requireText(o, u"mode"_s, 32, true);
-    if (vn.mode != u"tts"_s && vn.mode != u"gemini-live"_s && vn.mode != u"ai"_s)
-        throw FieldError{u"mode"_s};
-    vn.text = requireText(o, u"text"_s, 4000, false);
-    vn.startMs = optionalCount(o, u"startMs"_s, qint64(24) * 3600 * 1000);
-    vn.maxSec = int(optionalCount(o, u"maxSec"_s, 24 * 3600));
-    const QJsonValue loop = o.value(u"loop"_s);
-    if (!loop.isUndefined() && !loop.isBool())
-        throw FieldError{u"loop"_s};
-    vn.loop = loop.toBool();
-    const QString visibility = requireText(o, u"visibility"_s, 16, false);
-    if (!visibility.isEmpty())
-        vn.visibility = visibility;
-    if (vn.visibility != u"anonymous"_s && vn.visibility != u"internal"_s)
-        throw FieldError{u"visibility"_s};
-    return vn;
-}
-
-QLatin1StringView resultCode(Store::Result r)
-{
-    switch (r) {
-    case Store::Result::Ok: return {};
-    case Store::Result::NotFound: return AdminProtocol::errNotFound;
-    case Store::Result::Duplicate: return AdminProtocol::errDuplicate;
-    case Store::Result::Failed: return AdminProtocol::errInternal;
+    namespace AP = AdminProtocol;
+    switch (e.kind) {
+    case ApiErrorKind::BadRequest: return AP::makeError(AP::errBadField, id, e.field);
+    case ApiErrorKind::NotFound:
+        return AP::makeError(AP::errNotFound, id, e.field.isEmpty() ? u"number"_s : e.field);
+    case ApiErrorKind::Conflict: return AP::makeError(AP::errDuplicate, id, e.field);
+    default: break;
     }
-    return AdminProtocol::errInternal;
+    return AP::makeError(AP::errInternal, id);
 }
-} // namespace
 
 void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonObject &body)
 {
     namespace AP = AdminProtocol;
     const QString id = body.value(u"id"_s).toString();
     Tenant &tenant = *c->tenant();
-    Store &store = m_app.store();
-    if (!store.isOpen()) {
+    if (!m_store.isOpen()) {
         c->send(AP::makeError(AP::errUnavailable, id));
         return;
     }
     const QString host = tenant.config().host;
     const QJsonObject data = body.value(u"data"_s).toObject();
-    Store::Result result = Store::Result::Failed;
+    const QString number = body.value(u"number"_s).toString();
     bool vnums = false, aliases = false, whitelist = false;
     try {
         if (type == AP::vnumCreate || type == AP::vnumUpdate) {
-            const VirtualNumber vn = parseVirtualNumber(data);
-            result = type == AP::vnumCreate ? store.createVirtualNumber(host, vn)
-                                            : store.updateVirtualNumber(host, vn);
+            m_edits.saveVirtualNumber(host, data, type == AP::vnumCreate);
             vnums = whitelist = true; // saving a virtual number puts it on the whitelist
         } else if (type == AP::vnumDelete) {
-            result = store.deleteVirtualNumber(host, requireNumber(body));
+            m_edits.remove(AdminEdits::List::VirtualNumbers, host, number);
             vnums = true;
         } else if (type == AP::aliasCreate || type == AP::aliasUpdate) {
-            const AliasEntry a{requireNumber(data), requireText(data, u"name"_s, 64, true)};
-            result
-                = type == AP::aliasCreate ? store.createAlias(host, a) : store.updateAlias(host, a);
+            m_edits.saveAlias(host, data, type == AP::aliasCreate);
             aliases = true;
         } else if (type == AP::aliasDelete) {
-            result = store.deleteAlias(host, requireNumber(body));
+            m_edits.remove(AdminEdits::List::Aliases, host, number);
             aliases = true;
         } else if (type == AP::whitelistCreate || type == AP::whitelistUpdate) {
-            const WhitelistEntry w{requireNumber(data), requireText(data, u"note"_s, 200, false)};
-            result = type == AP::whitelistCreate ? store.createWhitelistEntry(host, w)
-                                                 : store.updateWhitelistEntry(host, w);
+            m_edits.saveWhitelistEntry(host, data, type == AP::whitelistCreate);
             whitelist = true;
         } else if (type == AP::whitelistDelete) {
-            result = store.deleteWhitelistEntry(host, requireNumber(body));
+            m_edits.remove(AdminEdits::List::Whitelist, host, number);
             whitelist = true;
+        } else {
+            c->send(AP::makeError(AP::errBadMessage, id));
+            return;
         }
-    } catch (const FieldError &e) {
-        c->send(AP::makeError(AP::errBadField, id, e.field));
-        return;
-    }
-    if (result != Store::Result::Ok) {
-        c->send(AP::makeError(resultCode(result), id,
-                              result == Store::Result::Failed ? QString() : u"number"_s));
+    } catch (const ApiError &e) {
+        c->send(errorFor(e, id));
         return;
     }
     qCInfo(lcAdmin) << c->actor() << type << "on tenant" << host;
@@ -599,68 +511,41 @@ QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
 QJsonArray AdminSocket::virtualNumbersJson(const Tenant &tenant) const
 {
     QJsonArray out;
-    if (!m_app.store().isOpen())
+    if (!m_store.isOpen())
         return out;
-    for (const VirtualNumber &vn : m_app.store().virtualNumbers(tenant.config().host))
-        out.append(QJsonObject{{u"number"_s, vn.number},
-                               {u"name"_s, vn.name},
-                               {u"mode"_s, vn.mode},
-                               {u"text"_s, vn.text},
-                               {u"startMs"_s, vn.startMs},
-                               {u"maxSec"_s, vn.maxSec},
-                               {u"loop"_s, vn.loop},
-                               {u"visibility"_s, vn.visibility}});
+    for (const VirtualNumber &vn : m_store.virtualNumbers(tenant.config().host))
+        out.append(AdminEdits::toJson(vn));
     return out;
 }
 
 QJsonArray AdminSocket::aliasesJson(const Tenant &tenant) const
 {
     QJsonArray out;
-    if (!m_app.store().isOpen())
+    if (!m_store.isOpen())
         return out;
-    for (const AliasEntry &a : m_app.store().aliases(tenant.config().host))
-        out.append(QJsonObject{{u"number"_s, a.number}, {u"name"_s, a.name}});
+    for (const AliasEntry &a : m_store.aliases(tenant.config().host))
+        out.append(AdminEdits::toJson(a));
     return out;
 }
 
 QJsonArray AdminSocket::whitelistJson(const Tenant &tenant) const
 {
     QJsonArray out;
-    if (!m_app.store().isOpen())
+    if (!m_store.isOpen())
         return out;
-    for (const WhitelistEntry &w : m_app.store().whitelist(tenant.config().host)) {
-        QJsonObject o{{u"number"_s, w.number}};
-        if (!w.note.isEmpty())
-            o.insert(u"note"_s, w.note);
-        out.append(o);
-    }
+    for (const WhitelistEntry &w : m_store.whitelist(tenant.config().host))
+        out.append(AdminEdits::toJson(w));
     return out;
-}
-
-QString AdminSocket::kick(Tenant &tenant, const QString &peerId)
-{
-    for (Room *room : tenant.rooms().rooms()) {
-        Room::Member *m = room->member(peerId);
-        if (!m)
-            continue;
-        const QString roomId = room->id();
-        if (m->session)
-            m->session->kick("admin"_L1, 4000, "kicked"_L1);
-        else
-            room->remove(peerId, "kicked"_L1); // held: nobody to tell
-        return roomId;
-    }
-    return {};
 }
 
 void AdminSocket::tick()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const ServerConfig &config = m_app.config();
+    const ServerConfig &config = m_config;
     const auto connections = m_connections;
     for (AdminConnection *c : connections)
         c->tick(now, config.keepaliveSec, config.firstFrameTimeoutSec);
-    for (Tenant *t : m_app.tenants()) {
+    for (Tenant *t : m_tenants.tenants()) {
         bool listening = false;
         for (const AdminConnection *c : std::as_const(m_connections))
             listening
@@ -671,6 +556,11 @@ void AdminSocket::tick()
 }
 
 namespace {
+// A field problem of a history request: the field named, the code fixed.
+struct FieldError {
+    QString field;
+};
+
 // A time bound of a history page: RFC 3339 text or unix seconds, as ?cdrlog takes them.
 QDateTime logTime(const QJsonObject &body, const QString &key)
 {
@@ -719,7 +609,7 @@ void AdminSocket::runLogPage(AdminConnection *c, const QString &type, const QJso
 {
     namespace AP = AdminProtocol;
     const QString id = body.value(u"id"_s).toString();
-    const Store &store = m_app.store();
+    const Store &store = m_store;
     if (!store.isOpen()) {
         c->send(AP::makeError(AP::errUnavailable, id));
         return;

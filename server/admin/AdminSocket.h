@@ -1,5 +1,7 @@
 #pragma once
 
+#include "admin/AdminEdits.h"
+
 #include <QHash>
 #include <QHostAddress>
 #include <QJsonArray>
@@ -17,9 +19,13 @@
 class AdminConnection;
 class QTcpServer;
 class QTcpSocket;
-class Application;
 class Room;
+class ServerCounters;
+class Store;
 class Tenant;
+class TenantDirectory;
+struct ApiError;
+struct ServerConfig;
 
 // The operator consoles' WebSocket (DESIGN.md "Admin socket and console", docs/admin-socket.md):
 // its own listener on `adminListen`, path /admin, no Origin allowed, challenge-response or admin
@@ -28,7 +34,8 @@ class Tenant;
 class AdminSocket : public QObject {
     Q_OBJECT
 public:
-    explicit AdminSocket(Application &app, QObject *parent = nullptr);
+    AdminSocket(const ServerConfig &config, const TenantDirectory &tenants, Store &store,
+                const ServerCounters &counters, QObject *parent = nullptr);
     ~AdminSocket() override;
 
     // Listens on adminHost:adminPort; false with *error (a non-loopback address without tls).
@@ -41,13 +48,6 @@ public:
     // Sends `{"type":type, ...body}` to every authenticated console of the tenant.
     void publish(const Tenant *tenant, QLatin1StringView type, const QJsonObject &body);
 
-    // An admin Bearer check (OIDC): true with *actor set when the token has admin rights.
-    using BearerVerifier = std::function<bool(Tenant &, const QString &token, QString *actor)>;
-    void setBearerVerifier(BearerVerifier verifier) { m_bearer = std::move(verifier); }
-    // Extra snapshot/counters content from parts that live elsewhere (phones, trunks, rings).
-    using Section = std::function<QJsonValue(Tenant &)>;
-    void addSnapshotSection(const QString &key, Section section);
-    void addCounter(const QString &key, std::function<int(Tenant &)> counter);
     // Unsent bytes after which a console is dropped (default 4 MiB).
     void setMaxPendingBytes(qint64 bytes) { m_maxPending = bytes; }
 
@@ -61,9 +61,10 @@ private:
     void onMessage(AdminConnection *connection, const QString &text);
     void authenticate(AdminConnection *connection, const QJsonObject &body);
     void runCommand(AdminConnection *connection, const QString &type, const QJsonObject &body);
-    QString kick(Tenant &tenant, const QString &peerId);
-    // A virtual number, alias or whitelist edit; answers the console and tells every console of
-    // the tenant the new list.
+    // The console's `error` for a refused kick or edit (AdminEdits throws ApiError).
+    static QString errorFor(const ApiError &e, const QString &id);
+    // A virtual number, alias or whitelist edit (through AdminEdits, as the HTTP API does);
+    // answers the console and tells every console of the tenant the new list.
     void runEdit(AdminConnection *connection, const QString &type, const QJsonObject &body);
     // cdrlog / diallog: one page of the store's call records or dial log, newest first.
     void runLogPage(AdminConnection *connection, const QString &type, const QJsonObject &body);
@@ -76,7 +77,11 @@ private:
     void watchRoom(const Tenant *tenant, Room *room);
     void tick();
 
-    Application &m_app;
+    const ServerConfig &m_config;
+    const TenantDirectory &m_tenants;
+    Store &m_store;
+    AdminEdits m_edits;
+    const ServerCounters &m_counters;
     // Our own listener (QSslServer with tls) hands sockets to m_server, so that each
     // console's TCP socket, and so its unsent bytes, stays in reach.
     std::unique_ptr<QTcpServer> m_listener;
@@ -85,8 +90,5 @@ private:
     QSet<AdminConnection *> m_connections;
     QTimer m_tick;
     qint64 m_maxPending = 4 * 1024 * 1024;
-    BearerVerifier m_bearer;
     QSet<QString> m_timedOut; // rings told as ring-timeout, whose ringEnded follows
-    QList<QPair<QString, Section>> m_sections;
-    QList<QPair<QString, std::function<int(Tenant &)>>> m_counters;
 };

@@ -28,17 +28,11 @@ Q_LOGGING_CATEGORY(lcApp, "switchboard.app", QtInfoMsg)
 }
 
 Application::Application(const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_config(config), m_api(*this)
+    : QObject(parent), m_config(config), m_api(m_directory)
 {
     Resources::init();
-    for (const TenantConfig &t : std::as_const(m_config.tenants)) {
-        auto *tenant = new Tenant(t, m_config, this);
-        m_tenants.append(tenant);
-        tenant->setStore(&m_store);
-        connect(&tenant->rooms(), &RoomRegistry::roomRemoved, this, &Application::noteMaybeIdle);
-        for (const QString &h : t.hosts)
-            m_tenantByHost.insert(h, tenant);
-    }
+    for (const TenantConfig &t : std::as_const(m_config.tenants))
+        addTenant(t);
     Webhooks::install(m_api);
     m_door = std::make_unique<FrontDoor>(
         m_config, m_api,
@@ -53,9 +47,12 @@ Application::Application(const ServerConfig &config, QObject *parent)
     m_uptime.start();
     m_api.setAuthorizer(HttpApi::Access::Admin,
                         [this](HttpApi::Context &ctx) { m_adminAuth.authorize(ctx); });
-    m_adminApi = new AdminApi(*this, m_store, this);
+    m_adminApi = new AdminApi(m_store, *this, this);
+    for (Tenant *t : m_directory.tenants())
+        m_adminApi->watchTenant(t);
     m_adminApi->registerRoutes(m_api);
-    m_publicFlags = std::make_unique<PublicFlags>(*this);
+    m_publicFlags
+        = std::make_unique<PublicFlags>(m_store, m_config, [this] { return m_door->serverPort(); });
     m_publicFlags->registerRoutes(m_api);
     // Any valid ID token of the tenant's issuer (admin or not) also sees `internal` numbers.
     m_publicFlags->setInternalVnumAccess([](const HttpRequest &request, Tenant &tenant) {
@@ -63,7 +60,25 @@ Application::Application(const ServerConfig &config, QObject *parent)
     });
     m_prune.setInterval(std::chrono::hours(24));
     connect(&m_prune, &QTimer::timeout, this, &Application::pruneLogs);
-    m_admin = std::make_unique<AdminSocket>(*this);
+    m_admin = std::make_unique<AdminSocket>(m_config, m_directory, m_store, *this);
+}
+
+Tenant *Application::addTenant(const TenantConfig &config)
+{
+    auto *tenant = new Tenant(config, m_config, m_store, this);
+    m_directory.add(tenant);
+    connect(&tenant->rooms(), &RoomRegistry::roomRemoved, this, &Application::noteMaybeIdle);
+    for (const QString &h : config.hosts)
+        m_directory.mapHost(h, tenant);
+    return tenant;
+}
+
+int Application::socketCount(const Tenant &tenant) const
+{
+    int n = 0;
+    for (const PeerSession *s : m_sessions)
+        n += s->tenant() == &tenant ? 1 : 0;
+    return n;
 }
 
 Application::~Application()
@@ -74,9 +89,9 @@ Application::~Application()
         delete s;
     m_door.reset();
     // Tenants (whose rings may still write CDRs as they end) go before the store member.
-    qDeleteAll(m_tenants);
-    m_tenants.clear();
-    m_tenantByHost.clear();
+    const QList<Tenant *> tenants = m_directory.tenants();
+    m_directory.clear();
+    qDeleteAll(tenants);
 }
 
 bool Application::start(QString *error)
@@ -140,7 +155,7 @@ quint16 Application::adminPort() const
 
 Tenant *Application::tenantForHost(const QString &normalisedHost) const
 {
-    return m_tenantByHost.value(normalisedHost);
+    return m_directory.forHost(normalisedHost);
 }
 
 void Application::shutdown(int graceMs)
@@ -151,6 +166,11 @@ void Application::shutdown(int graceMs)
     m_door->close();
     m_sweep.stop();
     qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
+    // Rings and dials in flight end now, each with its CDR, before any socket is closed.
+    for (Tenant *t : std::as_const(m_tenants)) {
+        t->rings().endAll();
+        t->dialer().endAll();
+    }
     const auto sessions = m_sessions;
     for (PeerSession *s : sessions)
         s->kick("shutdown"_L1, 1001, "closed"_L1);
@@ -175,21 +195,19 @@ void Application::reload(const ServerConfig &config)
     m_config.adminPort = adminPort;
     m_config.dataDir = dataDir;
     m_door->setConfig(m_config);
-    m_tenantByHost.clear();
+    m_directory.clearHosts();
     for (const TenantConfig &t : std::as_const(m_config.tenants)) {
         Tenant *tenant = nullptr;
-        for (Tenant *existing : std::as_const(m_tenants)) {
+        for (Tenant *existing : m_directory.tenants()) {
             if (existing->config().host == t.host)
                 tenant = existing;
         }
         if (tenant) {
             tenant->reconfigure(t);
+            for (const QString &h : t.hosts)
+                m_directory.mapHost(h, tenant);
         } else {
-            tenant = new Tenant(t, m_config, this);
-            m_tenants.append(tenant);
-            tenant->setStore(&m_store);
-            connect(&tenant->rooms(), &RoomRegistry::roomRemoved, this,
-                    &Application::noteMaybeIdle);
+            tenant = addTenant(t);
             m_adminApi->watchTenant(tenant);
             m_admin->addTenant(tenant);
 #ifdef SB_CLUSTER
@@ -197,8 +215,6 @@ void Application::reload(const ServerConfig &config)
                 m_cluster->addTenant(*tenant);
 #endif
         }
-        for (const QString &h : t.hosts)
-            m_tenantByHost.insert(h, tenant);
     }
     // A tenant dropped from the file keeps its live sockets but is reachable no more.
     m_sweep.setInterval(std::min(1000, m_config.keepaliveSec * 250));
@@ -232,7 +248,7 @@ void Application::trimWhenIdle()
     m_trimQueued = false;
     if (!m_sessions.isEmpty())
         return;
-    for (Tenant *t : std::as_const(m_tenants)) {
+    for (Tenant *t : m_directory.tenants()) {
         if (t->rooms().count() > 0)
             return;
     }

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "admin/ServerCounters.h"
 #include "auth/AdminAuth.h"
 #include "config/ServerConfig.h"
 #include "http/FrontDoor.h"
 #include "http/HttpApi.h"
+#include "signal/TenantDirectory.h"
 #include "store/Store.h"
 
 #include <QElapsedTimer>
@@ -20,8 +22,9 @@ class PeerSession;
 class PublicFlags;
 class Tenant;
 
-// Owns the tenants, the front door and the sessions, and wires them in one place.
-class Application : public QObject {
+// Owns the tenants, the front door and the sessions, and wires them in one place: each subsystem
+// gets what it uses (the tenant directory, the store, the counters) at construction.
+class Application : public QObject, public ServerCounters {
     Q_OBJECT
 public:
     explicit Application(const ServerConfig &config, QObject *parent = nullptr);
@@ -37,12 +40,13 @@ public:
 
     const ServerConfig &config() const { return m_config; }
     Tenant *tenantForHost(const QString &normalisedHost) const;
-    QList<Tenant *> tenants() const { return m_tenants; }
+    const QList<Tenant *> &tenants() const { return m_directory.tenants(); }
     const QSet<PeerSession *> &sessions() const { return m_sessions; }
-    qint64 uptimeMs() const { return m_uptime.elapsed(); }
+    // ServerCounters
+    int socketCount(const Tenant &tenant) const override;
+    qint64 uptimeMs() const override { return m_uptime.elapsed(); }
     HttpApi &api() { return m_api; }
     Store &store() { return m_store; }
-    AdminApi &adminApi() { return *m_adminApi; }
     PublicFlags &publicFlags() { return *m_publicFlags; }
     // Deletes CDR and dial-log rows older than `retentionDays` (run at start and daily).
     void pruneLogs();
@@ -63,10 +67,11 @@ private:
     // Queues trimWhenIdle() when the last socket or room has gone.
     void noteMaybeIdle();
     void trimWhenIdle();
+    Tenant *addTenant(const TenantConfig &config);
 
     ServerConfig m_config;
-    QList<Tenant *> m_tenants;
-    QHash<QString, Tenant *> m_tenantByHost;
+    Store m_store; // before the tenants, whose rings may write CDRs as they end
+    TenantDirectory m_directory;
     HttpApi m_api;
     std::unique_ptr<FrontDoor> m_door;
     QSet<PeerSession *> m_sessions;
@@ -77,7 +82,6 @@ private:
     AdminApi *m_adminApi = nullptr;
     bool m_stopping = false;
     bool m_trimQueued = false;
-    Store m_store;
     QTimer m_prune;
     std::unique_ptr<PublicFlags> m_publicFlags;
     ClusterNode *m_cluster = nullptr; // only with `cluster`; a child, so it outlives the tenants

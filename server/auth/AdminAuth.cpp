@@ -1,8 +1,9 @@
 #include "auth/AdminAuth.h"
 
-#include "Crypto.h"
+#include "Signing.h"
 #include "auth/OidcVerifier.h"
 #include "signal/Tenant.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -47,23 +48,6 @@ std::optional<qint64> parseAdminTime(QByteArrayView text)
 }
 } // namespace
 
-QByteArray AdminAuth::signedMessage(QByteArrayView method, QByteArrayView rawQuery,
-                                    QByteArrayView host, QByteArrayView time, QByteArrayView body)
-{
-    QByteArray m;
-    m.reserve(method.size() + rawQuery.size() + host.size() + time.size() + body.size() + 4);
-    m.append(method)
-        .append(' ')
-        .append(rawQuery)
-        .append('|')
-        .append(host)
-        .append('|')
-        .append(time)
-        .append('|')
-        .append(body);
-    return m;
-}
-
 std::optional<OidcIdentity> AdminAuth::bearerIdentity(const HttpRequest &request, Tenant &tenant)
 {
     const QByteArray header = request.header("authorization").trimmed();
@@ -89,15 +73,15 @@ AdminAuth::Check AdminAuth::checkSignature(const HttpRequest &request, const Ten
     const QByteArray time = request.header("x-admin-time");
     const QByteArray sig = request.header("x-admin-sig");
     const QByteArray host = request.host.toUtf8();
-    const auto match = Crypto::matchHexMac(
+    const auto match = Signing::match(
         sig, tenant.config().adminSecrets(nowMs / 1000),
-        signedMessage(request.method, request.query, host, time, request.body));
+        Signing::adminRequest(request.method, request.query, host, time, request.body));
     if (!match) {
         qCDebug(lcAdmin) << "admin signature refused: mismatch";
         return Check::Refused;
     }
     const auto at = parseAdminTime(time);
-    if (!at || qAbs(nowMs - *at) > windowMs) {
+    if (!at || !Signing::withinWindowMs(nowMs, *at)) {
         qCDebug(lcAdmin) << "admin signature refused: time outside the window";
         return Check::Refused;
     }
@@ -112,7 +96,12 @@ AdminAuth::Check AdminAuth::checkSignature(const HttpRequest &request, const Ten
         return Check::Refused;
     }
     // Past this instant the time check alone refuses it, so it need not be kept longer.
-    const qint64 expiry = *at + windowMs + 1;
+    const qint64 expiry = *at + Signing::windowMs + 1;
+    // Kept in the store too, so a restart does not reopen the window (DESIGN.md "Limits").
+    if (!tenant.store().rememberOnce(u"admin"_s, key, expiry)) {
+        qCInfo(lcAdmin) << "admin signature refused: replayed across a restart";
+        return Check::Refused;
+    }
     m_seen.insert(key, expiry);
     m_byExpiry.insert(expiry, key);
     return Check::Ok;

@@ -18,7 +18,6 @@ class Tenant;
 // Anything else is 401 with one message that never says which part failed.
 class AdminAuth {
 public:
-    static constexpr qint64 windowMs = 300 * 1000;
     // Bounded: when full of live signatures, new signed requests are refused (fail closed)
     // rather than forgetting a signature that could then be replayed.
     static constexpr qsizetype maxRemembered = 100000;
@@ -28,9 +27,6 @@ public:
     // The HttpApi authorizer: sets ctx.actor, or throws ApiError Unauthorized.
     void authorize(HttpApi::Context &ctx);
 
-    // The exact bytes an admin signature covers.
-    static QByteArray signedMessage(QByteArrayView method, QByteArrayView rawQuery,
-                                    QByteArrayView host, QByteArrayView time, QByteArrayView body);
     // `Authorization: Bearer <token>` verified against the tenant's issuer (any valid token, admin
     // rights or not); nullopt when absent or invalid. Used for vnum-overview's internal rows too.
     static std::optional<OidcIdentity> bearerIdentity(const HttpRequest &request, Tenant &tenant);

@@ -321,6 +321,15 @@ QList<QByteArrayView> TenantConfig::bridgeSecrets(qint64 nowSec) const
     return secretsAt(bridgeSecret, previousBridgeSecret, previousSecretsUntil, nowSec);
 }
 
+bool TenantConfig::bridgeAllowed(const QHostAddress &address) const
+{
+    for (const Cidr &c : bridgeAllowFrom) {
+        if (c.contains(address))
+            return true;
+    }
+    return false;
+}
+
 bool Cidr::contains(const QHostAddress &a) const
 {
     QHostAddress probe = a;

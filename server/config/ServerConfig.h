@@ -73,6 +73,8 @@ struct TenantConfig {
     QByteArray previousBridgeSecret;
     qint64 previousSecretsUntil = 0;
     QList<Cidr> bridgeAllowFrom;
+    // True when `address` is in one of bridgeAllowFrom (webhooks, bridge hello, bridge tickets).
+    bool bridgeAllowed(const QHostAddress &address) const;
     QList<QByteArray> officeKeys;
     int ringTimeoutSec = 45;
     QJsonArray iceServers;

@@ -1,7 +1,7 @@
 #include "http/HttpApi.h"
 
-#include "app/Application.h"
 #include "signal/Tenant.h"
+#include "signal/TenantDirectory.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -30,7 +30,7 @@ std::optional<QString> HttpApi::Context::param(const QString &key) const
     return std::nullopt;
 }
 
-HttpApi::HttpApi(Application &app) : m_app(app)
+HttpApi::HttpApi(const TenantDirectory &tenants) : m_tenants(tenants)
 {
 }
 
@@ -120,7 +120,7 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
         r.setHeader("Cache-Control", "no-store");
         return r;
     }
-    Tenant *tenant = m_app.tenantForHost(request.host);
+    Tenant *tenant = m_tenants.forHost(request.host);
     if (!tenant)
         throw ApiError{ApiErrorKind::NotFound, u"Unknown host."_s};
     auto params = parseQuery(request.query);
@@ -151,10 +151,7 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
         return r;
     }
     if (route->access == Access::Webhook) {
-        bool allowed = false;
-        for (const Cidr &c : tenant->config().bridgeAllowFrom)
-            allowed = allowed || c.contains(request.clientAddress);
-        if (!allowed)
+        if (!tenant->config().bridgeAllowed(request.clientAddress))
             throw ApiError{ApiErrorKind::Forbidden, u"Not allowed from this address."_s};
     }
     QByteArray method = request.method;

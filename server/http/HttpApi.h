@@ -10,8 +10,8 @@
 #include <QString>
 #include <functional>
 
-class Application;
 class Tenant;
+class TenantDirectory;
 
 // Answers every plain HTTP request: the flags of /signal.ashx through a route table, the
 // bundled pages, and errors through ApiError in one place.
@@ -40,7 +40,7 @@ public:
         QString summary; // one line for ?apidoc
     };
 
-    explicit HttpApi(Application &app);
+    explicit HttpApi(const TenantDirectory &tenants);
 
     void addRoute(Route route);
     void setAuthorizer(Access access, Authorizer authorizer);
@@ -56,7 +56,7 @@ private:
     HttpResponse dispatch(const HttpRequest &request);
     HttpResponse signalEndpoint(const HttpRequest &request);
 
-    Application &m_app;
+    const TenantDirectory &m_tenants;
     QList<Route> m_routes;
     Authorizer m_webhookAuth;
     Authorizer m_adminAuth;

@@ -1,6 +1,5 @@
 #include "http/PublicFlags.h"
 
-#include "app/Application.h"
 #include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -18,7 +17,9 @@ const QString kAnonymous = u"anonymous"_s;
 const QString kVnumPrefix = u"vnum-"_s;
 } // namespace
 
-PublicFlags::PublicFlags(Application &app) : m_app(app)
+PublicFlags::PublicFlags(Store &store, const ServerConfig &config,
+                         std::function<quint16()> httpPort)
+    : m_store(store), m_config(config), m_httpPort(std::move(httpPort))
 {
 }
 
@@ -49,7 +50,7 @@ void PublicFlags::registerRoutes(HttpApi &api)
 QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
 {
     const QString host = tenant.config().host;
-    Store &store = m_app.store();
+    Store &store = m_store;
 
     // A vnum room's label keeps its number (`vnum-2000-…`); only numbers that are public
     // anyway may show, so a room of an internal number is shown as `room-…`.
@@ -123,8 +124,8 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
 QJsonObject PublicFlags::vnumOverview(Tenant &tenant, bool includeInternal) const
 {
     QJsonArray rows;
-    const bool available = tenant.bridgeConnected();
-    for (const VirtualNumber &vn : m_app.store().virtualNumbers(tenant.config().host)) {
+    const bool available = tenant.bridge().isConnected();
+    for (const VirtualNumber &vn : m_store.virtualNumbers(tenant.config().host)) {
         // Only the two known visibilities; anything else (a future value) is treated as private.
         const bool anonymous = vn.visibility == kAnonymous;
         if (!anonymous && !(includeInternal && vn.visibility == u"internal"_s))
@@ -157,8 +158,8 @@ QString PublicFlags::publicBaseUrl(const Tenant &tenant) const
     QString host = tenant.config().host;
     if (host.contains(u':') && !host.startsWith(u'['))
         host = u'[' + host + u']';
-    const QString scheme = m_app.config().tls ? u"https"_s : u"http"_s;
-    return u"%1://%2:%3"_s.arg(scheme, host).arg(m_app.httpPort());
+    const QString scheme = m_config.tls ? u"https"_s : u"http"_s;
+    return u"%1://%2:%3"_s.arg(scheme, host).arg(m_httpPort());
 }
 
 QString PublicFlags::dialUrl(const Tenant &tenant, const QString &number) const

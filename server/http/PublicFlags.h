@@ -5,7 +5,8 @@
 #include <QJsonObject>
 #include <functional>
 
-class Application;
+struct ServerConfig;
+class Store;
 class Tenant;
 
 // The anonymous-safe GET flags of /signal.ashx (DESIGN.md "HTTP"): `healthsummary`,
@@ -14,11 +15,12 @@ class Tenant;
 // hostname, a secret, a token, or a virtual number's text/startMs/maxSec/loop.
 class PublicFlags {
 public:
-    // Whether this request may also see `internal` virtual numbers (a valid OIDC Bearer). The
-    // admin/OIDC issue installs it; until then every request gets the anonymous rows only.
+    // Whether this request may also see `internal` virtual numbers (the Application installs a
+    // check for a valid OIDC Bearer); without one every request gets the anonymous rows only.
     using InternalVnumAccess = std::function<bool(const HttpRequest &, Tenant &)>;
 
-    explicit PublicFlags(Application &app);
+    // `httpPort` is the front door's port (known once it listens), for publicBaseUrl's default.
+    PublicFlags(Store &store, const ServerConfig &config, std::function<quint16()> httpPort);
 
     void registerRoutes(HttpApi &api);
     void setInternalVnumAccess(InternalVnumAccess check) { m_internalAccess = std::move(check); }
@@ -32,6 +34,8 @@ public:
     QString publicBaseUrl(const Tenant &tenant) const;
 
 private:
-    Application &m_app;
+    Store &m_store;
+    const ServerConfig &m_config;
+    std::function<quint16()> m_httpPort;
     InternalVnumAccess m_internalAccess;
 };

@@ -4,10 +4,12 @@
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
+#include "Signing.h"
 #include "auth/OidcVerifier.h"
 #include "camera/CameraRoom.h"
 #include "signal/Tenant.h"
 #include "signal/TurnCredentials.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -342,21 +344,24 @@ void PeerSession::handleJoin(const Frame &frame)
     }
     QLatin1StringView peerKind = "browser"_L1;
     if (frame.kind("bridgeTicket"_L1) == JsonScanner::Kind::Object) {
-        // bridgeTicket {time, sig}: sig = hex HMAC-SHA256(bridgeSecret,
-        // bridge-join|<host>|<room>|<time>)
+        // bridgeTicket {time, sig}: sig = hex HMAC-SHA256(bridgeSecret, Signing::bridgeTicket)
         const auto ticketText = frame.raw("bridgeTicket"_L1);
         const Frame ticket = Frame::parse(ticketText);
         const auto time = ticket.integer("time"_L1);
         const auto sig = ticket.string("sig"_L1);
-        bool allowed = false;
-        for (const Cidr &c : m_tenant->config().bridgeAllowFrom)
-            allowed = allowed || c.contains(m_client);
+        const bool allowed = m_tenant->config().bridgeAllowed(m_client);
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        const QByteArray message = "bridge-join|" + m_host.toUtf8() + '|' + roomId.toUtf8() + '|'
-            + QByteArray::number(time.value_or(0));
-        if (!allowed || !time || !sig || qAbs(now - *time) > 300
-            || !Crypto::matchHexMac(sig->toLatin1(), m_tenant->config().bridgeSecrets(now),
-                                    message)) {
+        const QByteArray message
+            = Signing::bridgeTicket(m_host.toUtf8(), roomId.toUtf8(), time.value_or(0));
+        if (!allowed || !time || !sig || !Signing::withinWindow(now, *time)
+            || !Signing::match(sig->toLatin1(), m_tenant->config().bridgeSecrets(now), message)) {
+            sendError("forbidden"_L1, ref);
+            return;
+        }
+        // Each ticket is good once, also across a restart (DESIGN.md "Limits").
+        if (!m_tenant->store().rememberOnce(u"bridge-ticket|"_s + m_tenant->config().host,
+                                            sig->toLatin1().toLower(),
+                                            (*time + Signing::windowSec + 1) * 1000)) {
             sendError("forbidden"_L1, ref);
             return;
         }

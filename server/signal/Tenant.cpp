@@ -5,11 +5,12 @@
 
 #include <QDateTime>
 
-Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent)
+Tenant::Tenant(const TenantConfig &config, const ServerConfig &server, Store &store,
+               QObject *parent)
     : QObject(parent), m_config(config), m_server(server),
       m_cameras(m_config, server.cameraTimeoutMs, this),
-      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this), m_bridge(*this, this),
-      m_rings(*this, this), m_dialer(*this, this)
+      m_rooms(server.limits.maxRooms, server.limits.maxPeersPerRoom, this), m_store(store),
+      m_bridge(*this, this), m_rings(*this, this), m_dialer(*this, this)
 {
     connect(&m_rooms, &RoomRegistry::roomCreated, this, [this](Room *room) {
         connect(room, &Room::peerLeft, this,

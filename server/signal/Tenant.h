@@ -15,12 +15,13 @@
 class OidcVerifier;
 class Store;
 
-// One office: its configuration and its live state (rooms, resume tokens; later phones, rings,
-// the bridge link and trunks). The Application owns the tenants.
+// One office: its configuration and its live state (rooms, resume tokens, phones, rings, the
+// bridge link and trunks). The Application owns the tenants and the store they share.
 class Tenant : public QObject {
     Q_OBJECT
 public:
-    Tenant(const TenantConfig &config, const ServerConfig &server, QObject *parent = nullptr);
+    Tenant(const TenantConfig &config, const ServerConfig &server, Store &store,
+           QObject *parent = nullptr);
 
     const TenantConfig &config() const { return m_config; }
     const ServerConfig &server() const { return m_server; }
@@ -29,9 +30,6 @@ public:
     Cameras &cameras() { return m_cameras; }
     // The tenant's ID-token verifier; nullptr when it has no `oidc` configuration.
     OidcVerifier *oidc() const { return m_oidc; }
-    // True while a bridge session is connected (set by the bridge link of the telephony issue).
-    bool bridgeConnected() const { return m_bridgeConnected; }
-    void setBridgeConnected(bool connected) { m_bridgeConnected = connected; }
 
     struct TrunkState {
         QString id;
@@ -58,9 +56,9 @@ public:
     BridgeLink &bridge() { return m_bridge; }
     RingDispatcher &rings() { return m_rings; }
     Dialer &dialer() { return m_dialer; }
-    // The durable store (CDRs, dial log, virtual numbers, whitelist); nullptr when none.
-    Store *store() const { return m_store; }
-    void setStore(Store *store) { m_store = store; }
+    // The durable store (CDRs, dial log, virtual numbers, whitelist); it may be closed (then it
+    // answers nothing and keeps nothing).
+    Store &store() const { return m_store; }
 
     struct VerifiedToken {
         QJsonObject identity; // {name, issuer}
@@ -79,13 +77,12 @@ private:
     Cameras m_cameras; // before the rooms: their CameraRooms use its go2rtc client
     RoomRegistry m_rooms;
     OidcVerifier *m_oidc = nullptr;
-    bool m_bridgeConnected = false;
     QList<TrunkState> m_trunks;
     qint64 m_trunksTime = 0;
     qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
-    Store *m_store = nullptr;
+    Store &m_store;
     BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
     RingDispatcher m_rings;
     Dialer m_dialer;

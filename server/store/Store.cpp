@@ -22,7 +22,7 @@ Q_LOGGING_CATEGORY(lcStore, "switchboard.store", QtInfoMsg)
 // Ordered migrations: step i takes the file from user_version i to i + 1. Never edit a step that
 // has shipped; append a new one. Each step runs in one transaction together with its
 // `PRAGMA user_version`, so a crash leaves the file at the old or the new version, never between.
-const std::array<std::span<const char *const>, 2> &migrations()
+const std::array<std::span<const char *const>, 3> &migrations()
 {
     static const char *const v1[] = {
         "CREATE TABLE virtual_numbers (tenant TEXT NOT NULL, number TEXT NOT NULL,"
@@ -49,7 +49,15 @@ const std::array<std::span<const char *const>, 2> &migrations()
         "CREATE INDEX cdrs_tenant_started ON cdrs (tenant, started_ms)",
         "CREATE INDEX dial_log_tenant_at ON dial_log (tenant, at_ms)",
     };
-    static const std::array<std::span<const char *const>, 2> all = {std::span(v1), std::span(v2)};
+    // v3: replay caches (admin signatures, bridge hellos and tickets) and the ring dedupe survive
+    // a restart (DESIGN.md "Limits"). Each row expires; expired rows are pruned.
+    static const char *const v3[] = {
+        "CREATE TABLE replay (kind TEXT NOT NULL, key BLOB NOT NULL, expires_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (kind, key))",
+        "CREATE INDEX replay_expires ON replay (expires_ms)",
+    };
+    static const std::array<std::span<const char *const>, 3> all
+        = {std::span(v1), std::span(v2), std::span(v3)};
     return all;
 }
 
@@ -474,6 +482,47 @@ QList<WhitelistEntry> Store::whitelist(const QString &tenant) const
     while (q.next())
         out.append({q.value(0).toString(), q.value(1).toString()});
     return out;
+}
+
+bool Store::rememberOnce(const QString &kind, const QByteArray &key, qint64 expiresMs)
+{
+    if (!d->open)
+        return true; // no store: the caller's in-memory cache is all there is
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (isRemembered(kind, key))
+        return false;
+    const Result r = d->write([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        // Pruned on the way: the table holds only keys still inside their window.
+        if (now - m_lastReplayPruneMs >= replayPruneIntervalMs) {
+            m_lastReplayPruneMs = now;
+            if (!d->run(q, "DELETE FROM replay WHERE expires_ms <= ?", {now}))
+                return Result::Failed;
+        }
+        return d->run(q, "INSERT OR REPLACE INTO replay (kind, key, expires_ms) VALUES (?, ?, ?)",
+                      {kind, key, expiresMs})
+            ? Result::Ok
+            : Result::Failed;
+    });
+    return r == Result::Ok;
+}
+
+bool Store::isRemembered(const QString &kind, const QByteArray &key) const
+{
+    if (!d->open)
+        return false;
+    QSqlQuery q(d->db());
+    return d->run(q, "SELECT 1 FROM replay WHERE kind = ? AND key = ? AND expires_ms > ?",
+                  {kind, key, QDateTime::currentMSecsSinceEpoch()})
+        && q.next();
+}
+
+int Store::replayRows() const
+{
+    if (!d->open)
+        return 0;
+    QSqlQuery q(d->db());
+    return d->run(q, "SELECT COUNT(*) FROM replay") && q.next() ? q.value(0).toInt() : 0;
 }
 
 bool Store::isWhitelisted(const QString &tenant, const QString &number) const

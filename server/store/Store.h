@@ -94,6 +94,14 @@ public:
     Result deleteAlias(const QString &tenant, const QString &number);
 
     QList<WhitelistEntry> whitelist(const QString &tenant) const;
+    // Replay caches and the ring dedupe (DESIGN.md "Limits"): true the first time `key` of this
+    // kind is seen inside its window, false when it was already remembered (also across a
+    // restart). A failed write counts as seen, so an unwritable store refuses rather than
+    // forgets. Without an open store it is always true (the caller's memory is the cache).
+    bool rememberOnce(const QString &kind, const QByteArray &key, qint64 expiresMs);
+    bool isRemembered(const QString &kind, const QByteArray &key) const;
+    int replayRows() const;
+    static constexpr qint64 replayPruneIntervalMs = 60 * 1000;
     bool isWhitelisted(const QString &tenant, const QString &number) const;
     Result createWhitelistEntry(const QString &tenant, const WhitelistEntry &w);
     Result updateWhitelistEntry(const QString &tenant, const WhitelistEntry &w);
@@ -131,4 +139,5 @@ private:
 
     struct Private;
     std::unique_ptr<Private> d;
+    qint64 m_lastReplayPruneMs = 0;
 };

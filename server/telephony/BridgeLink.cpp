@@ -1,11 +1,12 @@
 #include "telephony/BridgeLink.h"
 
-#include "Crypto.h"
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
+#include "Signing.h"
 #include "signal/PeerSession.h"
 #include "signal/Tenant.h"
+#include "store/Store.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -55,24 +56,25 @@ bool BridgeLink::acceptSignature(const QByteArray &mac, qint64 nowSec)
     }
     if (m_seenSignatures.contains(mac))
         return false;
-    m_seenSignatures.insert(mac, nowSec + 2 * windowSec);
+    // Remembered in the store as well: a captured hello is not good again after a restart.
+    if (!m_tenant.store().rememberOnce(u"bridge-hello|"_s + m_tenant.config().host, mac,
+                                       (nowSec + 2 * Signing::windowSec) * 1000))
+        return false;
+    m_seenSignatures.insert(mac, nowSec + 2 * Signing::windowSec);
     return true;
 }
 
 void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame)
 {
     const TenantConfig &config = m_tenant.config();
-    bool allowed = false;
-    for (const Cidr &c : config.bridgeAllowFrom)
-        allowed = allowed || c.contains(session.clientAddress());
+    const bool allowed = config.bridgeAllowed(session.clientAddress());
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     const auto time = frame.integer("time"_L1);
     const QByteArray sig = frame.string("sig"_L1).value_or(QString()).toLatin1();
-    bool ok = allowed && firstFrame && time && qAbs(now - *time) <= windowSec;
+    bool ok = allowed && firstFrame && time && Signing::withinWindow(now, *time);
     if (ok) {
-        const QByteArray message
-            = "bridge-hello|" + session.host().toUtf8() + '|' + QByteArray::number(*time);
-        const auto mac = Crypto::matchHexMac(sig, config.bridgeSecrets(now), message);
+        const QByteArray message = Signing::bridgeHello(session.host().toUtf8(), *time);
+        const auto mac = Signing::match(sig, config.bridgeSecrets(now), message);
         ok = mac && acceptSignature(*mac, now);
     }
     if (!ok) {
@@ -95,7 +97,6 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
                           QJsonObject{{u"tenant"_s, config.host},
                                       {u"keepaliveSec"_s, m_tenant.server().keepaliveSec}}));
     qCInfo(lcBridge) << "bridge session up for tenant" << config.host;
-    m_tenant.setBridgeConnected(true);
     emit connectedChanged(true);
 }
 
@@ -104,7 +105,6 @@ void BridgeLink::sessionGone(PeerSession *session)
     if (m_session != session)
         return;
     m_session = nullptr;
-    m_tenant.setBridgeConnected(false);
     qCInfo(lcBridge) << "bridge session gone for tenant" << m_tenant.config().host;
     emit connectedChanged(false);
 }

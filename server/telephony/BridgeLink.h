@@ -16,7 +16,6 @@ class Tenant;
 class BridgeLink : public QObject {
     Q_OBJECT
 public:
-    static constexpr qint64 windowSec = 300;
     static constexpr int maxSeenSignatures = 4096;
     static constexpr int maxRegistrarEntries = 10000;
 

@@ -34,18 +34,16 @@ Dialer::Dialer(Tenant &tenant, QObject *parent)
 Dialer::Right Dialer::rightFor(const QString &number, bool verified, bool *virtualNumber) const
 {
     *virtualNumber = false;
-    Store *store = m_tenant.store();
-    if (!store)
-        return Right::Unknown;
+    Store &store = m_tenant.store();
     const QString &tenant = m_tenant.config().host;
-    if (const auto vn = store->virtualNumber(tenant, number)) {
+    if (const auto vn = store.virtualNumber(tenant, number)) {
         *virtualNumber = true;
         if (vn->visibility == u"anonymous"_s || verified)
             return Right::Allowed;
         return Right::Forbidden;
     }
     if ((NameRules::isE164(number) || NameRules::isExtension(number))
-        && store->isWhitelisted(tenant, number))
+        && store.isWhitelisted(tenant, number))
         return verified ? Right::Allowed : Right::Forbidden;
     return Right::Unknown;
 }
@@ -84,9 +82,7 @@ bool Dialer::takeRate(PeerSession &session)
 void Dialer::log(const QString &callId, const QString &roomId, const QString &peerId,
                  const QString &number, const QString &outcome)
 {
-    Store *store = m_tenant.store();
-    if (!store)
-        return;
+    Store &store = m_tenant.store();
     DialLogRecord row;
     row.at = QDateTime::currentDateTimeUtc();
     row.callId = callId;
@@ -94,7 +90,7 @@ void Dialer::log(const QString &callId, const QString &roomId, const QString &pe
     row.peerId = peerId;
     row.number = number.left(maxLoggedNumber);
     row.outcome = outcome;
-    store->addDial(m_tenant.config().host, row);
+    store.addDial(m_tenant.config().host, row);
 }
 
 void Dialer::dial(PeerSession &session, const QString &number, const std::optional<QString> &trunk)
@@ -143,7 +139,7 @@ void Dialer::dial(PeerSession &session, const QString &number, const std::option
     const QString callId = Crypto::randomId();
     auto *d = new Dial(callId, room, number, virtualNumber, this);
     if (virtualNumber) {
-        const auto vn = m_tenant.store()->virtualNumber(m_tenant.config().host, number);
+        const auto vn = m_tenant.store().virtualNumber(m_tenant.config().host, number);
         d->setNumberPublic(vn && vn->visibility == u"anonymous"_s);
     }
     m_dials.insert(callId, d);
@@ -242,6 +238,20 @@ void Dialer::onStatus(const QString &callId, const QString &state, const QString
         finish(d, d->answeredAt().isValid() ? u"answered"_s : u"cleared"_s);
 }
 
+void Dialer::endAll()
+{
+    const QList<Dial *> dials = m_dials.values();
+    for (Dial *d : dials) {
+        if (!d->hangupSent()) {
+            d->setHangupSent();
+            m_tenant.bridge().send(FrameWriter::make(
+                "hangup"_L1, QJsonObject{{u"callId"_s, d->callId()}, {u"room"_s, d->roomId()}}));
+        }
+        relay(d, u"ended"_s, u"hung-up"_s);
+        finish(d, d->answeredAt().isValid() ? u"answered"_s : u"cleared"_s);
+    }
+}
+
 void Dialer::onBridgeConnected(bool connected)
 {
     if (connected)
@@ -274,8 +284,7 @@ void Dialer::finish(Dial *d, const QString &result)
     cdr.endedAt = QDateTime::currentDateTimeUtc();
     cdr.result = result;
     cdr.virtualNumber = d->isVirtualNumber();
-    if (Store *store = m_tenant.store())
-        store->addCdr(m_tenant.config().host, cdr);
+    m_tenant.store().addCdr(m_tenant.config().host, cdr);
     qCInfo(lcDial) << "dial" << d->callId() << "ended" << result;
     emit dialEnded(d->callId(), result);
     d->deleteLater();

@@ -33,6 +33,9 @@ public:
     // virtual number this peer may dial, else nullopt (the room is then minted as `room-…`).
     std::optional<QString> vnumRoomFor(const QString &number, bool verified) const;
     int dialsInFlight() const { return int(m_dials.size()); }
+    // Shutdown (DESIGN.md "Limits"): the bridge gets `hangup`, the room `dial-status ended`, and
+    // each dial in flight leaves its CDR (`answered` or `cleared`).
+    void endAll();
 
 signals:
     void dialStarted(const QString &callId, const QString &roomId, const QString &number);

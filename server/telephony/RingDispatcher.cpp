@@ -43,6 +43,15 @@ QString RingDispatcher::phonePeerId(const PeerSession *session) const
     return it == m_phones.cend() ? QString() : it->peerId;
 }
 
+PeerSession *RingDispatcher::phoneSession(const QString &peerId) const
+{
+    for (auto it = m_phones.cbegin(); it != m_phones.cend(); ++it) {
+        if (it->peerId == peerId)
+            return it.key();
+    }
+    return nullptr;
+}
+
 bool RingDispatcher::isCallRoom(const QString &roomId) const
 {
     const auto it = m_callRooms.constFind(roomId);
@@ -68,6 +77,9 @@ int RingDispatcher::ring(const Ring::Call &call)
     if (const Ring *inFlight = m_rings.value(call.callId))
         return inFlight->delivered(); // a repeated office-ring rings nobody again
     if (m_ended.contains(call.callId))
+        return 0;
+    // The dedupe outlives a restart: a callId that rang and ended in the last 24 h rings nobody.
+    if (m_tenant.store().isRemembered(ringDedupeKind(), call.callId.toUtf8()))
         return 0;
     auto *r = new Ring(call, m_tenant.config().ringTimeoutSec, this);
     connect(r, &Ring::timedOut, this, [this, r] { onTimeout(r); });
@@ -108,6 +120,18 @@ void RingDispatcher::clear(const QString &callId, const QString &reason)
         phone->sendText(frame);
     // A ring cleared before anyone answered is `missed` when the caller hung up.
     finish(r, why == "caller-hung-up"_L1 ? u"missed"_s : u"cleared"_s);
+}
+
+QString RingDispatcher::ringDedupeKind() const
+{
+    return u"ring-ended|"_s + m_tenant.config().host;
+}
+
+void RingDispatcher::endAll()
+{
+    const QStringList callIds = m_rings.keys();
+    for (const QString &callId : callIds)
+        clear(callId, u"cleared"_s);
 }
 
 void RingDispatcher::onTimeout(Ring *r)
@@ -289,11 +313,11 @@ void RingDispatcher::finish(Ring *r, const QString &result)
     cdr.answeredAt = r->answeredAt();
     cdr.endedAt = QDateTime::currentDateTimeUtc();
     cdr.result = result;
-    if (Store *store = m_tenant.store())
-        store->addCdr(m_tenant.config().host, cdr);
+    m_tenant.store().addCdr(m_tenant.config().host, cdr);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     m_rings.remove(call.callId);
     m_ended.insert(call.callId, now);
+    m_tenant.store().rememberOnce(ringDedupeKind(), call.callId.toUtf8(), now + rememberEndedMs);
     m_callRooms.insert(call.room, now);
     qCInfo(lcRing) << "ring" << call.callId << "ended" << result;
     emit ringEnded(call.callId, result);

@@ -37,10 +37,15 @@ public:
 
     // The peerId a registered phone was given (empty when the socket is not a phone).
     QString phonePeerId(const PeerSession *session) const;
+    // The socket of the registered phone with this peerId; nullptr when there is none.
+    PeerSession *phoneSession(const QString &peerId) const;
     // A room id minted or named for a ring in the last 24 h: it is joined as a call room.
     bool isCallRoom(const QString &roomId) const;
     int phoneCount() const { return int(m_phones.size()); }
     int ringsInFlight() const { return int(m_rings.size()); }
+    // Shutdown (DESIGN.md "Limits"): every ring in flight ends `cleared` (an answered one
+    // `answered`) with its CDR, and its phones get `ring-cleared cleared`.
+    void endAll();
     // For the admin socket's snapshot and events.
     const Ring *findRing(const QString &callId) const { return m_rings.value(callId); }
     QList<const Ring *> activeRings() const { return {m_rings.cbegin(), m_rings.cend()}; }
@@ -72,6 +77,7 @@ private:
     // Ends a ring: one CDR row, remembered for 24 h, then deleted.
     void finish(Ring *ring, const QString &result);
     void pruneEnded(qint64 nowMs);
+    QString ringDedupeKind() const; // the store's replay kind of this tenant's ended rings
 
     Tenant &m_tenant;
     QHash<PeerSession *, Phone> m_phones;

@@ -1,8 +1,8 @@
 #include "telephony/Webhooks.h"
 
-#include "Crypto.h"
 #include "JsonScanner.h"
 #include "NameRules.h"
+#include "Signing.h"
 #include "signal/RoomRegistry.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -75,10 +75,9 @@ void Webhooks::authorize(HttpApi::Context &ctx)
     // X-Sig = hex HMAC-SHA256(bridgeSecret, "<flag>|<host>|<raw body>"), compared in constant time.
     const QByteArray sig = ctx.request.header("x-sig").trimmed();
     const QByteArray message
-        = ctx.flag.toUtf8() + '|' + ctx.request.host.toUtf8() + '|' + ctx.request.body;
+        = Signing::webhook(ctx.flag.toUtf8(), ctx.request.host.toUtf8(), ctx.request.body);
     const qint64 now = QDateTime::currentSecsSinceEpoch();
-    if (sig.size() != 64
-        || !Crypto::matchHexMac(sig, ctx.tenant.config().bridgeSecrets(now), message)) {
+    if (sig.size() != 64 || !Signing::match(sig, ctx.tenant.config().bridgeSecrets(now), message)) {
         qCInfo(lcHook) << "webhook" << ctx.flag << "refused: bad signature";
         throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
     }
@@ -107,7 +106,7 @@ void Webhooks::checkTime(const QJsonObject &body)
 {
     const QJsonValue time = body.value(u"time"_s);
     const double now = double(QDateTime::currentSecsSinceEpoch());
-    if (time.isUndefined() || std::fabs(now - time.toDouble()) > double(windowSec))
+    if (time.isUndefined() || std::fabs(now - time.toDouble()) > double(Signing::windowSec))
         throw ApiError{ApiErrorKind::Unauthorized, u"Not authorised."_s};
 }
 
@@ -140,10 +139,8 @@ HttpResponse Webhooks::officeRing(HttpApi::Context &ctx)
     if (call.room.isEmpty())
         call.room = RoomRegistry::mintId(u"call"_s);
     if (call.fromName.isEmpty()) {
-        if (Store *store = tenant.store()) {
-            if (const auto alias = store->alias(tenant.config().host, call.from))
-                call.fromName = alias->name;
-        }
+        if (const auto alias = tenant.store().alias(tenant.config().host, call.from))
+            call.fromName = alias->name;
     }
     const int delivered = tenant.rings().ring(call);
     return HttpApi::json(QJsonObject{{u"delivered"_s, delivered}});

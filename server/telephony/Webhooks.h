@@ -10,8 +10,6 @@
 // signature (401), the body (400) and its `time` window (401), in that order.
 class Webhooks {
 public:
-    static constexpr qint64 windowSec = 300;
-
     // Adds the three routes and the Access::Webhook authorizer to `api`.
     static void install(HttpApi &api);
 

@@ -1,6 +1,7 @@
 #include "BridgeSim.h"
 
 #include "Crypto.h"
+#include "Signing.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -22,11 +23,9 @@ BridgeSim::BridgeSim(const Options &options, QObject *parent) : QObject(parent),
 {
     connect(&m_session, &QWebSocket::connected, this, [this] {
         const qint64 t = QDateTime::currentSecsSinceEpoch();
-        sendSession(
-            {{u"type"_s, u"bridge-hello"_s},
-             {u"time"_s, t},
-             {u"sig"_s,
-              QString::fromLatin1(sign("bridge-hello|" + host() + '|' + QByteArray::number(t)))}});
+        sendSession({{u"type"_s, u"bridge-hello"_s},
+                     {u"time"_s, t},
+                     {u"sig"_s, QString::fromLatin1(sign(Signing::bridgeHello(host(), t)))}});
     });
     connect(&m_session, &QWebSocket::textMessageReceived, this, &BridgeSim::onSessionText);
     connect(&m_session, &QWebSocket::disconnected, this, [this] {
@@ -63,7 +62,7 @@ QString BridgeSim::wsUrl() const
 
 QByteArray BridgeSim::sign(const QByteArray &message) const
 {
-    return Crypto::hmacSha256(m_options.secret, message).toHex();
+    return Signing::sign(m_options.secret, message);
 }
 
 void BridgeSim::print(const QString &line)
@@ -169,8 +168,7 @@ void BridgeSim::joinRoom(const QString &callId, const QString &room, const QStri
     m_roomSockets.insert(callId, ws);
     connect(ws, &QWebSocket::connected, this, [this, ws, room, name] {
         const qint64 t = QDateTime::currentSecsSinceEpoch();
-        const QByteArray sig
-            = sign("bridge-join|" + host() + '|' + room.toUtf8() + '|' + QByteArray::number(t));
+        const QByteArray sig = sign(Signing::bridgeTicket(host(), room.toUtf8(), t));
         ws->sendTextMessage(
             compact({{u"type"_s, u"join"_s},
                      {u"room"_s, room},
@@ -207,7 +205,7 @@ void BridgeSim::post(const QByteArray &flag, QJsonObject body)
     url.setQuery(QString::fromLatin1(flag));
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
-    request.setRawHeader("X-Sig", sign(flag + '|' + host() + '|' + raw));
+    request.setRawHeader("X-Sig", sign(Signing::webhook(flag, host(), raw)));
     print(u"POST ?%1 %2"_s.arg(QString::fromLatin1(flag), QString::fromUtf8(raw)));
     QNetworkReply *reply = m_http.post(request, raw);
     connect(reply, &QNetworkReply::finished, this, [this, reply, flag] {
