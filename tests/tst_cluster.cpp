@@ -5,9 +5,9 @@
 #include "NatsServer.h"
 #include "RawHttp.h"
 #include "ServerChild.h"
+#include "Signing.h"
 #include "TestClient.h"
 #include "app/Application.h"
-#include "auth/AdminAuth.h"
 #include "cluster/ClusterNode.h"
 #include "cluster/TenantPresence.h"
 #include "config/ServerConfig.h"
@@ -309,8 +309,7 @@ void tst_Cluster::kickAcrossNodes()
     const QByteArray body = "{\"peerId\":\"" + victimId.toUtf8() + "\",\"reason\":\"bye\"}";
     const QByteArray time = QByteArray::number(QDateTime::currentSecsSinceEpoch());
     const QByteArray sig
-        = Crypto::hmacSha256("a",
-                             AdminAuth::signedMessage("POST", "kick=1", "localhost", time, body))
+        = Crypto::hmacSha256("a", Signing::adminRequest("POST", "kick=1", "localhost", time, body))
               .toHex();
     const RawResponse r = rawHttp(port(adminNode),
                                   "POST /signal.ashx?kick=1 HTTP/1.1\r\nHost: localhost\r\n"
@@ -329,8 +328,7 @@ void tst_Cluster::kickAcrossNodes()
     // A peer no node holds is still 404.
     const QByteArray body2 = "{\"peerId\":\"nobody\"}";
     const QByteArray sig2
-        = Crypto::hmacSha256("a",
-                             AdminAuth::signedMessage("POST", "kick=1", "localhost", time, body2))
+        = Crypto::hmacSha256("a", Signing::adminRequest("POST", "kick=1", "localhost", time, body2))
               .toHex();
     const RawResponse r2 = rawHttp(port(adminNode),
                                    "POST /signal.ashx?kick=1 HTTP/1.1\r\nHost: localhost\r\n"

@@ -124,7 +124,7 @@ bool Application::start(QString *error)
     if (m_config.cluster && !m_cluster) {
 #ifdef SB_CLUSTER
         m_cluster = new ClusterNode(*m_config.cluster, m_config.keepaliveSec, this);
-        for (Tenant *t : std::as_const(m_tenants))
+        for (Tenant *t : m_directory.tenants())
             m_cluster->addTenant(*t);
         if (!m_cluster->start(error))
             return false;
@@ -167,7 +167,7 @@ void Application::shutdown(int graceMs)
     m_sweep.stop();
     qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
     // Rings and dials in flight end now, each with its CDR, before any socket is closed.
-    for (Tenant *t : std::as_const(m_tenants)) {
+    for (Tenant *t : m_directory.tenants()) {
         t->rings().endAll();
         t->dialer().endAll();
     }
