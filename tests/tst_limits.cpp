@@ -59,7 +59,7 @@ private:
         auto app = std::make_unique<Application>(*c);
         if (!app->start())
             return nullptr;
-        Store *store = app->tenantForHost(u"127.0.0.1"_s)->store();
+        Store *store = &app->tenantForHost(u"127.0.0.1"_s)->store();
         const QString a = u"127.0.0.1"_s;
         store->createVirtualNumber(
             a,
@@ -608,7 +608,7 @@ private slots:
         // A signed admin request (tenant A's admin secret is "admin-a").
         const QByteArray adminTime = QByteArray::number(harness::now());
         const QByteArray adminSig = harness::hexMac(
-            "admin-a", AdminAuth::signedMessage("GET", "stats=1", "127.0.0.1", adminTime, {}));
+            "admin-a", Signing::adminRequest("GET", "stats=1", "127.0.0.1", adminTime, {}));
         const auto stats = [&](Application &app) {
             return harness::http(app.httpPort(), "GET", "127.0.0.1", "stats=1", {},
                                  {{"X-Admin-Time", adminTime}, {"X-Admin-Sig", adminSig}})
@@ -660,7 +660,7 @@ private slots:
         QVERIFY(!phone.registerPhone(u"*"_s, QString::fromLatin1(harness::officeKeyA)).isEmpty());
         QCOMPARE(ring(*app, u"replay-ring"_s), 0); // ended before the restart: rings nobody
         QCOMPARE(ring(*app, u"fresh-ring"_s), 1); // the control: a new callId rings
-        QVERIFY(app->tenantForHost(u"127.0.0.1"_s)->store()->replayRows() > 0);
+        QVERIFY(app->tenantForHost(u"127.0.0.1"_s)->store().replayRows() > 0);
     }
 
     void trustedProxyAddressIsTheClient()

@@ -167,7 +167,7 @@ void Application::shutdown(int graceMs)
     m_sweep.stop();
     qCInfo(lcApp) << "shutting down;" << m_sessions.size() << "sockets to close";
     // Rings and dials in flight end now, each with its CDR, before any socket is closed.
-    for (Tenant *t : m_directory.tenants()) {
+    for (Tenant *t : tenants()) {
         t->rings().endAll();
         t->dialer().endAll();
     }
