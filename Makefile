@@ -13,7 +13,7 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libssl-dev openssl \
 	qt6-base-dev qt6-websockets-dev qt6-httpserver-dev libqt6sql6-sqlite libgl-dev \
 	qtkeychain-qt6-dev xvfb xauth coturn chromium clang clang-format libclang-rt-14-dev \
-	libsystemd-dev systemd dpkg-dev file strace \
+	libsystemd-dev systemd dpkg-dev file strace nats-server libnats-dev \
 	g++-mingw-w64-x86-64 wine wine64 wixl msitools ffmpeg qt6-charts-dev libqt6opengl6-dev libqt6svg6
 
 .PHONY: run test test-sanitize build deps configure clean format format-check deb msi

@@ -1,6 +1,7 @@
 #include "config/ServerConfig.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -97,6 +98,23 @@ private slots:
                                   << u"tenants[0].bridgeAllowFrom[0]"_s;
         QTest::addRow("turn without urls")
             << tenant(u",\"turn\":{\"secret\":\"t\"}"_s) << u"tenants[0].turn.urls"_s;
+        const auto withCluster = [&](const QString &cluster) -> QString {
+            return u"{\"cluster\":"_s + cluster + u",\"tenants\":[{\"host\":\"a\","_s + base
+                + u"}]}"_s;
+        };
+        QTest::addRow("cluster") << withCluster(
+            u"{\"nats\":\"nats://10.0.0.5:4222\",\"node\":\"sb-1\"}"_s)
+                                 << QString();
+        QTest::addRow("cluster, defaults") << withCluster(u"{}"_s) << QString();
+        QTest::addRow("cluster, two servers")
+            << withCluster(u"{\"nats\":\"nats://a:4222,nats://b:4222\"}"_s) << QString();
+        QTest::addRow("cluster, bad url")
+            << withCluster(u"{\"nats\":\"http://a\"}"_s) << u"cluster.nats"_s;
+        QTest::addRow("cluster, bad node")
+            << withCluster(u"{\"node\":\"a.b\"}"_s) << u"cluster.node"_s;
+        QTest::addRow("cluster, unknown key")
+            << withCluster(u"{\"nodes\":1}"_s) << u"cluster.nodes"_s;
+        QTest::addRow("cluster not an object") << withCluster(u"true"_s) << u"cluster"_s;
         QTest::addRow("duplicate host") << u"{\"tenants\":[{\"host\":\"a\","_s + base
                 + u"},{\"host\":\"A:80\","_s + base
                 + u"}]}"_s << u"tenants[1].hosts"_s;
@@ -113,6 +131,25 @@ private slots:
             QVERIFY(!c.has_value());
             QVERIFY2(error.startsWith(errorKey), qPrintable(error));
         }
+    }
+
+    void clusterNodeDefault()
+    {
+        // Without `node`: the host name reduced to [A-Za-z0-9_-] and a random suffix.
+        QString error;
+        const QByteArray json
+            = "{\"cluster\":{},\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\","
+              "\"bridgeSecret\":\"b\"}]}";
+        const auto a = ServerConfig::parse(json, &error);
+        const auto b = ServerConfig::parse(json, &error);
+        QVERIFY(a && a->cluster && b && b->cluster);
+        QCOMPARE(a->cluster->nats, u"nats://127.0.0.1:4222"_s);
+        QVERIFY(QRegularExpression(u"^[A-Za-z0-9_-]+-[A-Za-z0-9_-]{8}$"_s)
+                    .match(a->cluster->node)
+                    .hasMatch());
+        QVERIFY(a->cluster->node != b->cluster->node);
+        QVERIFY(
+            !ServerConfig::parse(QByteArray(json).replace("\"cluster\":{},", ""), &error)->cluster);
     }
 
     void rotationWindow_data()

@@ -4,6 +4,7 @@
 #include "http/ApiError.h"
 #include "signal/PeerSession.h"
 #include "signal/Room.h"
+#include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 
 #include <cmath>
@@ -196,6 +197,10 @@ QString AdminEdits::kick(Tenant &tenant, const Kick &kick)
         phone->kick("admin"_L1, 4000, "kicked"_L1, kick.message);
         return {};
     }
+    // Cluster mode: a member of another node is kicked there.
+    if (RoomCluster *cluster = tenant.rooms().cluster();
+        cluster && cluster->kickRemote(kick.peerId, kick.message))
+        return {};
     throw ApiError{ApiErrorKind::NotFound, u"No such peer."_s, u"peerId"_s};
 }
 

@@ -12,6 +12,9 @@
 #include "signal/PeerSession.h"
 #include "signal/Tenant.h"
 #include "telephony/Webhooks.h"
+#ifdef SB_CLUSTER
+#include "cluster/ClusterNode.h"
+#endif
 
 #include <QDateTime>
 #include <QDir>
@@ -128,6 +131,19 @@ bool Application::start(QString *error)
     }
     if (m_config.tls && !startTls(error ? error : &adminError))
         return false;
+    if (m_config.cluster && !m_cluster) {
+#ifdef SB_CLUSTER
+        m_cluster = new ClusterNode(*m_config.cluster, m_config.keepaliveSec, this);
+        for (Tenant *t : m_directory.tenants())
+            m_cluster->addTenant(*t);
+        if (!m_cluster->start(error))
+            return false;
+#else
+        if (error)
+            *error = u"cluster: this build has no cluster mode (built without libnats)"_s;
+        return false;
+#endif
+    }
     // Qt's default backlog (50) overflows in a join storm and clients wait for SYN retries.
     m_door->setListenBacklogSize(1024);
     if (!m_door->listen(address, m_config.listenPort)) {
@@ -284,6 +300,10 @@ void Application::reload(const ServerConfig &config)
             tenant = addTenant(t);
             m_adminApi->watchTenant(tenant);
             m_admin->addTenant(tenant);
+#ifdef SB_CLUSTER
+            if (m_cluster)
+                m_cluster->addTenant(*tenant);
+#endif
         }
     }
     // A tenant dropped from the file keeps its live sockets but is reachable no more.

@@ -19,6 +19,7 @@ class AdminApi;
 class AdminSocket;
 class MetricsEndpoint;
 class RedirectDoor;
+class ClusterNode;
 class PeerSession;
 class PublicFlags;
 class Tenant;
@@ -41,6 +42,8 @@ public:
     FrontDoor &frontDoor() { return *m_door; }
     MetricsEndpoint &metrics() { return *m_metrics; }
     AdminSocket &adminSocket() { return *m_admin; }
+    // Cluster mode (DESIGN.md "Cluster mode"); nullptr on a single node.
+    ClusterNode *cluster() const { return m_cluster; }
 
     const ServerConfig &config() const { return m_config; }
     Tenant *tenantForHost(const QString &normalisedHost) const;
@@ -94,4 +97,5 @@ private:
     std::unique_ptr<PublicFlags> m_publicFlags;
     std::unique_ptr<RedirectDoor> m_redirect;
     std::unique_ptr<MetricsEndpoint> m_metrics;
+    ClusterNode *m_cluster = nullptr; // only with `cluster`; a child, so it outlives the tenants
 };

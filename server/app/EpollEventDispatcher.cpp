@@ -336,9 +336,11 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     for (int i = 0; i < n && !m_interrupt.loadRelaxed(); ++i) {
         const int fd = int(quint32(events[i].data.u64));
         if (fd == m_wakeFd) {
-            m_wakeUps.storeRelease(0);
+            // Read first, then reset: a wakeUp() between a reset and the read would be consumed
+            // with the flag left set, and every later cross-thread post would sleep unseen.
             eventfd_t value;
             eventfd_read(m_wakeFd, &value);
+            m_wakeUps.storeRelease(0);
             handled = true;
             continue;
         }

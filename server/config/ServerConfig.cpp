@@ -9,8 +9,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QRegularExpression>
 #include <QSet>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QUrl>
 #include <cmath>
 
@@ -400,6 +402,33 @@ QString ServerConfig::normaliseHost(QStringView hostHeader)
     return h;
 }
 
+namespace {
+ClusterConfig parseCluster(Reader &r)
+{
+    ClusterConfig c;
+    c.nats = r.string(u"nats"_s, c.nats);
+    for (const QString &url : c.nats.split(u',')) {
+        const QUrl u(url.trimmed());
+        if (!u.isValid() || (u.scheme() != u"nats"_s && u.scheme() != u"tls"_s)
+            || u.host().isEmpty())
+            throw ConfigError{u"cluster.nats: expected nats://HOST:PORT (comma-separated)"_s};
+    }
+    c.node = r.string(u"node"_s);
+    if (c.node.isEmpty()) {
+        // The host name reduced to the node-name alphabet, and a suffix so that two processes
+        // on one machine differ.
+        QString host = QSysInfo::machineHostName();
+        host.replace(QRegularExpression(u"[^A-Za-z0-9_-]"_s), u"-"_s);
+        c.node = host.left(40) + u'-' + Crypto::randomId().left(8);
+    }
+    static const QRegularExpression nodeRe(u"^[A-Za-z0-9_-]{1,64}$"_s);
+    if (!nodeRe.match(c.node).hasMatch())
+        throw ConfigError{u"cluster.node: expected 1-64 of A-Z a-z 0-9 _ -"_s};
+    r.finish();
+    return c;
+}
+} // namespace
+
 std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString *error)
 {
     QJsonParseError pe;
@@ -470,6 +499,8 @@ std::optional<ServerConfig> ServerConfig::parse(const QByteArray &json, QString 
         c.httpIdleTimeoutSec = r.integer(u"httpIdleTimeoutSec"_s, 30, 1, 3600);
         c.cameraTimeoutMs = r.integer(u"cameraTimeoutMs"_s, 10000, 100, 60000);
         c.trustedProxies = cidrList(r, u"trustedProxies"_s, {});
+        if (auto cl = r.object(u"cluster"_s))
+            c.cluster = parseCluster(*cl);
         const QJsonArray tenants = r.array(u"tenants"_s);
         if (tenants.isEmpty())
             throw ConfigError{u"tenants: at least one tenant is required"_s};

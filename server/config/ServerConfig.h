@@ -97,6 +97,12 @@ struct TlsConfig {
     bool selfSigned = false;
 };
 
+// Cluster mode (DESIGN.md "Cluster mode"): present only with the `cluster` key.
+struct ClusterConfig {
+    QString nats = QStringLiteral("nats://127.0.0.1:4222"); // one URL or a comma-separated list
+    QString node; // [A-Za-z0-9_-]{1,64}; default: the host name + a random suffix
+};
+
 // Where a configuration comes from: the command line of switchboard-server.
 struct ConfigSource {
     QString configFile; // empty: the embedded default
@@ -118,6 +124,7 @@ struct ServerConfig {
     quint16 redirectPort = 0;
     // Who may GET /metrics on the admin listener.
     QList<Cidr> metricsAllowFrom;
+    std::optional<ClusterConfig> cluster; // nullopt: a single node, nothing of cluster mode runs
     Limits limits;
     int keepaliveSec = 25;
     int resumeGraceSec = 30;

@@ -1,5 +1,6 @@
 #include "http/PublicFlags.h"
 
+#include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
 
@@ -63,16 +64,30 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
         int peers;
     };
     QList<Row> rows;
-    for (const Room *room : tenant.rooms().rooms()) {
-        if (room->kind() == Room::Kind::Call || room->size() == 0)
+    // Cluster mode: the whole cluster's rooms, members on other nodes counted in.
+    const RoomCluster *cluster = tenant.rooms().cluster();
+    QHash<QString, std::pair<Room::Kind, int>> rooms;
+    for (const Room *room : tenant.rooms().rooms())
+        rooms.insert(room->id(), {room->kind(), room->size()});
+    if (cluster) {
+        for (const RoomCluster::RemoteRoom &r : cluster->remoteRooms()) {
+            auto &entry = rooms[r.id];
+            if (entry.second == 0)
+                entry.first = r.kind;
+            entry.second += r.peers;
+        }
+    }
+    for (auto it = rooms.cbegin(); it != rooms.cend(); ++it) {
+        const auto [kind, size] = it.value();
+        if (kind == Room::Kind::Call || size == 0)
             continue;
-        QString label = room->publicLabel();
+        QString label = Room::publicLabelFor(it.key(), kind);
         if (label.startsWith(kVnumPrefix)) {
             const QString number = label.mid(kVnumPrefix.size()).section(u'-', 0, 0);
             if (!publicNumbers.contains(number))
                 label = u"room-…"_s;
         }
-        rows.append({label, room->size()});
+        rows.append({label, size});
     }
     // Registry order is a hash order; sort so that the answer does not hint at room ids.
     std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {

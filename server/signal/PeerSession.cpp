@@ -436,7 +436,8 @@ void PeerSession::handleJoin(const Frame &frame)
         sendError("unknown-camera"_L1, ref);
         return;
     }
-    Room *room = m_tenant->rooms().findOrCreate(roomId, kind);
+    Room *room
+        = m_tenant->rooms().isFull(roomId) ? nullptr : m_tenant->rooms().findOrCreate(roomId, kind);
     if (!room || room->isFull()) {
         sendError("room-full"_L1, ref);
         return;
@@ -494,10 +495,8 @@ void PeerSession::sendWelcome(Room::Member &me, bool resumed)
     QJsonArray peers;
     if (const CameraRoom *camera = m_tenant->cameras().roomFor(m_room))
         peers.append(camera->describe());
-    for (const auto &other : m_room->members()) {
-        if (other.get() != &me)
-            peers.append(m_room->describe(*other));
-    }
+    for (const QJsonValue &p : m_room->peersFor(me))
+        peers.append(p);
     const QString token = m_tenant->issueResumeToken(m_room->id(), me.peerId);
     const QJsonObject body{
         {u"peerId"_s, me.peerId},
@@ -528,7 +527,10 @@ void PeerSession::handleSignal(const Frame &frame)
     }
     Room::Member *target = (to && *to != m_peerId) ? m_room->member(*to) : nullptr;
     if (!target) {
-        sendError("unknown-peer"_L1, frame.typeName());
+        // Cluster mode: the target may sit on another node (the frame goes there byte-exact).
+        if (!to || *to == m_peerId
+            || !m_room->relayRemote(*to, FrameWriter::signal(m_peerId, frame.raw("data"_L1))))
+            sendError("unknown-peer"_L1, frame.typeName());
         return;
     }
     m_tenant->metrics().relayed();
@@ -572,10 +574,6 @@ void PeerSession::handleIdentify(const Frame &frame)
     }
     me->name = identity->name;
     me->verifiedIdentity = identity->verifiedIdentity();
-    // Everyone in the room, the sender included, learns the verified name.
-    m_room->broadcast(
-        FrameWriter::make("peer-updated"_L1,
-                          QJsonObject{{u"peerId"_s, me->peerId},
-                                      {u"name"_s, me->name},
-                                      {u"verifiedIdentity"_s, me->verifiedIdentity}}));
+    // Everyone in the room (on every node), the sender included, learns the verified name.
+    m_room->announceUpdate(*me);
 }

@@ -2,6 +2,7 @@
 
 #include "FrameWriter.h"
 #include "signal/PeerSession.h"
+#include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 
 using namespace Qt::StringLiterals;
@@ -11,13 +12,13 @@ Room::Room(const QString &id, Kind kind, int maxPeers, QObject *parent)
 {
 }
 
-QString Room::publicLabel() const
+QString Room::publicLabelFor(const QString &id, Kind kind)
 {
-    if (m_kind == Kind::VirtualNumber) {
+    if (kind == Kind::VirtualNumber) {
         // vnum-<number>-<random>: keep the number, hide the random part (which may itself
         // hold '-', so cut at the first '-' after the number, not the last).
-        const qsizetype cut = m_id.indexOf(u'-', 5);
-        return m_id.left(cut + 1) + u"…"_s;
+        const qsizetype cut = id.indexOf(u'-', 5);
+        return id.left(cut + 1) + u"…"_s;
     }
     return u"room-…"_s;
 }
@@ -31,10 +32,17 @@ Room::Member *Room::member(QStringView peerId)
     return nullptr;
 }
 
+bool Room::isFull() const
+{
+    return size() + (m_cluster ? m_cluster->remoteCount(m_id) : 0) >= m_maxPeers;
+}
+
 Room::Member &Room::add(std::unique_ptr<Member> member)
 {
     m_members.push_back(std::move(member));
     Member &m = *m_members.back();
+    if (m_cluster)
+        m_cluster->joined(*this, describe(m));
     emit peerJoined(m.peerId);
     return m;
 }
@@ -46,6 +54,8 @@ void Room::remove(QStringView peerId, QLatin1StringView reason)
             continue;
         const QString id = (*it)->peerId;
         m_members.erase(it);
+        if (m_cluster)
+            m_cluster->left(*this, id, reason);
         broadcast(FrameWriter::make("peer-left"_L1,
                                     QJsonObject{{u"peerId"_s, id}, {u"reason"_s, reason}}));
         emit peerLeft(id, reason);
@@ -86,4 +96,33 @@ QJsonObject Room::describe(const Member &member) const
     if (!member.verifiedIdentity.isEmpty())
         o.insert(u"verifiedIdentity"_s, member.verifiedIdentity);
     return o;
+}
+
+QJsonArray Room::peersFor(const Member &me) const
+{
+    QJsonArray peers;
+    for (const auto &other : m_members) {
+        if (other.get() != &me)
+            peers.append(describe(*other));
+    }
+    if (m_cluster) {
+        for (const QJsonValue &remote : m_cluster->remotePeers(m_id))
+            peers.append(remote);
+    }
+    return peers;
+}
+
+void Room::announceUpdate(const Member &member)
+{
+    const QJsonObject body{{u"peerId"_s, member.peerId},
+                           {u"name"_s, member.name},
+                           {u"verifiedIdentity"_s, member.verifiedIdentity}};
+    broadcast(FrameWriter::make("peer-updated"_L1, body));
+    if (m_cluster)
+        m_cluster->updated(*this, describe(member));
+}
+
+bool Room::relayRemote(QStringView peerId, const QString &frame)
+{
+    return m_cluster && m_cluster->relay(m_id, peerId, frame);
 }

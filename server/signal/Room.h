@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLatin1StringView>
 #include <QList>
@@ -9,6 +10,7 @@
 #include <vector>
 
 class PeerSession;
+class RoomCluster;
 
 // One room of a tenant. Members are kept in join order; a member whose socket was lost is
 // *held* (session == nullptr) for the resume grace, and frames to it are queued.
@@ -38,9 +40,15 @@ public:
     const QString &id() const { return m_id; }
     Kind kind() const { return m_kind; }
     // What the public health summary shows: a label that cannot be joined.
-    QString publicLabel() const;
+    QString publicLabel() const { return publicLabelFor(m_id, m_kind); }
+    static QString publicLabelFor(const QString &id, Kind kind);
+    // Members on this node (held ones included).
     int size() const { return int(m_members.size()); }
-    bool isFull() const { return size() >= m_maxPeers; }
+    // maxPeersPerRoom holds for the room as a whole: members on other nodes count too.
+    bool isFull() const;
+    // Cluster mode: the other nodes' side of this room (nullptr on a single node).
+    void setCluster(RoomCluster *cluster) { m_cluster = cluster; }
+    RoomCluster *cluster() const { return m_cluster; }
     Member *member(QStringView peerId);
     const std::vector<std::unique_ptr<Member>> &members() const { return m_members; }
 
@@ -52,6 +60,12 @@ public:
     // Sends to one member, queueing while it is held; false when its queue overflowed.
     bool deliver(Member &member, const QString &frame);
     QJsonObject describe(const Member &member) const; // {peerId, name, kind, verifiedIdentity?}
+    // `welcome.peers` for `me`: every other member, on this node and on the others.
+    QJsonArray peersFor(const Member &me) const;
+    // Sends `peer-updated` for the member to everyone (itself included) on every node.
+    void announceUpdate(const Member &member);
+    // Relays an already spliced frame to a member on another node; false when none holds it.
+    bool relayRemote(QStringView peerId, const QString &frame);
 
 signals:
     void peerJoined(const QString &peerId);
@@ -62,5 +76,6 @@ private:
     QString m_id;
     Kind m_kind;
     int m_maxPeers;
+    RoomCluster *m_cluster = nullptr;
     std::vector<std::unique_ptr<Member>> m_members;
 };

@@ -13,7 +13,12 @@ public:
     RoomRegistry(int maxRooms, int maxPeersPerRoom, QObject *parent = nullptr);
 
     void setLimits(int maxRooms, int maxPeersPerRoom);
+    // Cluster mode: every room, present and future, sees the other nodes through `cluster`.
+    void setCluster(RoomCluster *cluster);
+    RoomCluster *cluster() const { return m_cluster; }
     Room *find(const QString &id) const { return m_rooms.value(id); }
+    // True when a join to `id` must be refused room-full (counting other nodes' members).
+    bool isFull(const QString &id) const;
     // The room, created when new; nullptr when the tenant is at maxRooms.
     Room *findOrCreate(const QString &id, Room::Kind kind);
     int count() const { return int(m_rooms.size()); }
@@ -32,4 +37,5 @@ private:
     QHash<QString, Room *> m_rooms;
     int m_maxRooms;
     int m_maxPeersPerRoom;
+    RoomCluster *m_cluster = nullptr;
 };

@@ -61,10 +61,12 @@ WsLoop::~WsLoop()
     ::close(m_epoll);
 }
 
-int WsLoop::openWebSocket(const std::string &path, const std::string &hostHeader)
+int WsLoop::openWebSocket(const std::string &path, const std::string &hostHeader,
+                          std::uint16_t port)
 {
     auto c = std::make_unique<Conn>();
     c->id = int(m_conns.size());
+    c->port = port;
     c->maskState = 0x9e3779b9u ^ std::uint32_t(c->id * 2654435761u);
     if (c->maskState == 0)
         c->maskState = 1;
@@ -102,7 +104,7 @@ void WsLoop::startConnect(Conn &c)
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(m_port);
+    addr.sin_port = htons(c.port ? c.port : m_port);
     if (inet_pton(AF_INET, m_host.c_str(), &addr.sin_addr) != 1) {
         drop(c);
         return;

@@ -27,6 +27,7 @@ public:
         std::string out;
         std::size_t outPos = 0;
         std::uint32_t maskState = 0;
+        std::uint16_t port = 0; // 0: the loop's port
         // Free for the scenario.
         int role = 0;
         int peer = -1;
@@ -49,7 +50,9 @@ public:
     WsLoop &operator=(const WsLoop &) = delete;
 
     // Starts a WebSocket connection to `path` with `hostHeader`; returns its id.
-    int openWebSocket(const std::string &path, const std::string &hostHeader);
+    // `port` 0: the loop's port (another one: a second server, e.g. a cluster node).
+    int openWebSocket(const std::string &path, const std::string &hostHeader,
+                      std::uint16_t port = 0);
     // Starts an HTTP request (the whole request text, which should say Connection: close).
     int openHttp(std::string request);
     Conn *conn(int id) { return id >= 0 && id < int(m_conns.size()) ? m_conns[id].get() : nullptr; }

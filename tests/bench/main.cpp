@@ -25,6 +25,8 @@ struct Options {
     std::string hostHeader = "localhost";
     int port = 0;
     pid_t serverPid = 0;
+    int port2 = 0; // cluster: side B of every relay pair joins here (another node)
+    pid_t serverPid2 = 0;
     std::string spawn;
     int spawnCpu = -1;
     int pairs = 50;
@@ -123,6 +125,8 @@ public:
         : m_o(o), m_server(server), m_loop(o.host, std::uint16_t(o.port)),
           m_peerjs(o.target == "peerjs")
     {
+        if (o.serverPid2 > 0)
+            m_server2.attach(o.serverPid2);
         m_loop.onOpen = [this](WsLoop::Conn &c) { onOpen(c); };
         m_loop.onText = [this](WsLoop::Conn &c, std::string_view t) { onText(c, t); };
         m_loop.onClosed = [this](WsLoop::Conn &c) {
@@ -188,6 +192,8 @@ private:
     int m_httpStatus = 0;
     std::string m_httpBody;
     int m_connSeq = 0;
+    int m_relaySeq = 0;
+    ServerProcess m_server2; // --server-pid2: its CPU is added to the server's
 };
 
 int Bench::openConn(int role)
@@ -200,7 +206,10 @@ int Bench::openConn(int role)
         m_loop.conn(id)->stamp = 0;
         m_loop.conn(id)->peerId = peerId;
     } else {
-        id = m_loop.openWebSocket("/signal.ashx", m_o.hostHeader);
+        // --port2: side B of each relay pair on the second node, so every frame crosses nodes.
+        const bool sideB = role == RoleRelay && m_o.port2 > 0 && (m_relaySeq++ % 2 == 1);
+        id = m_loop.openWebSocket("/signal.ashx", m_o.hostHeader,
+                                  sideB ? std::uint16_t(m_o.port2) : std::uint16_t(0));
     }
     m_loop.conn(id)->role = role;
     if (std::size_t(id) >= m_joined.size()) {
@@ -400,13 +409,18 @@ RelayResult Bench::relay()
     m_lat.us.clear();
     m_lat.us.reserve(1 << 20);
     m_windowFrames = 0;
-    const std::int64_t cpu0 = m_server.cpuMicros();
+    const auto cpuNow = [this] {
+        const std::int64_t a = m_server.cpuMicros();
+        const std::int64_t b = m_server2.known() ? m_server2.cpuMicros() : 0;
+        return a < 0 || b < 0 ? std::int64_t(-1) : a + b;
+    };
+    const std::int64_t cpu0 = cpuNow();
     const std::int64_t t0 = WsLoop::nowNs();
     m_measuring = true;
     waitUntil(m_o.seconds, [] { return false; });
     m_measuring = false;
     const std::int64_t t1 = WsLoop::nowNs();
-    const std::int64_t cpu1 = m_server.cpuMicros();
+    const std::int64_t cpu1 = cpuNow();
     m_relayActive = false;
     waitUntil(3, [this] { return m_received >= m_sent; });
     r.frames = m_windowFrames;
@@ -632,6 +646,8 @@ Results Bench::run()
         buildTemplate(b, a.peerId);
         ++ready;
     }
+    if (m_o.port2 > 0) // the other node learns of each pair's peers through NATS first
+        waitUntil(1, [] { return false; });
     if (ready == m_o.pairs && m_o.pairs > 0) {
         // (a) a window of frames in flight per pair, or paced at each --rate
         for (const int rate : m_o.rates)
@@ -807,6 +823,7 @@ void usage()
         "  --spawn BINARY                start switchboard-server with a bench config on a free "
         "port\n"
         "  --spawn-cpu N                 pin the spawned server to CPU N\n"
+        "  --port2 N --server-pid2 PID   cluster: side B of each relay pair on a second node\n"
         "  --host-header NAME            Host header / tenant (default localhost)\n"
         "  --pairs N --window W --payload P   relay scenario (default 50, 4, 600)\n"
         "  --rate N[,N...]               paced relay instead of a window: N frames/s offered,\n"
@@ -856,6 +873,10 @@ int main(int argc, char **argv)
             o.port = std::atoi(value().c_str());
         else if (a == "--server-pid")
             o.serverPid = pid_t(std::atoi(value().c_str()));
+        else if (a == "--port2")
+            o.port2 = std::atoi(value().c_str());
+        else if (a == "--server-pid2")
+            o.serverPid2 = pid_t(std::atoi(value().c_str()));
         else if (a == "--spawn")
             o.spawn = value();
         else if (a == "--spawn-cpu")
