@@ -46,6 +46,46 @@ QString queryNumber(const HttpApi::Context &ctx)
     return *n;
 }
 
+// One list flag (DESIGN.md "Admin requests"): GET lists, DELETE &number=N deletes, POST creates
+// (201) and PUT updates from a JSON body; validation and storage are AdminEdits'.
+template <typename Entry> struct ListFlag {
+    AdminEdits::List list;
+    QString key; // the list's key in the GET answer
+    const char *what; // for the admin log
+    QList<Entry> (Store::*entries)(const QString &tenant) const;
+    Entry (AdminEdits::*save)(const QString &tenant, const QJsonObject &data, bool create);
+};
+
+template <typename Entry>
+HttpResponse serveList(HttpApi::Context &ctx, Store &store, AdminEdits &edits,
+                       const ListFlag<Entry> &flag)
+{
+    const QString tenant = ctx.tenant.config().host;
+    const QByteArray method = ctx.request.method;
+    if (method == "GET" || method == "HEAD") {
+        qCInfo(lcAdmin).noquote() << ctx.actor << "listed the" << flag.what << "entries of"
+                                  << tenant;
+        QJsonArray out;
+        for (const Entry &e : (store.*flag.entries)(tenant))
+            out.append(AdminEdits::toJson(e));
+        return HttpApi::json(QJsonObject{{flag.key, out}});
+    }
+    if (method == "DELETE") {
+        const QString number = queryNumber(ctx);
+        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes a" << flag.what << "entry of" << tenant;
+        qCDebug(lcAdmin) << flag.what << number;
+        edits.remove(flag.list, tenant, number);
+        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
+    }
+    const QJsonObject body = bodyObject(ctx.request);
+    const bool create = method == "POST";
+    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "a" << flag.what
+                              << "entry of" << tenant;
+    const Entry e = (edits.*flag.save)(tenant, body, create);
+    qCDebug(lcAdmin) << flag.what << e.number;
+    return HttpApi::json(AdminEdits::toJson(e), create ? 201 : 200);
+}
+
 std::optional<QDateTime> timeParam(const HttpApi::Context &ctx, const QString &key)
 {
     const auto text = ctx.param(key);
@@ -228,45 +268,14 @@ HttpResponse AdminApi::dialLog(HttpApi::Context &ctx)
 {
     const LogQuery q = logQuery(ctx);
     qCInfo(lcAdmin).noquote() << ctx.actor << "read the dial log of" << ctx.tenant.config().host;
-    const QList<DialLogRecord> rows = m_store.dials(ctx.tenant.config().host, q);
-    QJsonArray out;
-    for (const DialLogRecord &d : rows) {
-        QJsonObject o{{u"id"_s, d.id},         {u"at"_s, rfc3339(d.at)}, {u"room"_s, d.room},
-                      {u"peerId"_s, d.peerId}, {u"number"_s, d.number},  {u"outcome"_s, d.outcome}};
-        if (!d.callId.isEmpty())
-            o.insert(u"callId"_s, d.callId);
-        out.append(o);
-    }
-    QJsonObject body{{u"dials"_s, out}};
-    if (rows.size() == q.limit && !rows.isEmpty())
-        body.insert(u"nextBefore"_s, rows.last().id);
-    return HttpApi::json(body);
+    return HttpApi::json(m_edits.dialPage(ctx.tenant.config().host, q));
 }
 
 HttpResponse AdminApi::cdrLog(HttpApi::Context &ctx)
 {
     const LogQuery q = logQuery(ctx);
     qCInfo(lcAdmin).noquote() << ctx.actor << "read the CDR log of" << ctx.tenant.config().host;
-    const QList<CdrRecord> rows = m_store.cdrs(ctx.tenant.config().host, q);
-    QJsonArray out;
-    for (const CdrRecord &c : rows) {
-        QJsonObject o{{u"id"_s, c.id},
-                      {u"callId"_s, c.callId},
-                      {u"direction"_s, c.direction},
-                      {u"from"_s, c.from},
-                      {u"to"_s, c.to},
-                      {u"room"_s, c.room},
-                      {u"startedAt"_s, rfc3339(c.startedAt)},
-                      {u"endedAt"_s, rfc3339(c.endedAt)},
-                      {u"result"_s, c.result}};
-        if (c.answeredAt.isValid())
-            o.insert(u"answeredAt"_s, rfc3339(c.answeredAt));
-        out.append(o);
-    }
-    QJsonObject body{{u"cdrs"_s, out}};
-    if (rows.size() == q.limit && !rows.isEmpty())
-        body.insert(u"nextBefore"_s, rows.last().id);
-    return HttpApi::json(body);
+    return HttpApi::json(m_edits.cdrPage(ctx.tenant.config().host, q));
 }
 
 HttpResponse AdminApi::registrar(HttpApi::Context &ctx)
@@ -282,83 +291,25 @@ HttpResponse AdminApi::registrar(HttpApi::Context &ctx)
 
 HttpResponse AdminApi::aliases(HttpApi::Context &ctx)
 {
-    const QString tenant = ctx.tenant.config().host;
-    const QByteArray method = ctx.request.method;
-    if (method == "GET" || method == "HEAD") {
-        qCInfo(lcAdmin).noquote() << ctx.actor << "listed aliases of" << tenant;
-        QJsonArray out;
-        for (const AliasEntry &a : m_store.aliases(tenant))
-            out.append(AdminEdits::toJson(a));
-        return HttpApi::json(QJsonObject{{u"aliases"_s, out}});
-    }
-    if (method == "DELETE") {
-        const QString number = queryNumber(ctx);
-        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes an alias of" << tenant;
-        qCDebug(lcAdmin) << "alias" << number;
-        m_edits.remove(AdminEdits::List::Aliases, tenant, number);
-        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
-    }
-    const QJsonObject body = bodyObject(ctx.request);
-    const bool create = method == "POST";
-    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates") << "an alias of"
-                              << tenant;
-    const AliasEntry a = m_edits.saveAlias(tenant, body, create);
-    qCDebug(lcAdmin) << "alias" << a.number;
-    return HttpApi::json(AdminEdits::toJson(a), create ? 201 : 200);
+    return serveList(ctx, m_store, m_edits,
+                     ListFlag<AliasEntry>{AdminEdits::List::Aliases, u"aliases"_s, "alias",
+                                          &Store::aliases, &AdminEdits::saveAlias});
 }
 
 HttpResponse AdminApi::whitelist(HttpApi::Context &ctx)
 {
-    const QString tenant = ctx.tenant.config().host;
-    const QByteArray method = ctx.request.method;
-    if (method == "GET" || method == "HEAD") {
-        qCInfo(lcAdmin).noquote() << ctx.actor << "listed the whitelist of" << tenant;
-        QJsonArray out;
-        for (const WhitelistEntry &w : m_store.whitelist(tenant))
-            out.append(AdminEdits::toJson(w));
-        return HttpApi::json(QJsonObject{{u"whitelist"_s, out}});
-    }
-    if (method == "DELETE") {
-        const QString number = queryNumber(ctx);
-        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes a whitelist entry of" << tenant;
-        qCDebug(lcAdmin) << "whitelist" << number;
-        m_edits.remove(AdminEdits::List::Whitelist, tenant, number);
-        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
-    }
-    const QJsonObject body = bodyObject(ctx.request);
-    const bool create = method == "POST";
-    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates")
-                              << "a whitelist entry of" << tenant;
-    const WhitelistEntry w = m_edits.saveWhitelistEntry(tenant, body, create);
-    qCDebug(lcAdmin) << "whitelist" << w.number;
-    return HttpApi::json(AdminEdits::toJson(w), create ? 201 : 200);
+    return serveList(ctx, m_store, m_edits,
+                     ListFlag<WhitelistEntry>{AdminEdits::List::Whitelist, u"whitelist"_s,
+                                              "whitelist", &Store::whitelist,
+                                              &AdminEdits::saveWhitelistEntry});
 }
 
 HttpResponse AdminApi::virtualNumbers(HttpApi::Context &ctx)
 {
-    const QString tenant = ctx.tenant.config().host;
-    const QByteArray method = ctx.request.method;
-    if (method == "GET" || method == "HEAD") {
-        qCInfo(lcAdmin).noquote() << ctx.actor << "listed virtual numbers of" << tenant;
-        QJsonArray out;
-        for (const VirtualNumber &vn : m_store.virtualNumbers(tenant))
-            out.append(AdminEdits::toJson(vn));
-        return HttpApi::json(QJsonObject{{u"virtualNumbers"_s, out}});
-    }
-    if (method == "DELETE") {
-        const QString number = queryNumber(ctx);
-        qCInfo(lcAdmin).noquote() << ctx.actor << "deletes virtual number" << number << "of"
-                                  << tenant;
-        m_edits.remove(AdminEdits::List::VirtualNumbers, tenant, number);
-        return HttpApi::json(QJsonObject{{u"ok"_s, true}});
-    }
-    const QJsonObject body = bodyObject(ctx.request);
-    const bool create = method == "POST";
-    qCInfo(lcAdmin).noquote() << ctx.actor << (create ? "creates" : "updates")
-                              << "a virtual number of" << tenant;
-    const VirtualNumber vn = m_edits.saveVirtualNumber(tenant, body, create);
-    qCDebug(lcAdmin) << "virtual number" << vn.number;
-    return HttpApi::json(AdminEdits::toJson(vn), create ? 201 : 200);
+    return serveList(ctx, m_store, m_edits,
+                     ListFlag<VirtualNumber>{AdminEdits::List::VirtualNumbers, u"virtualNumbers"_s,
+                                             "virtual number", &Store::virtualNumbers,
+                                             &AdminEdits::saveVirtualNumber});
 }
 
 HttpResponse AdminApi::kick(HttpApi::Context &ctx)

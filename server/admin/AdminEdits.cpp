@@ -7,11 +7,57 @@
 #include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 
+#include <QJsonArray>
 #include <cmath>
 
 using namespace Qt::StringLiterals;
 
 namespace {
+// RFC 3339 UTC with milliseconds; "" when invalid.
+QString stamp(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+// `{key: rows, nextBefore?}`: a full page may have older rows before its last id.
+template <typename Row>
+QJsonObject page(const QList<Row> &rows, const LogQuery &query, const QString &key,
+                 QJsonObject (*toJson)(const Row &))
+{
+    QJsonArray out;
+    for (const Row &r : rows)
+        out.append(toJson(r));
+    QJsonObject body{{key, out}};
+    if (rows.size() == query.limit && !rows.isEmpty())
+        body.insert(u"nextBefore"_s, rows.last().id);
+    return body;
+}
+
+QJsonObject cdrJson(const CdrRecord &c)
+{
+    QJsonObject o{{u"id"_s, c.id},
+                  {u"callId"_s, c.callId},
+                  {u"direction"_s, c.direction},
+                  {u"from"_s, c.from},
+                  {u"to"_s, c.to},
+                  {u"room"_s, c.room},
+                  {u"startedAt"_s, stamp(c.startedAt)},
+                  {u"endedAt"_s, stamp(c.endedAt)},
+                  {u"result"_s, c.result}};
+    if (c.answeredAt.isValid())
+        o.insert(u"answeredAt"_s, stamp(c.answeredAt));
+    return o;
+}
+
+QJsonObject dialJson(const DialLogRecord &d)
+{
+    QJsonObject o{{u"id"_s, d.id},         {u"at"_s, stamp(d.at)},  {u"room"_s, d.room},
+                  {u"peerId"_s, d.peerId}, {u"number"_s, d.number}, {u"outcome"_s, d.outcome}};
+    if (!d.callId.isEmpty())
+        o.insert(u"callId"_s, d.callId);
+    return o;
+}
+
 [[noreturn]] void badField(const QString &field, const QString &message)
 {
     throw ApiError{ApiErrorKind::BadRequest, message, field};
@@ -223,4 +269,14 @@ QJsonObject AdminEdits::toJson(const WhitelistEntry &w)
     if (!w.note.isEmpty())
         o.insert(u"note"_s, w.note);
     return o;
+}
+
+QJsonObject AdminEdits::cdrPage(const QString &tenant, const LogQuery &query) const
+{
+    return page(m_store.cdrs(tenant, query), query, u"cdrs"_s, &cdrJson);
+}
+
+QJsonObject AdminEdits::dialPage(const QString &tenant, const LogQuery &query) const
+{
+    return page(m_store.dials(tenant, query), query, u"dials"_s, &dialJson);
 }

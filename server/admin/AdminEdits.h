@@ -45,6 +45,11 @@ public:
     static QJsonObject toJson(const AliasEntry &a);
     static QJsonObject toJson(const WhitelistEntry &w);
 
+    // One page of the call records / dial log, newest first, as both doors answer it:
+    // `{"cdrs"|"dials": [...], "nextBefore"?}` (nextBefore when the page is full).
+    QJsonObject cdrPage(const QString &tenant, const LogQuery &query) const;
+    QJsonObject dialPage(const QString &tenant, const LogQuery &query) const;
+
 private:
     Store &m_store;
 };

@@ -634,18 +634,13 @@ LogQuery logQuery(const QJsonObject &body)
     return q;
 }
 
-QString logStamp(const QDateTime &t)
-{
-    return t.isValid() ? AdminProtocol::timestamp(t.toMSecsSinceEpoch()) : QString();
-}
 } // namespace
 
 void AdminSocket::runLogPage(AdminConnection *c, const QString &type, const QJsonObject &body)
 {
     namespace AP = AdminProtocol;
     const QString id = body.value(u"id"_s).toString();
-    const Store &store = m_store;
-    if (!store.isOpen()) {
+    if (!m_store.isOpen()) {
         c->send(AP::makeError(AP::errUnavailable, id));
         return;
     }
@@ -657,40 +652,8 @@ void AdminSocket::runLogPage(AdminConnection *c, const QString &type, const QJso
         return;
     }
     const QString host = c->tenant()->config().host;
-    QJsonArray rows;
-    qint64 lastId = 0;
-    if (type == AP::cdrLog) {
-        const QList<CdrRecord> cdrs = store.cdrs(host, q);
-        for (const CdrRecord &r : cdrs) {
-            QJsonObject o{{u"id"_s, r.id},
-                          {u"callId"_s, r.callId},
-                          {u"direction"_s, r.direction},
-                          {u"from"_s, r.from},
-                          {u"to"_s, r.to},
-                          {u"room"_s, r.room},
-                          {u"startedAt"_s, logStamp(r.startedAt)},
-                          {u"endedAt"_s, logStamp(r.endedAt)},
-                          {u"result"_s, r.result}};
-            if (r.answeredAt.isValid())
-                o.insert(u"answeredAt"_s, logStamp(r.answeredAt));
-            rows.append(o);
-            lastId = r.id;
-        }
-    } else {
-        const QList<DialLogRecord> dials = store.dials(host, q);
-        for (const DialLogRecord &d : dials) {
-            QJsonObject o{{u"id"_s, d.id},         {u"at"_s, logStamp(d.at)},
-                          {u"room"_s, d.room},     {u"peerId"_s, d.peerId},
-                          {u"number"_s, d.number}, {u"outcome"_s, d.outcome}};
-            if (!d.callId.isEmpty())
-                o.insert(u"callId"_s, d.callId);
-            rows.append(o);
-            lastId = d.id;
-        }
-    }
-    QJsonObject result{{type == AP::cdrLog ? u"cdrs"_s : u"dials"_s, rows}};
-    if (rows.size() == q.limit && lastId > 0)
-        result.insert(u"nextBefore"_s, lastId); // a full page: there may be older rows
+    const QJsonObject result
+        = type == AP::cdrLog ? m_edits.cdrPage(host, q) : m_edits.dialPage(host, q);
     qCInfo(lcAdmin) << c->actor() << "read a" << type << "page of" << host;
     c->send(AP::make(AP::ok, {{u"id"_s, id}, {u"result"_s, result}}));
 }
