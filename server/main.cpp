@@ -1,6 +1,7 @@
 #include "app/Application.h"
 #include "app/ProcessSetup.h"
 #include "app/SignalWatcher.h"
+#include "config/BuildInfo.h"
 #include "config/ServerConfig.h"
 #include "platform/SystemdNotify.h"
 #include "platform/WindowsMain.h" // on Windows: main() below is switchboardMain()
@@ -22,8 +23,8 @@ int main(int argc, char *argv[])
     ProcessSetup::beforeApplication();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
-    QCoreApplication::setApplicationVersion(
-        QStringLiteral(SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " ")
+                                            + QLatin1StringView(buildinfo::stamp()));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(u"WebRTC signaling server for offices."_s);

@@ -1,61 +1,15 @@
 // Cluster mode (DESIGN.md "Cluster mode") on loopback: one nats-server, two nodes in this process
 // and a third as a child process (so that it can be killed -9), all serving the same tenant.
 
-#include "Crypto.h"
-#include "NatsServer.h"
-#include "RawHttp.h"
-#include "ServerChild.h"
-#include "Signing.h"
-#include "TestClient.h"
-#include "app/Application.h"
-#include "cluster/ClusterNode.h"
-#include "cluster/TenantPresence.h"
-#include "config/ServerConfig.h"
-#include "signal/Tenant.h"
+#include "ClusterFixture.h"
 
 #include <QElapsedTimer>
-#include <QJsonArray>
-#include <QTemporaryDir>
-#include <QTest>
-#include <memory>
 
-using namespace Qt::StringLiterals;
-
-namespace {
-constexpr int keepaliveSec = 2;
-
-QByteArray configJson(const QString &dataDir, const QByteArray &natsUrl, const QString &node)
-{
-    QByteArray cluster;
-    if (!node.isEmpty())
-        cluster = ",\"cluster\":{\"nats\":\"" + natsUrl + "\",\"node\":\"" + node.toUtf8() + "\"}";
-    return "{\"listen\":\"127.0.0.1:0\",\"adminListen\":\"127.0.0.1:0\",\"dataDir\":\""
-        + dataDir.toUtf8() + "\",\"keepaliveSec\":" + QByteArray::number(keepaliveSec)
-        + ",\"limits\":{\"maxPeersPerRoom\":3}" + cluster
-        + ",\"tenants\":[{\"hosts\":[\"localhost\"],\"adminSecret\":\"a\",\"bridgeSecret\":\"b\"}]"
-          "}";
-}
-
-QStringList ids(const QJsonArray &peers)
-{
-    QStringList out;
-    for (const QJsonValue &p : peers)
-        out.append(p.toObject().value(u"peerId"_s).toString());
-    return out;
-}
-
-QString freshRoom()
-{
-    static int n = 0;
-    return u"room%1"_s.arg(++n);
-}
-} // namespace
-
-class tst_Cluster : public QObject {
+class tst_Cluster : public ClusterFixture {
     Q_OBJECT
 private slots:
-    void initTestCase();
-    void cleanupTestCase();
+    void initTestCase() { startCluster(); }
+    void cleanupTestCase() { stopCluster(); }
     void singleNodeRunsNoCluster();
     void roomAcrossNodes_data();
     void roomAcrossNodes();
@@ -69,63 +23,7 @@ private slots:
     void kickAcrossNodes();
     void healthSummaryShowsTheCluster();
     void killedNodesPeersLeave();
-
-private:
-    quint16 port(int node) const { return node == 2 ? m_childPort : m_apps[node]->httpPort(); }
-    // Waits until node `node` (in process) knows `count` remote members of `room`.
-    bool knows(int node, const QString &room, int count);
-
-    NatsServer m_nats;
-    QTemporaryDir m_dir;
-    std::unique_ptr<Application> m_apps[2];
-    QProcess m_child;
-    quint16 m_childPort = 0;
 };
-
-void tst_Cluster::initTestCase()
-{
-    QVERIFY2(m_nats.start(), "nats-server did not start");
-    QVERIFY(m_dir.isValid());
-    for (int i = 0; i < 2; ++i) {
-        const QString dir = m_dir.filePath(u"n%1"_s.arg(i + 1));
-        QString error;
-        const auto config
-            = ServerConfig::parse(configJson(dir, m_nats.url(), u"n%1"_s.arg(i + 1)), &error);
-        QVERIFY2(config, qPrintable(error));
-        m_apps[i] = std::make_unique<Application>(*config);
-        QVERIFY2(m_apps[i]->start(&error), qPrintable(error));
-        QVERIFY(m_apps[i]->cluster());
-    }
-    const QString dir = m_dir.filePath(u"n3"_s);
-    QVERIFY(QDir().mkpath(dir));
-    QFile f(QDir(dir).filePath(u"config.json"_s));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(configJson(dir, m_nats.url(), u"n3"_s));
-    f.close();
-    m_childPort = serverchild::start(m_child, {u"--config"_s, f.fileName()});
-    QVERIFY(m_childPort != 0);
-    // Every node has heard of the two others.
-    QTRY_COMPARE_WITH_TIMEOUT(m_apps[0]->cluster()->liveNodes().size(), 2, 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(m_apps[1]->cluster()->liveNodes().size(), 2, 10000);
-}
-
-void tst_Cluster::cleanupTestCase()
-{
-    if (m_child.state() != QProcess::NotRunning) {
-        m_child.kill();
-        m_child.waitForFinished(5000);
-    }
-    m_apps[0].reset();
-    m_apps[1].reset();
-    m_nats.stop();
-}
-
-bool tst_Cluster::knows(int node, const QString &room, int count)
-{
-    Tenant *t = m_apps[node]->tenants().value(0);
-    TenantPresence *p = m_apps[node]->cluster()->presence(*t);
-    return QTest::qWaitFor([&] { return p->remoteCount(room) == count; }, 5000);
-}
 
 void tst_Cluster::singleNodeRunsNoCluster()
 {
@@ -307,15 +205,7 @@ void tst_Cluster::kickAcrossNodes()
     QVERIFY(!witness.join(room, u"witness"_s).isEmpty());
     QVERIFY(!victim.waitFor(u"peer-joined"_s).isEmpty()); // both nodes know both peers
     const QByteArray body = "{\"peerId\":\"" + victimId.toUtf8() + "\",\"reason\":\"bye\"}";
-    const QByteArray time = QByteArray::number(QDateTime::currentSecsSinceEpoch());
-    const QByteArray sig
-        = Crypto::hmacSha256("a", Signing::adminRequest("POST", "kick=1", "localhost", time, body))
-              .toHex();
-    const RawResponse r = rawHttp(port(adminNode),
-                                  "POST /signal.ashx?kick=1 HTTP/1.1\r\nHost: localhost\r\n"
-                                  "Connection: close\r\nX-Admin-Time: "
-                                      + time + "\r\nX-Admin-Sig: " + sig + "\r\nContent-Length: "
-                                      + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    const RawResponse r = adminPost(adminNode, "kick=1", body);
     QCOMPARE(r.status, 200);
     const QJsonObject kicked = victim.waitFor(u"kicked"_s);
     QCOMPARE(kicked.value(u"reason"_s).toString(), u"admin"_s);
@@ -326,15 +216,7 @@ void tst_Cluster::kickAcrossNodes()
     QCOMPARE(left.value(u"peerId"_s).toString(), victimId);
     QCOMPARE(left.value(u"reason"_s).toString(), u"kicked"_s);
     // A peer no node holds is still 404.
-    const QByteArray body2 = "{\"peerId\":\"nobody\"}";
-    const QByteArray sig2
-        = Crypto::hmacSha256("a", Signing::adminRequest("POST", "kick=1", "localhost", time, body2))
-              .toHex();
-    const RawResponse r2 = rawHttp(port(adminNode),
-                                   "POST /signal.ashx?kick=1 HTTP/1.1\r\nHost: localhost\r\n"
-                                   "Connection: close\r\nX-Admin-Time: "
-                                       + time + "\r\nX-Admin-Sig: " + sig2 + "\r\nContent-Length: "
-                                       + QByteArray::number(body2.size()) + "\r\n\r\n" + body2);
+    const RawResponse r2 = adminPost(adminNode, "kick=1", "{\"peerId\":\"nobody\"}");
     QCOMPARE(r2.status, 404);
 }
 

@@ -1,5 +1,6 @@
 #include "http/HttpApi.h"
 
+#include "config/BuildInfo.h"
 #include "signal/Tenant.h"
 #include "signal/TenantDirectory.h"
 
@@ -142,7 +143,7 @@ HttpResponse HttpApi::signalEndpoint(const HttpRequest &request)
             throw ApiError{ApiErrorKind::MethodNotAllowed, u"Use GET."_s, {}, "GET, HEAD"};
         HttpResponse r;
         r.contentType = "text/plain; charset=utf-8";
-        r.body = "switchboard " SWITCHBOARD_VERSION " " SWITCHBOARD_BUILD_STAMP "\n";
+        r.body = QByteArray("switchboard " SWITCHBOARD_VERSION " ") + buildinfo::stamp() + '\n';
         r.setHeader("Cache-Control", "no-store");
         return r;
     }

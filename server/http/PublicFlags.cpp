@@ -1,5 +1,6 @@
 #include "http/PublicFlags.h"
 
+#include "config/BuildInfo.h"
 #include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -112,7 +113,7 @@ QJsonObject PublicFlags::healthSummary(Tenant &tenant) const
     }
 
     return QJsonObject{
-        {u"build"_s, QStringLiteral(SWITCHBOARD_BUILD_STAMP)},
+        {u"build"_s, QString::fromLatin1(buildinfo::stamp())},
         {u"tenant"_s, host},
         {u"rooms"_s, roomArray},
         {u"trunks"_s, trunkArray},

@@ -1,5 +1,6 @@
 #include "metrics/MetricsEndpoint.h"
 
+#include "config/BuildInfo.h"
 #include "http/ApiError.h"
 #include "http/RequestHead.h"
 
@@ -47,7 +48,7 @@ QByteArray MetricsEndpoint::render() const
     out.family("switchboard_build_info", "gauge", "Version and build stamp of the running binary.");
     out.sample("switchboard_build_info",
                {{"version", QStringLiteral(SWITCHBOARD_VERSION)},
-                {"stamp", QStringLiteral(SWITCHBOARD_BUILD_STAMP)}},
+                {"stamp", QString::fromLatin1(buildinfo::stamp())}},
                1);
     out.family("switchboard_process_resident_memory_bytes", "gauge", "Resident memory (RSS).");
     out.sample("switchboard_process_resident_memory_bytes", double(residentBytes()));
