@@ -2,11 +2,10 @@
 #include "app/ProcessSetup.h"
 #include "app/SignalWatcher.h"
 #include "config/BuildInfo.h"
-#include "config/ServerConfig.h"
+#include "config/CommandLine.h"
 #include "platform/SystemdNotify.h"
 #include "platform/WindowsMain.h" // on Windows: main() below is switchboardMain()
 
-#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <cstdio>
 
@@ -26,28 +25,13 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " ")
                                             + QLatin1StringView(buildinfo::stamp()));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(u"WebRTC signaling server for offices."_s);
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption configOpt(u"config"_s, u"JSON configuration file."_s, u"FILE"_s);
-    const QCommandLineOption listenOpt(u"listen"_s, u"Public HTTP/WebSocket address."_s,
-                                       u"HOST:PORT"_s);
-    const QCommandLineOption adminOpt(u"admin-listen"_s, u"Admin socket address."_s,
-                                      u"HOST:PORT"_s);
-    const QCommandLineOption dataOpt(
-        u"data-dir"_s, u"Directory for the database and generated secrets."_s, u"DIR"_s);
-    const QCommandLineOption checkOpt(u"check-config"_s, u"Validate the configuration and exit."_s);
-    parser.addOptions({configOpt, listenOpt, adminOpt, dataOpt, checkOpt});
-    parser.process(app);
-
-    const ConfigSource source{parser.value(configOpt), parser.value(dataOpt),
-                              parser.value(listenOpt), parser.value(adminOpt)};
+    const CommandLine cli = CommandLine::parse(app);
+    const ConfigSource &source = cli.source;
     QString error;
     const std::optional<ServerConfig> config = ServerConfig::load(source, &error);
     if (!config)
         return fail(error);
-    if (parser.isSet(checkOpt)) {
+    if (cli.checkOnly) {
         std::printf("configuration OK: %d tenant(s)\n", int(config->tenants.size()));
         return 0;
     }
