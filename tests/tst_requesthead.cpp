@@ -1,3 +1,4 @@
+#include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
 #include "http/RequestHead.h"
@@ -17,17 +18,9 @@ private:
 
     ServerConfig config()
     {
-        ServerConfig c;
-        c.listenPort = 0;
-        c.adminPort = 0;
-        c.dataDir = m_dir.path();
+        ServerConfig c = testserver::config(m_dir.path());
         c.httpIdleTimeoutSec = 30; // a hang would show as a missing answer, not a timeout close
-        TenantConfig t;
-        t.hosts = {u"localhost"_s};
-        t.host = t.hosts.first();
-        t.adminSecret = "admin";
-        t.bridgeSecret = "bridge";
-        c.tenants = {t};
+        c.tenants = {testserver::tenant({u"localhost"_s}, "admin", "bridge")};
         return c;
     }
 
