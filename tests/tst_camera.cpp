@@ -4,6 +4,7 @@
 
 #include "TestClient.h"
 #include "TestIssuer.h"
+#include "TestServer.h"
 #include "app/Application.h"
 #include "camera/CandidateFilter.h"
 #include "camera/Go2rtcClient.h"
@@ -265,16 +266,9 @@ void tst_Camera::initTestCase()
     f.write(m_issuer.jwks());
     f.close();
 
-    ServerConfig c;
-    c.listenPort = 0;
-    c.adminPort = 0;
-    c.dataDir = m_dir.path();
+    ServerConfig c = testserver::config(m_dir.path());
     c.cameraTimeoutMs = cameraTimeoutMs;
-    TenantConfig a;
-    a.hosts = {u"localhost"_s};
-    a.host = a.hosts.first();
-    a.adminSecret = "admin-secret";
-    a.bridgeSecret = "bridge-secret";
+    TenantConfig a = testserver::tenant({u"localhost"_s}, "admin-secret", "bridge-secret");
     a.cameras = {CameraConfig{u"lobby"_s, u"lobby-stream"_s, u"anonymous"_s},
                  CameraConfig{u"vault"_s, u"vault-stream"_s, u"verified"_s}};
     a.go2rtcUrl = m_go2rtcA.url();
