@@ -25,7 +25,7 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION " ")
                                             + QLatin1StringView(buildinfo::stamp()));
 
-    const CommandLine cli = CommandLine::parse(app);
+    const CommandLine cli = CommandLine::parse(QCoreApplication::arguments());
     const ConfigSource &source = cli.source;
     QString error;
     const std::optional<ServerConfig> config = ServerConfig::load(source, &error);

@@ -1,3 +1,4 @@
+#include "config/CommandLine.h"
 #include "config/ServerConfig.h"
 
 #include <QFile>
@@ -307,6 +308,36 @@ private slots:
         QCOMPARE(second->tenants.first().adminSecret, first->tenants.first().adminSecret);
         QCOMPARE(second->tenants.first().turn->secret, first->tenants.first().turn->secret);
         QVERIFY(first->tenants.first().adminSecret != first->tenants.first().bridgeSecret);
+    }
+
+    // Each option lands in its own ConfigSource field (a swap would start on the wrong address).
+    void commandLine_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QStringList>("source"); // configFile, dataDir, listen, adminListen
+        QTest::addColumn<bool>("checkOnly");
+        QTest::addRow("none") << QStringList{} << QStringList{{}, {}, {}, {}} << false;
+        QTest::addRow("all") << QStringList{u"--config"_s,       u"/c.json"_s,
+                                            u"--data-dir"_s,     u"/d"_s,
+                                            u"--listen"_s,       u"0.0.0.0:1"_s,
+                                            u"--admin-listen"_s, u"[::1]:2"_s,
+                                            u"--check-config"_s}
+                             << QStringList{u"/c.json"_s, u"/d"_s, u"0.0.0.0:1"_s, u"[::1]:2"_s}
+                             << true;
+        QTest::addRow("= form") << QStringList{u"--listen=h:3"_s, u"--data-dir=/x"_s}
+                                << QStringList{{}, u"/x"_s, u"h:3"_s, {}} << false;
+    }
+    void commandLine()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QStringList, source);
+        QFETCH(bool, checkOnly);
+        const CommandLine cli
+            = CommandLine::parse(QStringList{u"switchboard-server"_s} + arguments);
+        QCOMPARE(QStringList({cli.source.configFile, cli.source.dataDir, cli.source.listen,
+                              cli.source.adminListen}),
+                 source);
+        QCOMPARE(cli.checkOnly, checkOnly);
     }
 };
 

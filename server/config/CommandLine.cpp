@@ -1,11 +1,10 @@
 #include "config/CommandLine.h"
 
 #include <QCommandLineParser>
-#include <QCoreApplication>
 
 using namespace Qt::StringLiterals;
 
-CommandLine CommandLine::parse(const QCoreApplication &app)
+CommandLine CommandLine::parse(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(u"WebRTC signaling server for offices."_s);
@@ -20,7 +19,7 @@ CommandLine CommandLine::parse(const QCoreApplication &app)
         u"data-dir"_s, u"Directory for the database and generated secrets."_s, u"DIR"_s);
     const QCommandLineOption checkOpt(u"check-config"_s, u"Validate the configuration and exit."_s);
     parser.addOptions({configOpt, listenOpt, adminOpt, dataOpt, checkOpt});
-    parser.process(app);
+    parser.process(arguments);
     return {{parser.value(configOpt), parser.value(dataOpt), parser.value(listenOpt),
              parser.value(adminOpt)},
             parser.isSet(checkOpt)};

@@ -2,7 +2,7 @@
 
 #include "config/ServerConfig.h"
 
-class QCoreApplication;
+#include <QStringList>
 
 // switchboard-server's command line (--config, --listen, --admin-listen, --data-dir,
 // --check-config, --help, --version). --help, --version and bad options exit the process, as
@@ -11,5 +11,6 @@ struct CommandLine {
     ConfigSource source;
     bool checkOnly = false;
 
-    static CommandLine parse(const QCoreApplication &app);
+    // `arguments` as QCoreApplication::arguments() gives them (the program name first).
+    static CommandLine parse(const QStringList &arguments);
 };
