@@ -6,6 +6,7 @@
 #include "ClusterFixture.h"
 #include "Crypto.h"
 #include "cluster/ClusterBridge.h"
+#include "signal/Room.h"
 #include "store/Store.h"
 
 #include <QJsonDocument>
@@ -20,6 +21,8 @@ private slots:
 
     void dialAcrossNodes_data();
     void dialAcrossNodes();
+    void dialStatusReachesEveryMember_data();
+    void dialStatusReachesEveryMember();
     void noBridgeAnywhere_data();
     void noBridgeAnywhere();
     void newerBridgeReplacesOlder_data();
@@ -53,6 +56,8 @@ void tst_ClusterBridge::initTestCase()
             R"({"number":"2000","name":"Reception","mode":"tts","visibility":"anonymous"})");
         QCOMPARE(r.status, 201);
     }
+    // A number only verified peers may dial, on n1.
+    QCOMPARE(adminPost(0, "whitelist=1", R"({"number":"+4930123456"})").status, 201);
 }
 
 void tst_ClusterBridge::init()
@@ -209,6 +214,53 @@ void tst_ClusterBridge::dialAcrossNodes()
     }
     if (bridgeNode != 2 && bridgeNode != dialNode)
         QVERIFY(cdrs(bridgeNode, callId).isEmpty());
+}
+
+void tst_ClusterBridge::dialStatusReachesEveryMember_data()
+{
+    QTest::addColumn<QString>("number");
+    QTest::addColumn<int>("listenerNode"); // an anonymous member of the room on another node
+    QTest::addColumn<bool>("numberShown"); // whether the listener's dial-status names the number
+    QTest::addRow("anonymous vnum, listener on n2") << u"2000"_s << 1 << true;
+    QTest::addRow("whitelisted number, listener on the child") << u"+4930123456"_s << 2 << false;
+}
+
+void tst_ClusterBridge::dialStatusReachesEveryMember()
+{
+    QFETCH(QString, number);
+    QFETCH(int, listenerNode);
+    QFETCH(bool, numberShown);
+    auto b = openBridge(1);
+    QVERIFY(b);
+    QVERIFY(waitAvailable(true));
+    // A verified peer on n1 dials into a room that also has an anonymous member elsewhere.
+    const QString room = freshRoom();
+    TestClient c, listener;
+    QVERIFY(c.open(port(0)) && listener.open(port(listenerNode)));
+    const QString peerId = c.join(room, u"caller"_s).value(u"peerId"_s).toString();
+    QVERIFY(!listener.join(room, u"listener"_s).isEmpty());
+    QVERIFY(!c.waitFor(u"peer-joined"_s).isEmpty());
+    Room::Member *m = m_apps[0]->tenants().value(0)->rooms().find(room)->member(peerId);
+    QVERIFY(m);
+    m->verifiedIdentity = QJsonObject{{u"name"_s, u"Vera"_s}, {u"issuer"_s, u"test"_s}};
+    c.send(frame(u"dial"_s, {{u"number"_s, number}}));
+    const QString callId = b->waitFor(u"dial-request"_s).value(u"callId"_s).toString();
+    QVERIFY(!callId.isEmpty());
+
+    for (const QString &state : {u"dialing"_s, u"ringing"_s, u"ended"_s}) {
+        if (state != u"dialing"_s)
+            b->send(frame(u"dial-status"_s, {{u"callId"_s, callId}, {u"state"_s, state}}));
+        const QJsonObject mine = c.waitFor(u"dial-status"_s);
+        QCOMPARE(mine.value(u"state"_s).toString(), state);
+        QCOMPARE(mine.value(u"number"_s).toString(), number); // verified: always
+        const QJsonObject heard = listener.waitFor(u"dial-status"_s);
+        QCOMPARE(heard.value(u"callId"_s).toString(), callId);
+        QCOMPARE(heard.value(u"state"_s).toString(), state);
+        QCOMPARE(heard.contains(u"number"_s), numberShown);
+        if (numberShown)
+            QCOMPARE(heard.value(u"number"_s).toString(), number);
+    }
+    QVERIFY(!listener.raw.join(u'\n').contains(u"4930123456"_s));
 }
 
 void tst_ClusterBridge::noBridgeAnywhere_data()
