@@ -114,9 +114,12 @@ void tst_ClusterResume::resumeOnAnotherNode()
     QFETCH(int, to);
     QFETCH(int, witness);
     const QString room = freshRoom();
-    TestClient w, p;
-    QVERIFY(w.open(port(witness)) && p.open(port(from)));
+    // The witness first, so that the peer's node knows it; then the peer, verified.
+    TestClient w;
+    QVERIFY(w.open(port(witness)));
     const QString wId = w.join(room, u"witness"_s).value(u"peerId"_s).toString();
+    TestClient p;
+    QVERIFY(p.open(port(from)));
     QJsonObject join = joinFrame(room, u"ignored"_s);
     join.insert(u"idToken"_s, idToken(u"Grace Hopper"_s));
     p.send(join);

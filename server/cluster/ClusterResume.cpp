@@ -18,11 +18,6 @@ using namespace Qt::StringLiterals;
 namespace {
 Q_LOGGING_CATEGORY(lcResume, "switchboard.cluster", QtInfoMsg)
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
 // Member::kind points at a literal: map the description's text back to one.
 QLatin1StringView peerKind(const QString &kind)
 {
@@ -91,7 +86,7 @@ void ClusterResume::onAsk(const QString &fromNode, const QJsonObject &msg)
     // nothing here: the room's other members see neither a peer-left nor a peer-joined.
     m_presence.relocate(roomId, description, fromNode);
     const std::unique_ptr<Room::Member> gone = room->take(entry->peerId);
-    const qint64 now = nowMs();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (auto it = m_moved.begin(); it != m_moved.end();)
         it = it->untilMs < now ? m_moved.erase(it) : std::next(it);
     // Frames relayed here before the other nodes learn where it went are sent on.
@@ -220,7 +215,7 @@ bool ClusterResume::forward(const QString &roomId, const QString &peerId, const 
     const auto it = m_moved.constFind(peerId);
     if (it == m_moved.cend() || it->roomId != roomId)
         return false;
-    if (it->untilMs < nowMs()) {
+    if (it->untilMs < QDateTime::currentMSecsSinceEpoch()) {
         m_moved.erase(it);
         return false;
     }
