@@ -81,7 +81,7 @@ void ClusterResume::onAsk(const QString &fromNode, const QJsonObject &msg)
     QJsonArray queue;
     for (const QString &f : std::as_const(m->queue))
         queue.append(f);
-    QPointer<PeerSession> old = m->session;
+    QPointer<PeerChannel> old = m->session;
     // The directory says the member is the asker's from now on, so that its `join` event changes
     // nothing here: the room's other members see neither a peer-left nor a peer-joined.
     m_presence.relocate(roomId, description, fromNode);
