@@ -4,6 +4,9 @@
 
 #include "ClusterFixture.h"
 #include "TestIssuer.h"
+#include "cluster/ClusterResume.h"
+
+#include <QElapsedTimer>
 
 class tst_ClusterResume : public ClusterFixture {
     Q_OBJECT
@@ -14,6 +17,7 @@ private slots:
     void resumeOnAnotherNode();
     void peerUpdatedAcrossNodes_data();
     void peerUpdatedAcrossNodes();
+    void silentNodeBoundsTheWait(); // last: it kills the child
 
 private:
     QString idToken(const QString &name) const
@@ -255,6 +259,46 @@ void tst_ClusterResume::peerUpdatedAcrossNodes()
     c[other].send(u"{\"type\":\"ping\"}"_s);
     QVERIFY(!c[other].waitFor(u"pong"_s).isEmpty());
     QCOMPARE(count(c[other], u"peer-updated"_s, peerIds[sender]), 1);
+}
+
+void tst_ClusterResume::silentNodeBoundsTheWait()
+{
+    const QString room = freshRoom();
+    TestClient p;
+    QVERIFY(p.open(port(0)));
+    const QJsonObject welcome = p.join(room, u"p"_s);
+    const QString pId = welcome.value(u"peerId"_s).toString();
+    QVERIFY(!pId.isEmpty());
+    m_child.kill(); // SIGKILL: it answers no question, and is not yet known to be dead
+    QVERIFY(m_child.waitForFinished(5000));
+    QCOMPARE(m_apps[1]->cluster()->liveNodes().size(), 2);
+
+    // Nobody holds the token; the dead child cannot say so: the join waits, but boundedly.
+    TestClient r;
+    QVERIFY(r.open(port(1)));
+    QJsonObject resume = joinFrame(room, u"r"_s);
+    resume.insert(u"resume"_s, u"nobody-holds-this"_s);
+    QElapsedTimer clock;
+    clock.start();
+    r.send(resume);
+    QCOMPARE(r.waitFor(u"error"_s, 3 * ClusterResume::askTimeoutMs).value(u"code"_s).toString(),
+             u"invalid-token"_s);
+    const qint64 waited = clock.elapsed();
+    QVERIFY2(waited >= ClusterResume::askTimeoutMs / 2
+                 && waited < ClusterResume::askTimeoutMs + 1500,
+             qPrintable(u"answered after %1 ms"_s.arg(waited)));
+
+    // A token that a live node holds does not wait for the silent one.
+    p.socket.abort();
+    QTRY_VERIFY(memberOn(0, room, pId) && !memberOn(0, room, pId)->session);
+    resume.insert(u"resume"_s, welcome.value(u"resumeToken"_s).toString());
+    clock.restart();
+    r.send(resume);
+    const QJsonObject resumed = r.waitFor(u"welcome"_s);
+    QCOMPARE(resumed.value(u"peerId"_s).toString(), pId);
+    QCOMPARE(resumed.value(u"resumed"_s).toBool(), true);
+    QVERIFY2(clock.elapsed() < ClusterResume::askTimeoutMs / 2,
+             qPrintable(u"answered after %1 ms"_s.arg(clock.elapsed())));
 }
 
 QTEST_GUILESS_MAIN(tst_ClusterResume)
