@@ -1,6 +1,7 @@
 #include "cluster/ClusterNode.h"
 
 #include "Crypto.h"
+#include "cluster/ClusterRings.h"
 #include "cluster/TenantPresence.h"
 #include "signal/Tenant.h"
 
@@ -68,6 +69,7 @@ void ClusterNode::addTenant(Tenant &tenant)
     auto *p = new TenantPresence(*this, tenant, key, this);
     m_tenants.insert(key, p);
     tenant.rooms().setCluster(p);
+    m_rings.insert(key, new ClusterRings(*this, tenant, key, this));
 }
 
 TenantPresence *ClusterNode::presence(const Tenant &tenant) const
@@ -118,6 +120,8 @@ void ClusterNode::dropNode(const QString &node)
     m_nodes.remove(node);
     for (TenantPresence *p : std::as_const(m_tenants))
         p->dropNode(node);
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->dropNode(node);
     emit nodeLost(node);
 }
 
@@ -143,6 +147,8 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
                toJson(QJsonObject{{u"node"_s, m_config.node},
                                   {u"inc"_s, m_incarnation},
                                   {u"tenants"_s, tenants}}));
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->announce(); // on the broadcast subject, in order with the phone events
 }
 
 void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
@@ -176,7 +182,9 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
     }
     if (subject.startsWith("sb.all.t.")) {
         noteNode(node, inc);
-        if (TenantPresence *p = m_tenants.value(subject.mid(9)))
+        if (ClusterRings *r = m_rings.value(subject.mid(9)); r && ClusterRings::handles(msg))
+            r->onEvent(node, msg);
+        else if (TenantPresence *p = m_tenants.value(subject.mid(9)))
             p->onEvent(node, msg);
     }
 }

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QTimer>
 
+class ClusterRings;
 class Tenant;
 class TenantPresence;
 
@@ -62,4 +63,5 @@ private:
     QTimer m_sweep;
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
+    QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key
 };
