@@ -2,7 +2,7 @@
 
 #include "FrameWriter.h"
 #include "cluster/ClusterNode.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Tenant.h"
 #include "telephony/BridgeLink.h"
 #include "telephony/RingDispatcher.h"
@@ -230,7 +230,7 @@ std::optional<int> ClusterRings::knownRing(const QString &callId) const
     return std::nullopt;
 }
 
-ClusterRings::RemoteRing *ClusterRings::ringingOn(PeerSession &phone, const QString &callId,
+ClusterRings::RemoteRing *ClusterRings::ringingOn(PeerChannel &phone, const QString &callId,
                                                   QString *peerId)
 {
     const auto it = m_remote.find(callId);
@@ -240,7 +240,7 @@ ClusterRings::RemoteRing *ClusterRings::ringingOn(PeerSession &phone, const QStr
     return it->ringing.contains(*peerId) ? &*it : nullptr;
 }
 
-bool ClusterRings::answer(PeerSession &phone, const QString &callId)
+bool ClusterRings::answer(PeerChannel &phone, const QString &callId)
 {
     QString peerId;
     const RemoteRing *r = ringingOn(phone, callId, &peerId);
@@ -259,7 +259,7 @@ bool ClusterRings::answer(PeerSession &phone, const QString &callId)
     return true;
 }
 
-bool ClusterRings::decline(PeerSession &phone, const QString &callId)
+bool ClusterRings::decline(PeerChannel &phone, const QString &callId)
 {
     QString peerId;
     RemoteRing *r = ringingOn(phone, callId, &peerId);
@@ -307,7 +307,7 @@ void ClusterRings::onRing(const QString &fromNode, const QJsonObject &event)
     r.delivered = event.value(u"delivered"_s).toInt();
     r.startedMs = nowMs();
     RingDispatcher &rings = m_tenant->rings();
-    for (PeerSession *phone : rings.matchingPhones(call.to)) {
+    for (PeerChannel *phone : rings.matchingPhones(call.to)) {
         phone->sendText(r.frame);
         r.ringing.insert(rings.phonePeerId(phone), phone);
     }
@@ -387,7 +387,7 @@ void ClusterRings::phoneRegistered(const QString &peerId, const QString &extensi
     if (m_remote.isEmpty() || !m_tenant)
         return;
     // A phone that registers while a matching ring of another node is in flight rings at once.
-    PeerSession *phone = m_tenant->rings().phoneSession(peerId);
+    PeerChannel *phone = m_tenant->rings().phoneSession(peerId);
     for (auto it = m_remote.begin(); it != m_remote.end(); ++it) {
         if (!phone || it->answered || it->ringing.contains(peerId)
             || !RingDispatcher::matches(it->call.to, extension))
@@ -423,7 +423,7 @@ void ClusterRings::forget(const QString &callId, QLatin1StringView reason, bool 
         return;
     if (!reason.isEmpty()) {
         const QString frame = cleared(callId, reason);
-        for (const QPointer<PeerSession> &phone : std::as_const(it->ringing)) {
+        for (const QPointer<PeerChannel> &phone : std::as_const(it->ringing)) {
             if (phone)
                 phone->sendText(frame);
         }

@@ -10,7 +10,7 @@
 #include <QPointer>
 
 class ClusterNode;
-class PeerSession;
+class PeerChannel;
 class Tenant;
 
 // One tenant's office-phone rings across nodes (DESIGN.md "Cluster mode"): the phones every
@@ -45,8 +45,8 @@ public:
     void ended(const Ring &ring, QLatin1StringView clearReason) override;
     Remote remote(const QString &callId) const override;
     std::optional<int> knownRing(const QString &callId) const override;
-    bool answer(PeerSession &phone, const QString &callId) override;
-    bool decline(PeerSession &phone, const QString &callId) override;
+    bool answer(PeerChannel &phone, const QString &callId) override;
+    bool decline(PeerChannel &phone, const QString &callId) override;
     void clear(const QString &callId, const QString &reason) override;
     bool isCallRoom(const QString &roomId) const override;
 
@@ -58,13 +58,13 @@ private:
         QString frame;
         int delivered = 0; // the origin's answer to office-ring
         bool answered = false;
-        QHash<QString, QPointer<PeerSession>> ringing; // peerId → this node's phone
+        QHash<QString, QPointer<PeerChannel>> ringing; // peerId → this node's phone
         int declined = 0;
         qint64 startedMs = 0;
     };
 
     // The ring of another node if it is ringing on `phone` (whose peerId it sets), else nullptr.
-    RemoteRing *ringingOn(PeerSession &phone, const QString &callId, QString *peerId);
+    RemoteRing *ringingOn(PeerChannel &phone, const QString &callId, QString *peerId);
     void publish(QJsonObject event);
     QJsonObject ringEvent(const Ring &ring, int delivered) const;
     void onRing(const QString &fromNode, const QJsonObject &event);

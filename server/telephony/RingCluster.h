@@ -6,7 +6,7 @@
 #include <QString>
 #include <optional>
 
-class PeerSession;
+class PeerChannel;
 
 // What a tenant's rings ask of cluster mode (DESIGN.md "Cluster mode"): the phones other nodes
 // hold, telling them of this node's rings, and the rings another node holds (its *origin*).
@@ -36,8 +36,8 @@ public:
     virtual std::optional<int> knownRing(const QString &callId) const = 0;
     // `answer`/`decline` for a ring another node is the origin of; false when it is not ringing
     // on this phone (the caller answers `unknown-call`).
-    virtual bool answer(PeerSession &phone, const QString &callId) = 0;
-    virtual bool decline(PeerSession &phone, const QString &callId) = 0;
+    virtual bool answer(PeerChannel &phone, const QString &callId) = 0;
+    virtual bool decline(PeerChannel &phone, const QString &callId) = 0;
     // office-ring-clear for a ring this node is not the origin of: forwarded to the origin.
     virtual void clear(const QString &callId, const QString &reason) = 0;
     // A room minted or named for a ring of another node in the last 24 h.

@@ -9,7 +9,7 @@
 #include <QString>
 
 class Frame;
-class PeerSession;
+class PeerChannel;
 class Room;
 class RingCluster;
 class Tenant;
@@ -43,16 +43,16 @@ public:
     void remoteChanged(const QString &callId);
 
     // Frames from a phone socket.
-    void registerPhone(PeerSession &session, const Frame &frame);
-    void answer(PeerSession &session, const Frame &frame);
-    void decline(PeerSession &session, const Frame &frame);
+    void registerPhone(PeerChannel &session, const Frame &frame);
+    void answer(PeerChannel &session, const Frame &frame);
+    void decline(PeerChannel &session, const Frame &frame);
 
     // The peerId a registered phone was given (empty when the socket is not a phone).
-    QString phonePeerId(const PeerSession *session) const;
+    QString phonePeerId(const PeerChannel *session) const;
     // The socket of the registered phone with this peerId; nullptr when there is none.
-    PeerSession *phoneSession(const QString &peerId) const;
+    PeerChannel *phoneSession(const QString &peerId) const;
     // The phones a ring `to` an extension (or "*") rings.
-    QList<PeerSession *> matchingPhones(const QString &ringTo) const;
+    QList<PeerChannel *> matchingPhones(const QString &ringTo) const;
     static bool matches(const QString &ringTo, const QString &phoneExtension);
     // A room id minted or named for a ring in the last 24 h: it is joined as a call room.
     bool isCallRoom(const QString &roomId) const;
@@ -85,7 +85,7 @@ private:
         QString extension;
         QString peerId;
     };
-    void phoneGone(PeerSession *session);
+    void phoneGone(PeerChannel *session);
     void onTimeout(Ring *ring);
     void watchRoom(Room *room);
     // Every phone it rang, on every node, declined: the bridge gets ring-declined.
@@ -98,7 +98,7 @@ private:
 
     Tenant &m_tenant;
     RingCluster *m_cluster = nullptr;
-    QHash<PeerSession *, Phone> m_phones;
+    QHash<PeerChannel *, Phone> m_phones;
     // Wrong office keys per client address, across its sockets (DESIGN.md "Limits").
     AddressWindow m_keyFailures{10, 60 * 1000};
     QHash<QString, Ring *> m_rings; // by callId
