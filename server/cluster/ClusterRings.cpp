@@ -3,6 +3,8 @@
 #include "FrameWriter.h"
 #include "cluster/ClusterNode.h"
 #include "signal/PeerChannel.h"
+#include "signal/Room.h"
+#include "signal/RoomRegistry.h"
 #include "signal/Tenant.h"
 #include "telephony/BridgeLink.h"
 #include "telephony/RingDispatcher.h"
@@ -50,6 +52,7 @@ ClusterRings::ClusterRings(ClusterNode &node, Tenant &tenant, const QByteArray &
     RingDispatcher &rings = tenant.rings();
     connect(&rings, &RingDispatcher::phoneRegistered, this, &ClusterRings::phoneRegistered);
     connect(&rings, &RingDispatcher::phoneUnregistered, this, &ClusterRings::phoneGone);
+    connect(&tenant.rooms(), &RoomRegistry::roomCreated, this, &ClusterRings::watchRoom);
     rings.setCluster(this);
 }
 
@@ -114,6 +117,8 @@ void ClusterRings::onEvent(const QString &fromNode, const QJsonObject &event)
         onStatus(fromNode, event);
     } else if (op == u"ring-claim"_s && forMe) {
         onClaim(fromNode, event);
+    } else if (op == u"ring-bridge-left"_s && forMe) {
+        onBridgeLeft(event);
     } else if (op == u"ring-clear"_s) {
         // Posted to another node: only the origin holds the Ring.
         const QString callId = event.value(u"callId"_s).toString();
@@ -312,6 +317,8 @@ void ClusterRings::onRing(const QString &fromNode, const QJsonObject &event)
         r.ringing.insert(rings.phonePeerId(phone), phone);
     }
     m_rooms.insert(call.room, 0);
+    if (Room *existing = m_tenant->rooms().find(call.room))
+        watchRoom(existing);
     qCDebug(lcRings) << "ring" << call.callId << "of node" << fromNode << "rings"
                      << r.ringing.size() << "phone(s) here";
     reportStatus(call.callId, r);
@@ -379,6 +386,40 @@ void ClusterRings::onClaim(const QString &fromNode, const QJsonObject &event)
              {u"callId"_s, callId},
              {u"peerId"_s, peerId},
              {u"by"_s, fromNode}});
+}
+
+void ClusterRings::onBridgeLeft(const QJsonObject &event)
+{
+    // The bridge left the call room of an answered ring on another node: the call has ended.
+    const QString callId = event.value(u"callId"_s).toString();
+    const Ring *r = m_tenant->rings().findRing(callId);
+    if (r && r->state() == Ring::State::Answered)
+        m_tenant->rings().clear(callId, u"cleared"_s);
+}
+
+void ClusterRings::watchRoom(Room *room)
+{
+    if (!m_rooms.contains(room->id()) || m_watchedRooms.contains(room))
+        return;
+    m_watchedRooms.insert(room);
+    connect(room, &QObject::destroyed, this, [this, room] { m_watchedRooms.remove(room); });
+    connect(room, &Room::peerJoined, this, [this, room](const QString &peerId) {
+        const Room::Member *m = room->member(peerId);
+        if (!m || m->kind != "bridge"_L1)
+            return;
+        for (RemoteRing &r : m_remote) {
+            if (r.call.room == room->id() && r.bridgePeerId.isEmpty())
+                r.bridgePeerId = peerId;
+        }
+    });
+    connect(room, &Room::peerLeft, this, [this, room](const QString &peerId) {
+        for (auto it = m_remote.cbegin(); it != m_remote.cend(); ++it) {
+            if (it->answered && it->call.room == room->id() && it->bridgePeerId == peerId)
+                publish({{u"op"_s, u"ring-bridge-left"_s},
+                         {u"target"_s, it->origin},
+                         {u"callId"_s, it.key()}});
+        }
+    });
 }
 
 void ClusterRings::phoneRegistered(const QString &peerId, const QString &extension)

@@ -8,9 +8,11 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 class ClusterNode;
 class PeerChannel;
+class Room;
 class Tenant;
 
 // One tenant's office-phone rings across nodes (DESIGN.md "Cluster mode"): the phones every
@@ -61,6 +63,7 @@ private:
         QHash<QString, QPointer<PeerChannel>> ringing; // peerId → this node's phone
         int declined = 0;
         qint64 startedMs = 0;
+        QString bridgePeerId; // the bridge's peer in the call room here, once it joined
     };
 
     // The ring of another node if it is ringing on `phone` (whose peerId it sets), else nullptr.
@@ -72,6 +75,9 @@ private:
     void onEnded(const QString &fromNode, const QJsonObject &event);
     void onStatus(const QString &fromNode, const QJsonObject &event);
     void onClaim(const QString &fromNode, const QJsonObject &event);
+    void onBridgeLeft(const QJsonObject &event);
+    // Watches a call room of another node's ring: an answered ring ends when the bridge leaves it.
+    void watchRoom(Room *room);
     void phoneRegistered(const QString &peerId, const QString &extension);
     void phoneGone(const QString &peerId);
     // Tells the origin how this node's side of the ring stands now.
@@ -89,4 +95,5 @@ private:
     QHash<QString, RemoteRing> m_remote; // callId → a ring of another node
     QHash<QString, qint64> m_ended; // remote rings that ended (callId → ms), for the dedupe
     QHash<QString, qint64> m_rooms; // their rooms: 0 in flight, else when the ring ended (ms)
+    QSet<Room *> m_watchedRooms;
 };
