@@ -403,23 +403,30 @@ void ClusterRings::watchRoom(Room *room)
         return;
     m_watchedRooms.insert(room);
     connect(room, &QObject::destroyed, this, [this, room] { m_watchedRooms.remove(room); });
-    connect(room, &Room::peerJoined, this, [this, room](const QString &peerId) {
-        const Room::Member *m = room->member(peerId);
-        if (!m || m->kind != "bridge"_L1)
-            return;
-        for (RemoteRing &r : m_remote) {
-            if (r.call.room == room->id() && r.bridgePeerId.isEmpty())
-                r.bridgePeerId = peerId;
-        }
-    });
-    connect(room, &Room::peerLeft, this, [this, room](const QString &peerId) {
-        for (auto it = m_remote.cbegin(); it != m_remote.cend(); ++it) {
-            if (it->answered && it->call.room == room->id() && it->bridgePeerId == peerId)
-                publish({{u"op"_s, u"ring-bridge-left"_s},
-                         {u"target"_s, it->origin},
-                         {u"callId"_s, it.key()}});
-        }
-    });
+    connect(room, &Room::peerJoined, this,
+            [this, room](const QString &peerId) { peerJoinedCallRoom(*room, peerId); });
+    connect(room, &Room::peerLeft, this,
+            [this, room](const QString &peerId) { peerLeftCallRoom(*room, peerId); });
+}
+
+void ClusterRings::peerJoinedCallRoom(Room &room, const QString &peerId)
+{
+    const Room::Member *m = room.member(peerId);
+    const bool isBridge = m && m->kind == "bridge"_L1;
+    for (auto it = m_remote.begin(); isBridge && it != m_remote.end(); ++it) {
+        if (it->call.room == room.id() && it->bridgePeerId.isEmpty())
+            it->bridgePeerId = peerId;
+    }
+}
+
+void ClusterRings::peerLeftCallRoom(Room &room, const QString &peerId)
+{
+    for (auto it = m_remote.cbegin(); it != m_remote.cend(); ++it) {
+        if (it->answered && it->call.room == room.id() && it->bridgePeerId == peerId)
+            publish({{u"op"_s, u"ring-bridge-left"_s},
+                     {u"target"_s, it->origin},
+                     {u"callId"_s, it.key()}});
+    }
 }
 
 void ClusterRings::phoneRegistered(const QString &peerId, const QString &extension)

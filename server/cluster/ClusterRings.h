@@ -78,6 +78,8 @@ private:
     void onBridgeLeft(const QJsonObject &event);
     // Watches a call room of another node's ring: an answered ring ends when the bridge leaves it.
     void watchRoom(Room *room);
+    void peerJoinedCallRoom(Room &room, const QString &peerId);
+    void peerLeftCallRoom(Room &room, const QString &peerId);
     void phoneRegistered(const QString &peerId, const QString &extension);
     void phoneGone(const QString &peerId);
     // Tells the origin how this node's side of the ring stands now.
