@@ -37,6 +37,7 @@ private slots:
     void clearOnAnotherNode_data();
     void clearOnAnotherNode();
     void lateRegistrationElsewhere();
+    void natsDownRingsLocalPhones();
     void killedNodesPhonesDropped(); // last: it kills the child node
 
 private:
@@ -410,6 +411,29 @@ void tst_ClusterRings::lateRegistrationElsewhere()
     QVERIFY(clear(0, callId)); // posted to the answering node, forwarded to the origin
     QTRY_COMPARE(cdrs(origin, callId).size(), 1);
     QCOMPARE(cdrs(origin, callId).first().result, u"answered"_s);
+}
+
+void tst_ClusterRings::natsDownRingsLocalPhones()
+{
+    constexpr int origin = 1;
+    Phones phones;
+    QVERIFY(openPhones(phones, {0, 1}, {u"100"_s, u"100"_s}));
+    const quint16 natsPort = m_nats.port();
+    m_nats.stop();
+    QTRY_VERIFY(!m_apps[origin]->cluster()->isConnected());
+    // Cut off from NATS, a node's `delivered` counts its own phones only.
+    const QString callId = freshCall(u"nats-down-"_s);
+    QCOMPARE(ring(origin, callId, u"100"_s), 1);
+    QCOMPARE(phones[origin]->take(u"ring"_s).value(u"callId"_s).toString(), callId);
+    QVERIFY2(m_nats.start(natsPort), "nats-server did not start again");
+    for (int node = 0; node < 2; ++node) {
+        QTRY_VERIFY_WITH_TIMEOUT(m_apps[node]->cluster()->isConnected(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_apps[node]->cluster()->liveNodes().size() == 2, 10000);
+    }
+    QVERIFY(knowsPhones(origin, 1));
+    QVERIFY(clear(origin, callId));
+    QCOMPARE(phones[origin]->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"cleared"_s);
+    QCOMPARE(cdrs(origin, callId).size(), 1);
 }
 
 void tst_ClusterRings::killedNodesPhonesDropped()

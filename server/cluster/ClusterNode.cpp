@@ -91,8 +91,11 @@ bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const 
 
 void ClusterNode::onConnectedChanged(bool connected)
 {
-    if (connected)
-        heartbeat(); // the others answer a node they do not know with their state
+    if (!connected)
+        return;
+    heartbeat(); // the others answer a node they do not know with their state
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->resync(); // phone events may have been lost while NATS was away
 }
 
 void ClusterNode::heartbeat()

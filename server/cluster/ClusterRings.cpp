@@ -107,6 +107,8 @@ void ClusterRings::onEvent(const QString &fromNode, const QJsonObject &event)
         }
         for (const QJsonValue &v : event.value(u"rings"_s).toArray())
             onRing(fromNode, v.toObject());
+    } else if (op == u"ring-sync"_s) {
+        announce();
     } else if (op == u"ring"_s) {
         onRing(fromNode, event);
     } else if (op == u"ring-answered"_s) {
@@ -139,9 +141,14 @@ void ClusterRings::announce()
         if (r->state() == Ring::State::Ringing)
             rings.append(ringEvent(*r, r->delivered()));
     }
-    if (phones.isEmpty() && rings.isEmpty())
-        return;
+    // Sent also when empty: it replaces phones the others may still hold from lost events.
     publish({{u"op"_s, u"ring-phones"_s}, {u"phones"_s, phones}, {u"rings"_s, rings}});
+}
+
+void ClusterRings::resync()
+{
+    announce();
+    publish({{u"op"_s, u"ring-sync"_s}});
 }
 
 void ClusterRings::dropNode(const QString &node)

@@ -35,6 +35,10 @@ public:
     void onEvent(const QString &fromNode, const QJsonObject &event);
     // A node appeared: tells the cluster this node's phones and the rings it is the origin of.
     void announce();
+    // The NATS link is back: events sent or missed meanwhile may be lost (NATS delivers at most
+    // once, to subscribers connected at the time), so this node announces itself and asks every
+    // other node to do the same (`ring-sync`).
+    void resync();
     // The node is gone: its phones no longer count, its side of our rings is dropped, and the
     // rings it was the origin of stop ringing here.
     void dropNode(const QString &node);
