@@ -3,6 +3,7 @@
 #include "Crypto.h"
 #include "cluster/ClusterBridge.h"
 #include "cluster/ClusterResume.h"
+#include "cluster/ClusterRings.h"
 #include "cluster/TenantPresence.h"
 #include "signal/Tenant.h"
 
@@ -74,6 +75,7 @@ void ClusterNode::addTenant(Tenant &tenant)
     auto *b = new ClusterBridge(*this, tenant, key, this);
     m_bridges.insert(key, b);
     tenant.bridge().setCluster(b);
+    m_rings.insert(key, new ClusterRings(*this, tenant, key, this));
 }
 
 TenantPresence *ClusterNode::presence(const Tenant &tenant) const
@@ -102,8 +104,11 @@ bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const 
 
 void ClusterNode::onConnectedChanged(bool connected)
 {
-    if (connected)
-        heartbeat(); // the others answer a node they do not know with their state
+    if (!connected)
+        return;
+    heartbeat(); // the others answer a node they do not know with their state
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->resync(); // phone events may have been lost while NATS was away
 }
 
 void ClusterNode::heartbeat()
@@ -131,6 +136,8 @@ void ClusterNode::dropNode(const QString &node)
     m_nodes.remove(node);
     for (TenantPresence *p : std::as_const(m_tenants))
         p->dropNode(node);
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->dropNode(node);
     emit nodeLost(node);
 }
 
@@ -160,6 +167,8 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
                                   {u"inc"_s, m_incarnation},
                                   {u"tenants"_s, tenants},
                                   {u"bridges"_s, bridges}}));
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->announce(); // on the broadcast subject, in order with the phone events
 }
 
 void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
@@ -218,7 +227,9 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
         noteNode(node, inc);
         if (ClusterBridge *b = m_bridges.value(subject.mid(9)); b && b->onEvent(node, msg))
             return;
-        if (TenantPresence *p = m_tenants.value(subject.mid(9)))
+        if (ClusterRings *r = m_rings.value(subject.mid(9)); r && ClusterRings::handles(msg))
+            r->onEvent(node, msg);
+        else if (TenantPresence *p = m_tenants.value(subject.mid(9)))
             p->onEvent(node, msg);
     }
 }

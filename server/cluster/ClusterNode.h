@@ -10,6 +10,7 @@
 
 class ClusterBridge;
 class ClusterResume;
+class ClusterRings;
 class Tenant;
 class TenantPresence;
 
@@ -70,4 +71,5 @@ private:
     QHash<QByteArray, TenantPresence *> m_tenants;
     QHash<QByteArray, ClusterBridge *> m_bridges; // by tenant key, as m_tenants
     QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
+    QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key
 };
