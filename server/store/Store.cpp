@@ -102,34 +102,32 @@ QString logWhere(const char *timeColumn, const QString &tenant, const LogQuery &
     return where;
 }
 
+// One row of the cdrs page query, its columns in CdrRecord's order.
 CdrRecord cdrFrom(const QSqlQuery &q)
 {
-    CdrRecord c;
-    c.id = q.value(0).toLongLong();
-    c.callId = q.value(1).toString();
-    c.direction = q.value(2).toString();
-    c.from = q.value(3).toString();
-    c.to = q.value(4).toString();
-    c.room = q.value(5).toString();
-    c.startedAt = fromMs(q.value(6));
-    c.answeredAt = fromMs(q.value(7));
-    c.endedAt = fromMs(q.value(8));
-    c.result = q.value(9).toString();
-    c.virtualNumber = q.value(10).toBool();
-    return c;
+    return {.id = q.value(0).toLongLong(),
+            .callId = q.value(1).toString(),
+            .direction = q.value(2).toString(),
+            .from = q.value(3).toString(),
+            .to = q.value(4).toString(),
+            .room = q.value(5).toString(),
+            .startedAt = fromMs(q.value(6)),
+            .answeredAt = fromMs(q.value(7)),
+            .endedAt = fromMs(q.value(8)),
+            .result = q.value(9).toString(),
+            .virtualNumber = q.value(10).toBool()};
 }
 
+// One row of the dial_log page query, its columns in DialLogRecord's order.
 DialLogRecord dialFrom(const QSqlQuery &q)
 {
-    DialLogRecord r;
-    r.id = q.value(0).toLongLong();
-    r.at = fromMs(q.value(1));
-    r.callId = q.value(2).toString();
-    r.room = q.value(3).toString();
-    r.peerId = q.value(4).toString();
-    r.number = q.value(5).toString();
-    r.outcome = q.value(6).toString();
-    return r;
+    return {.id = q.value(0).toLongLong(),
+            .at = fromMs(q.value(1)),
+            .callId = q.value(2).toString(),
+            .room = q.value(3).toString(),
+            .peerId = q.value(4).toString(),
+            .number = q.value(5).toString(),
+            .outcome = q.value(6).toString()};
 }
 } // namespace
 
