@@ -48,6 +48,26 @@ QChart *chart(const QString &title)
     c->setAnimationOptions(QChart::NoAnimation);
     return c;
 }
+
+// A time axis (HH:mm, `ticks` labels) at the bottom and a count axis (from 0 when `fromZero`) on
+// the left of `chart`, both attached to every one of `series`.
+void addTimeAxes(QChart *chart, const QList<QLineSeries *> &series, int ticks, bool fromZero,
+                 QDateTimeAxis **x, QValueAxis **y)
+{
+    *x = new QDateTimeAxis(chart);
+    (*x)->setFormat(u"HH:mm"_s);
+    (*x)->setTickCount(ticks);
+    *y = new QValueAxis(chart);
+    (*y)->setLabelFormat(u"%d"_s);
+    if (fromZero)
+        (*y)->setMin(0);
+    chart->addAxis(*x, Qt::AlignBottom);
+    chart->addAxis(*y, Qt::AlignLeft);
+    for (QLineSeries *s : series) {
+        s->attachAxis(*x);
+        s->attachAxis(*y);
+    }
+}
 } // namespace
 
 DashboardPage::DashboardPage(TrendHistory *trends, CallStats *calls, QWidget *parent)
@@ -58,18 +78,7 @@ DashboardPage::DashboardPage(TrendHistory *trends, CallStats *calls, QWidget *pa
     m_peers = line(tr("Peers"), QColor(0x1f, 0x6f, 0xeb), live);
     m_rooms = line(tr("Rooms"), QColor(0x2d, 0xa4, 0x4e), live);
     m_ringing = line(tr("Rings in flight"), QColor(0xd9, 0x77, 0x06), live);
-    m_liveX = new QDateTimeAxis(live);
-    m_liveX->setFormat(u"HH:mm"_s);
-    m_liveX->setTickCount(7);
-    m_liveY = new QValueAxis(live);
-    m_liveY->setLabelFormat(u"%d"_s);
-    m_liveY->setMin(0);
-    live->addAxis(m_liveX, Qt::AlignBottom);
-    live->addAxis(m_liveY, Qt::AlignLeft);
-    for (QLineSeries *s : {m_peers, m_rooms, m_ringing}) {
-        s->attachAxis(m_liveX);
-        s->attachAxis(m_liveY);
-    }
+    addTimeAxes(live, {m_peers, m_rooms, m_ringing}, 7, true, &m_liveX, &m_liveY);
 
     // Calls per hour today.
     QChart *perHour = chart(tr("Calls per hour today"));
@@ -106,17 +115,7 @@ DashboardPage::DashboardPage(TrendHistory *trends, CallStats *calls, QWidget *pa
     QChart *trunks = chart(tr("Trunks registered"));
     m_trunkRegistered = line(tr("Registered"), QColor(0x2d, 0xa4, 0x4e), trunks);
     m_trunkTotal = line(tr("Configured"), QColor(0x8c, 0x95, 0x9f), trunks);
-    m_trunkX = new QDateTimeAxis(trunks);
-    m_trunkX->setFormat(u"HH:mm"_s);
-    m_trunkX->setTickCount(5);
-    m_trunkY = new QValueAxis(trunks);
-    m_trunkY->setLabelFormat(u"%d"_s);
-    trunks->addAxis(m_trunkX, Qt::AlignBottom);
-    trunks->addAxis(m_trunkY, Qt::AlignLeft);
-    for (QLineSeries *s : {m_trunkRegistered, m_trunkTotal}) {
-        s->attachAxis(m_trunkX);
-        s->attachAxis(m_trunkY);
-    }
+    addTimeAxes(trunks, {m_trunkRegistered, m_trunkTotal}, 5, false, &m_trunkX, &m_trunkY);
 
     auto *grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);

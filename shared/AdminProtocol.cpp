@@ -1,6 +1,7 @@
 #include "AdminProtocol.h"
 
 #include "Crypto.h"
+#include "ErrorText.h"
 #include "FrameWriter.h"
 #include "Signing.h"
 
@@ -13,10 +14,6 @@ using namespace Qt::StringLiterals;
 
 namespace AdminProtocol {
 namespace {
-    struct ErrorText {
-        QLatin1StringView code;
-        QLatin1StringView text;
-    };
     constexpr std::array s_errors{
         ErrorText{errBadMessage, "The message is not valid for this protocol."_L1},
         ErrorText{errUnauthorized, "Authentication failed."_L1},
@@ -35,11 +32,7 @@ namespace {
 
 QLatin1StringView errorMessage(QLatin1StringView code)
 {
-    for (const auto &e : s_errors) {
-        if (e.code == code)
-            return e.text;
-    }
-    return "Error."_L1;
+    return errorText(s_errors, code);
 }
 
 bool isCommand(QStringView type)

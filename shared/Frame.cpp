@@ -5,32 +5,24 @@
 using namespace Qt::StringLiterals;
 
 namespace {
-struct TypeEntry {
-    QLatin1StringView name;
-    Frame::Type type;
-};
-constexpr std::array s_types{
-    TypeEntry{"join"_L1, Frame::Type::Join},
-    TypeEntry{"signal"_L1, Frame::Type::Signal},
-    TypeEntry{"leave"_L1, Frame::Type::Leave},
-    TypeEntry{"identify"_L1, Frame::Type::Identify},
-    TypeEntry{"dial"_L1, Frame::Type::Dial},
-    TypeEntry{"hangup"_L1, Frame::Type::Hangup},
-    TypeEntry{"register"_L1, Frame::Type::Register},
-    TypeEntry{"answer"_L1, Frame::Type::Answer},
-    TypeEntry{"decline"_L1, Frame::Type::Decline},
-    TypeEntry{"ping"_L1, Frame::Type::Ping},
-    TypeEntry{"bridge-hello"_L1, Frame::Type::BridgeHello},
-    TypeEntry{"dial-status"_L1, Frame::Type::DialStatus},
-    TypeEntry{"registrar"_L1, Frame::Type::Registrar},
-};
+// The wire names of Frame::Type, in the enum's order after Unknown: s_typeNames[i] is typeAt(i).
+constexpr std::array s_typeNames{"join"_L1,     "signal"_L1, "leave"_L1,        "identify"_L1,
+                                 "dial"_L1,     "hangup"_L1, "register"_L1,     "answer"_L1,
+                                 "decline"_L1,  "ping"_L1,   "bridge-hello"_L1, "dial-status"_L1,
+                                 "registrar"_L1};
+static_assert(s_typeNames.size() == std::size_t(Frame::Type::Registrar), "one name for each type");
+
+constexpr Frame::Type typeAt(std::size_t index)
+{
+    return Frame::Type(index + 1);
+}
 
 const QString &knownTypeName(std::size_t index)
 {
     static const auto names = [] {
-        std::array<QString, s_types.size()> a;
-        for (std::size_t i = 0; i < s_types.size(); ++i)
-            a[i] = QString(s_types[i].name);
+        std::array<QString, s_typeNames.size()> a;
+        for (std::size_t i = 0; i < s_typeNames.size(); ++i)
+            a[i] = QString(s_typeNames[i]);
         return a;
     }();
     return names[index];
@@ -46,11 +38,10 @@ struct Rule {
 
 QLatin1StringView Frame::typeName(Type type)
 {
-    for (const auto &e : s_types) {
-        if (e.type == type)
-            return e.name;
-    }
-    return "unknown"_L1;
+    const auto index = std::size_t(type);
+    if (index == 0 || index > s_typeNames.size())
+        return "unknown"_L1;
+    return s_typeNames[index - 1];
 }
 
 const JsonScanner::Field *Frame::field(QLatin1StringView key) const
@@ -180,9 +171,9 @@ Frame Frame::parse(QStringView text)
     // Known types are matched on the raw text and share one QString each: no allocation per frame.
     const QStringView rawType = typeField->raw.sliced(1, typeField->raw.size() - 2);
     if (!rawType.contains(QChar(u'\\'))) {
-        for (std::size_t i = 0; i < s_types.size(); ++i) {
-            if (rawType == s_types[i].name) {
-                f.m_type = s_types[i].type;
+        for (std::size_t i = 0; i < s_typeNames.size(); ++i) {
+            if (rawType == s_typeNames[i]) {
+                f.m_type = typeAt(i);
                 f.m_typeName = knownTypeName(i);
                 break;
             }
@@ -190,9 +181,9 @@ Frame Frame::parse(QStringView text)
     }
     if (f.m_type == Type::Unknown) {
         f.m_typeName = JsonScanner::decodeString(typeField->raw).value_or(QString());
-        for (const auto &e : s_types) {
-            if (f.m_typeName == e.name) {
-                f.m_type = e.type;
+        for (std::size_t i = 0; i < s_typeNames.size(); ++i) {
+            if (f.m_typeName == s_typeNames[i]) {
+                f.m_type = typeAt(i);
                 break;
             }
         }

@@ -1,5 +1,7 @@
 #include "FrameWriter.h"
 
+#include "ErrorText.h"
+
 #include <QJsonDocument>
 #include <array>
 
@@ -7,24 +9,20 @@ using namespace Qt::StringLiterals;
 
 namespace FrameWriter {
 namespace {
-    struct Message {
-        QLatin1StringView code;
-        QLatin1StringView text;
-    };
     constexpr std::array s_messages{
-        Message{"bad-frame"_L1, "The frame is not a valid message of this protocol."_L1},
-        Message{"not-joined"_L1, "Join a room first."_L1},
-        Message{"already-joined"_L1, "This connection is already in a room."_L1},
-        Message{"unknown-peer"_L1, "No such peer in this room."_L1},
-        Message{"room-full"_L1, "The room is full."_L1},
-        Message{"unknown-number"_L1, "That number cannot be dialed."_L1},
-        Message{"forbidden"_L1, "Not allowed."_L1},
-        Message{"rate-limited"_L1, "Too many messages; slow down."_L1},
-        Message{"invalid-token"_L1, "The token is not valid."_L1},
-        Message{"bridge-unavailable"_L1, "The telephone bridge is not connected."_L1},
-        Message{"unknown-call"_L1, "No such call on this connection."_L1},
-        Message{"unknown-camera"_L1, "No such camera."_L1},
-        Message{"camera-unavailable"_L1, "The camera is not available right now."_L1},
+        ErrorText{"bad-frame"_L1, "The frame is not a valid message of this protocol."_L1},
+        ErrorText{"not-joined"_L1, "Join a room first."_L1},
+        ErrorText{"already-joined"_L1, "This connection is already in a room."_L1},
+        ErrorText{"unknown-peer"_L1, "No such peer in this room."_L1},
+        ErrorText{"room-full"_L1, "The room is full."_L1},
+        ErrorText{"unknown-number"_L1, "That number cannot be dialed."_L1},
+        ErrorText{"forbidden"_L1, "Not allowed."_L1},
+        ErrorText{"rate-limited"_L1, "Too many messages; slow down."_L1},
+        ErrorText{"invalid-token"_L1, "The token is not valid."_L1},
+        ErrorText{"bridge-unavailable"_L1, "The telephone bridge is not connected."_L1},
+        ErrorText{"unknown-call"_L1, "No such call on this connection."_L1},
+        ErrorText{"unknown-camera"_L1, "No such camera."_L1},
+        ErrorText{"camera-unavailable"_L1, "The camera is not available right now."_L1},
     };
 
     void appendJsonString(QString &out, QStringView s)
@@ -50,11 +48,7 @@ namespace {
 
 QLatin1StringView errorMessage(QLatin1StringView code)
 {
-    for (const auto &m : s_messages) {
-        if (m.code == code)
-            return m.text;
-    }
-    return "Error."_L1;
+    return errorText(s_messages, code);
 }
 
 QString make(QLatin1StringView type, const QJsonObject &body)

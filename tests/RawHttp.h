@@ -4,6 +4,8 @@
 // test's thread): the request is written as given, the answer is parsed into status, headers and
 // body. An interim `100 Continue` is skipped; a `101` answer is complete at its blank line.
 
+#include "http/HttpMessage.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QJsonDocument>
@@ -22,20 +24,10 @@ struct RawResponse {
 
     QByteArray header(QByteArrayView name) const // name lower-case
     {
-        for (const auto &h : headers) {
-            if (h.first == name)
-                return h.second;
-        }
-        return {};
+        const QByteArray *value = findHeader(headers, name);
+        return value ? *value : QByteArray();
     }
-    bool hasHeader(QByteArrayView name) const
-    {
-        for (const auto &h : headers) {
-            if (h.first == name)
-                return true;
-        }
-        return false;
-    }
+    bool hasHeader(QByteArrayView name) const { return findHeader(headers, name) != nullptr; }
     bool hasHeaderPrefix(QByteArrayView prefix) const // prefix lower-case
     {
         for (const auto &h : headers) {
@@ -93,6 +85,15 @@ inline RawResponse rawHttp(quint16 port, const QByteArray &request, int timeoutM
     return r;
 }
 
+// "<method> <target> HTTP/1.1" with Host and Connection: close, plus extra header lines.
+inline QByteArray closingRequest(const QByteArray &method, const QByteArray &target,
+                                 const QByteArray &host = "localhost",
+                                 const QByteArray &extraHeaders = {})
+{
+    return method + ' ' + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+        + extraHeaders + "\r\n";
+}
+
 // "GET /signal.ashx?<query> HTTP/1.1" with Host and Connection: close, plus extra header lines.
 inline QByteArray httpRequest(const QByteArray &method, const QByteArray &query,
                               const QByteArray &host, const QByteArray &extraHeaders = {})
@@ -100,6 +101,15 @@ inline QByteArray httpRequest(const QByteArray &method, const QByteArray &query,
     QByteArray target = "/signal.ashx";
     if (!query.isEmpty())
         target += '?' + query;
-    return method + ' ' + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
-        + extraHeaders + "\r\n";
+    return closingRequest(method, target, host, extraHeaders);
+}
+
+// A WebSocket upgrade of `target` on localhost (the RFC 6455 sample key), with extra header lines
+// between Connection and the key.
+inline QByteArray upgradeRequest(const QByteArray &target, const QByteArray &extraHeaders = {})
+{
+    return "GET " + target
+        + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + extraHeaders
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 }

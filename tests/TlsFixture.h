@@ -12,6 +12,7 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslSocket>
+#include <QTcpSocket>
 #include <QTest>
 #include <tuple>
 
@@ -157,6 +158,28 @@ struct HttpsAnswer {
     QSslCertificate peer; // the certificate the server presented
 };
 
+// Everything `s` receives until the server closes it (10 s at the most).
+inline QByteArray readUntilClosed(QAbstractSocket &s)
+{
+    QByteArray got;
+    std::ignore = QTest::qWaitFor(
+        [&] {
+            got += s.readAll();
+            return s.state() == QAbstractSocket::UnconnectedState;
+        },
+        10000);
+    return got + s.readAll();
+}
+
+// Writes `request` on a plain connection to `port`; all the server answers until it closes.
+inline QByteArray plainExchange(quint16 port, const QByteArray &request)
+{
+    QTcpSocket t;
+    t.connectToHost(QHostAddress::LocalHost, port);
+    t.write(request);
+    return readUntilClosed(t);
+}
+
 // One HTTP/1.1 request over TLS (Connection: close); waits for the server to close.
 inline HttpsAnswer httpsGet(quint16 port, const QByteArray &path, const QSslConfiguration &ssl,
                             const QByteArray &host = "127.0.0.1")
@@ -172,13 +195,7 @@ inline HttpsAnswer httpsGet(quint16 port, const QByteArray &path, const QSslConf
     a.encrypted = true;
     a.peer = s.peerCertificate();
     s.write("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
-    std::ignore = QTest::qWaitFor(
-        [&] {
-            a.response += s.readAll();
-            return s.state() == QAbstractSocket::UnconnectedState;
-        },
-        10000);
-    a.response += s.readAll();
+    a.response = readUntilClosed(s);
     return a;
 }
 } // namespace tlsfixture

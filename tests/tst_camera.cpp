@@ -2,6 +2,7 @@
 // speaks go2rtc's WebRTC handler (POST /api/webrtc?src=<stream>, JSON offer in, JSON answer out)
 // and can be told to answer slowly, wrongly, or not at all. The server runs in this thread.
 
+#include "DataRows.h"
 #include "TestClient.h"
 #include "TestIssuer.h"
 #include "TestServer.h"
@@ -232,6 +233,24 @@ private:
         return c;
     }
 
+    // A viewer in the lobby camera's room, go2rtc of tenant localhost answering in `mode` and
+    // its request log cleared.
+    std::unique_ptr<TestClient> lobbyViewer(FakeGo2rtc::Mode mode, QJsonObject *welcome)
+    {
+        m_go2rtcA.mode = mode;
+        m_go2rtcA.requests.clear();
+        return viewer(u"cam_lobby"_s, welcome);
+    }
+
+    // The code of the next error `v` gets, with " (ref X)" added unless it refers to a signal.
+    static QString signalError(TestClient &v, int timeoutMs = 5000)
+    {
+        const QJsonObject e = v.waitFor(u"error"_s, timeoutMs);
+        const QString ref = e.value(u"ref"_s).toString();
+        const QString code = e.value(u"code"_s).toString();
+        return ref == u"signal"_s ? code : code + u" (ref "_s + ref + u")"_s;
+    }
+
 private slots:
     void initTestCase();
     void cleanupTestCase() { m_app.reset(); }
@@ -261,10 +280,7 @@ void tst_Camera::initTestCase()
     QVERIFY(m_go2rtcB.listen());
     m_issuer.addKey(u"k1"_s, TestIssuer::KeyType::Ec);
     const QString jwks = m_dir.filePath(u"jwks.json"_s);
-    QFile f(jwks);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(m_issuer.jwks());
-    f.close();
+    QVERIFY(m_issuer.writeJwks(jwks));
 
     ServerConfig c = testserver::config(m_dir.path());
     c.cameraTimeoutMs = cameraTimeoutMs;
@@ -285,18 +301,15 @@ void tst_Camera::initTestCase()
     b.go2rtcUrl = m_go2rtcB.url().chopped(1) + u"/prefix"_s; // go2rtc behind a path prefix
     b.cameraLanCandidates = true;
     c.tenants = {a, b};
-    m_app = std::make_unique<Application>(c);
-    QString error;
-    QVERIFY2(m_app->start(&error), qPrintable(error));
+    m_app = testserver::start(c);
+    QVERIFY(m_app);
     m_port = m_app->httpPort();
 }
 
 void tst_Camera::config_data()
 {
-    QTest::addColumn<QString>("extraTop");
-    QTest::addColumn<QString>("extraTenant");
-    QTest::addColumn<int>("timeoutMs"); // -1: refused
-    QTest::addColumn<QString>("go2rtcUrl");
+    // timeoutMs: -1: refused
+    addColumns<QString, QString, int, QString>("extraTop", "extraTenant", "timeoutMs", "go2rtcUrl");
     QTest::addRow("defaults") << QString() << QString() << 10000 << u"http://127.0.0.1:1984"_s;
     QTest::addRow("timeout") << u"\"cameraTimeoutMs\":2500,"_s << QString() << 2500
                              << u"http://127.0.0.1:1984"_s;
@@ -336,8 +349,7 @@ void tst_Camera::config()
 
 void tst_Camera::candidateFilter_data()
 {
-    QTest::addColumn<QString>("address");
-    QTest::addColumn<bool>("isPrivate");
+    addColumns<QString, bool>("address", "isPrivate");
     for (const char *a : {"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.0.1", "100.64.0.1",
                           "127.0.0.1", "169.254.1.1", "0.0.0.0", "::1", "::", "fd12::1", "fc00::1",
                           "fe80::1", "::ffff:192.168.1.1", "abc-def.local", "ABC.LOCAL"})
@@ -362,8 +374,7 @@ void tst_Camera::candidateFilter()
 
 void tst_Camera::offerUrl_data()
 {
-    QTest::addColumn<QString>("base");
-    QTest::addColumn<QString>("url");
+    addColumns<QString, QString>("base", "url");
     QTest::addRow("bare") << u"http://127.0.0.1:1984"_s
                           << u"http://127.0.0.1:1984/api/webrtc?src=s-1"_s;
     QTest::addRow("slash") << u"http://127.0.0.1:1984/"_s
@@ -381,10 +392,8 @@ void tst_Camera::offerUrl()
 
 void tst_Camera::join_data()
 {
-    QTest::addColumn<QByteArray>("host");
-    QTest::addColumn<QString>("room");
-    QTest::addColumn<bool>("verified");
-    QTest::addColumn<QString>("expect"); // the camera's name in welcome, or the error code
+    // expect: the camera's name in welcome, or the error code
+    addColumns<QByteArray, QString, bool, QString>("host", "room", "verified", "expect");
     QTest::addRow("anonymous camera")
         << QByteArray("localhost") << u"cam_lobby"_s << false << u"lobby"_s;
     QTest::addRow("anonymous camera, verified peer")
@@ -446,8 +455,8 @@ void tst_Camera::join()
 
 void tst_Camera::answer_data()
 {
-    QTest::addColumn<int>("mode");
-    QTest::addColumn<QString>("expectSdp"); // empty: camera-unavailable
+    // expectSdp: empty: camera-unavailable
+    addColumns<int, QString>("mode", "expectSdp");
     QTest::addRow("json answer, private candidates removed")
         << int(FakeGo2rtc::Mode::Json) << answerPublicOnly;
     QTest::addRow("201 raw sdp") << int(FakeGo2rtc::Mode::RawSdp201) << answerPublicOnly;
@@ -464,10 +473,8 @@ void tst_Camera::answer()
 {
     QFETCH(int, mode);
     QFETCH(QString, expectSdp);
-    m_go2rtcA.mode = FakeGo2rtc::Mode(mode);
-    m_go2rtcA.requests.clear();
     QJsonObject welcome;
-    auto v = viewer(u"cam_lobby"_s, &welcome);
+    auto v = lobbyViewer(FakeGo2rtc::Mode(mode), &welcome);
     QVERIFY(v);
     QCOMPARE(welcome.value(u"type"_s).toString(), u"welcome"_s);
     v->send(offerTo(u"cam:lobby"_s));
@@ -485,9 +492,7 @@ void tst_Camera::answer()
     QCOMPARE(QJsonDocument::fromJson(r.body).object(),
              (QJsonObject{{u"type"_s, u"offer"_s}, {u"sdp"_s, offerSdp}}));
     if (expectSdp.isEmpty()) {
-        const QJsonObject e = v->waitFor(u"error"_s);
-        QCOMPARE(e.value(u"code"_s).toString(), u"camera-unavailable"_s);
-        QCOMPARE(e.value(u"ref"_s).toString(), u"signal"_s);
+        QCOMPARE(signalError(*v), u"camera-unavailable"_s);
         QVERIFY(!v->hasFrame(u"signal"_s));
         // The message is fixed: no URL, host or port of go2rtc.
         const QString raw = v->raw.last();
@@ -505,10 +510,8 @@ void tst_Camera::answer()
 
 void tst_Camera::slowGo2rtcKeepsTheLoopResponsive()
 {
-    m_go2rtcA.mode = FakeGo2rtc::Mode::Slow;
-    m_go2rtcA.requests.clear();
     QJsonObject welcome;
-    auto v = viewer(u"cam_lobby"_s, &welcome);
+    auto v = lobbyViewer(FakeGo2rtc::Mode::Slow, &welcome);
     QVERIFY(v);
     QElapsedTimer t;
     t.start();
@@ -525,9 +528,7 @@ void tst_Camera::slowGo2rtcKeepsTheLoopResponsive()
     QVERIFY2(pongMs < cameraTimeoutMs / 2, qPrintable(QString::number(pongMs)));
     QVERIFY(!v->hasFrame(u"error"_s) && !v->hasFrame(u"signal"_s));
     // Then the timeout ends the offer: camera-unavailable, never a hang.
-    const QJsonObject e = v->waitFor(u"error"_s, cameraTimeoutMs + 3000);
-    QCOMPARE(e.value(u"code"_s).toString(), u"camera-unavailable"_s);
-    QCOMPARE(e.value(u"ref"_s).toString(), u"signal"_s);
+    QCOMPARE(signalError(*v, cameraTimeoutMs + 3000), u"camera-unavailable"_s);
     QVERIFY2(t.elapsed() >= cameraTimeoutMs - 100, qPrintable(QString::number(t.elapsed())));
 }
 
@@ -541,9 +542,7 @@ void tst_Camera::go2rtcDown()
     auto v = viewer(u"cam_lobby"_s, &welcome);
     QVERIFY(v);
     v->send(offerTo(u"cam:lobby"_s));
-    const QJsonObject e = v->waitFor(u"error"_s, cameraTimeoutMs + 3000);
-    QCOMPARE(e.value(u"code"_s).toString(), u"camera-unavailable"_s);
-    QCOMPARE(e.value(u"ref"_s).toString(), u"signal"_s);
+    QCOMPARE(signalError(*v, cameraTimeoutMs + 3000), u"camera-unavailable"_s);
     // go2rtc comes back: the next offer gets its answer.
     QVERIFY(m_go2rtcA.listen(m_go2rtcA.port()));
     v->send(offerTo(u"cam:lobby"_s));
@@ -553,9 +552,9 @@ void tst_Camera::go2rtcDown()
 
 void tst_Camera::viewerSignals_data()
 {
-    QTest::addColumn<QString>("to");
-    QTest::addColumn<QString>("data"); // raw JSON
-    QTest::addColumn<QString>("expect"); // error code; empty: nothing at all
+    // data: raw JSON
+    // expect: error code; empty: nothing at all
+    addColumns<QString, QString, QString>("to", "data", "expect");
     const QString offer = u"{\"sdp\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}"_s;
     QTest::addRow("to the other viewer") << u"other"_s << offer << u"forbidden"_s;
     QTest::addRow("to another camera") << u"cam:vault"_s << offer << u"unknown-peer"_s;
@@ -581,10 +580,8 @@ void tst_Camera::viewerSignals()
     QFETCH(QString, to);
     QFETCH(QString, data);
     QFETCH(QString, expect);
-    m_go2rtcA.mode = FakeGo2rtc::Mode::Json;
-    m_go2rtcA.requests.clear();
     QJsonObject wa, wb;
-    auto a = viewer(u"cam_lobby"_s, &wa);
+    auto a = lobbyViewer(FakeGo2rtc::Mode::Json, &wa);
     auto b = viewer(u"cam_lobby"_s, &wb);
     QVERIFY(a && b);
     QString target = to;
@@ -614,17 +611,13 @@ void tst_Camera::viewerSignals()
 
 void tst_Camera::oneOfferInFlight()
 {
-    m_go2rtcA.mode = FakeGo2rtc::Mode::Slow;
-    m_go2rtcA.requests.clear();
     QJsonObject w;
-    auto v = viewer(u"cam_lobby"_s, &w);
+    auto v = lobbyViewer(FakeGo2rtc::Mode::Slow, &w);
     QVERIFY(v);
     v->send(offerTo(u"cam:lobby"_s));
     QTRY_COMPARE(m_go2rtcA.requests.size(), 1);
     v->send(offerTo(u"cam:lobby"_s));
-    const QJsonObject e = v->waitFor(u"error"_s);
-    QCOMPARE(e.value(u"code"_s).toString(), u"rate-limited"_s);
-    QCOMPARE(e.value(u"ref"_s).toString(), u"signal"_s);
+    QCOMPARE(signalError(*v), u"rate-limited"_s);
     // Another viewer has its own offer in flight.
     QJsonObject w2;
     auto v2 = viewer(u"cam_lobby"_s, &w2);
@@ -642,11 +635,9 @@ void tst_Camera::oneOfferInFlight()
 
 void tst_Camera::viewerLeavesWhileOfferInFlight()
 {
-    m_go2rtcA.mode = FakeGo2rtc::Mode::Slow;
-    m_go2rtcA.requests.clear();
     m_go2rtcA.open = 0;
     QJsonObject w;
-    auto v = viewer(u"cam_lobby"_s, &w);
+    auto v = lobbyViewer(FakeGo2rtc::Mode::Slow, &w);
     QVERIFY(v);
     v->send(offerTo(u"cam:lobby"_s));
     QTRY_COMPARE(m_go2rtcA.open, 1);

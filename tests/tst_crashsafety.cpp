@@ -6,6 +6,7 @@
 // handler, before the handler returns the answer. So every callId whose clear got 200 must have
 // its row after SIGKILL, whatever else was in flight.
 
+#include "DataRows.h"
 #include "RawHttp.h"
 #include "ServerChild.h"
 #include "Signing.h"
@@ -209,11 +210,12 @@ bool tst_CrashSafety::cdrLog(quint16 port, QHash<QString, QString> *results)
 
 void tst_CrashSafety::killMidCdrWrites_data()
 {
-    QTest::addColumn<int>("clients");
-    QTest::addColumn<int>("ackedBeforeKill"); // acknowledged CDRs to see before the kill
-    QTest::addColumn<QByteArray>("reason"); // office-ring-clear reason
-    QTest::addColumn<QString>("result"); // the CDR result it gives (nobody answered)
-    QTest::addColumn<bool>("checkpointed"); // rows have reached the main file, not only the WAL
+    // ackedBeforeKill: acknowledged CDRs to see before the kill
+    // reason: office-ring-clear reason
+    // result: the CDR result it gives (nobody answered)
+    // checkpointed: rows have reached the main file, not only the WAL
+    addColumns<int, int, QByteArray, QString, bool>("clients", "ackedBeforeKill", "reason",
+                                                    "result", "checkpointed");
 
     QTest::addRow("first rows, one bridge") << 1 << 20 << "cleared"_ba << u"cleared"_s << false;
     QTest::addRow("hundreds, 4 bridges") << 4 << 300 << "cleared"_ba << u"cleared"_s << false;

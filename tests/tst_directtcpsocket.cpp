@@ -1,3 +1,5 @@
+#include "DataRows.h"
+#include "LoopbackTcp.h"
 #include "http/DirectTcpSocket.h"
 
 #include <QCoreApplication>
@@ -16,9 +18,8 @@ private slots:
 
 void tst_DirectTcpSocket::writesOfOneRound_data()
 {
-    QTest::addColumn<int>("writes");
-    QTest::addColumn<int>("size");
-    QTest::addColumn<bool>("firstDirect"); // nothing buffered after the first write
+    // firstDirect: nothing buffered after the first write
+    addColumns<int, int, bool>("writes", "size", "firstDirect");
     QTest::addRow("1 small write: direct") << 1 << 100 << true;
     QTest::addRow("3 small writes: first direct, rest buffered") << 3 << 100 << true;
     // More than the kernel takes at once: the rest is buffered and still arrives whole.
@@ -32,14 +33,10 @@ void tst_DirectTcpSocket::writesOfOneRound()
     QFETCH(int, size);
     QFETCH(bool, firstDirect);
     QTcpServer server;
-    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     DirectTcpSocket client;
-    client.connectToHost(QHostAddress::LocalHost, server.serverPort());
-    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
-    QTRY_VERIFY(server.hasPendingConnections());
-    std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
     QByteArray received;
-    connect(peer.get(), &QTcpSocket::readyRead, this, [&] { received += peer->readAll(); });
+    const auto peer = connectLoopback(server, client, &received);
+    QVERIFY(peer);
     QByteArray expected;
     QList<qint64> buffered;
     bool done = false;

@@ -1,3 +1,5 @@
+#include "DataRows.h"
+#include "LoopbackTcp.h"
 #include "app/Application.h"
 #include "app/EpollEventDispatcher.h"
 #include "config/ServerConfig.h"
@@ -47,10 +49,7 @@ void tst_EpollDispatcher::isInstalled()
 
 void tst_EpollDispatcher::singleShotTimers_data()
 {
-    QTest::addColumn<int>("ms");
-    QTest::addRow("0 ms") << 0;
-    QTest::addRow("1 ms") << 1;
-    QTest::addRow("30 ms") << 30;
+    addRows<int>("ms", {{"0 ms", 0}, {"1 ms", 1}, {"30 ms", 30}});
 }
 
 void tst_EpollDispatcher::singleShotTimers()
@@ -181,9 +180,7 @@ struct SocketPair {
 
 void tst_EpollDispatcher::writeNotifier_data()
 {
-    QTest::addColumn<bool>("full");
-    QTest::addColumn<quint64>("minEpollCtls");
-    QTest::addColumn<quint64>("maxEpollCtls");
+    addColumns<bool, quint64, quint64>("full", "minEpollCtls", "maxEpollCtls");
     // Writable: activated without the kernel; no epoll_ctl at all (the fd is not even added).
     QTest::addRow("writable: activated without epoll_ctl") << false << quint64(0) << quint64(0);
     // Full send buffer: the first activation finds EAGAIN and leaves the notifier on, so the
@@ -229,8 +226,7 @@ void tst_EpollDispatcher::writeNotifier()
 
 void tst_EpollDispatcher::netChangeOnly_data()
 {
-    QTest::addColumn<bool>("full");
-    QTest::addColumn<int>("toggles");
+    addColumns<bool, int>("full", "toggles");
     // Writable socket: on/off within one round cancels the pending activation, too.
     QTest::addRow("write on/off x1") << false << 1;
     QTest::addRow("write on/off x50") << false << 50;
@@ -277,10 +273,7 @@ void tst_EpollDispatcher::netChangeOnly()
 
 void tst_EpollDispatcher::writesOfOneRoundCoalesce_data()
 {
-    QTest::addColumn<int>("writes");
-    QTest::addRow("1 write") << 1;
-    QTest::addRow("3 writes") << 3;
-    QTest::addRow("40 writes") << 40;
+    addRows<int>("writes", {{"1 write", 1}, {"3 writes", 3}, {"40 writes", 40}});
 }
 
 void tst_EpollDispatcher::writesOfOneRoundCoalesce()
@@ -289,14 +282,10 @@ void tst_EpollDispatcher::writesOfOneRoundCoalesce()
     // all of them, and its write notifier is activated once, without an epoll_ctl.
     QFETCH(int, writes);
     QTcpServer server;
-    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QTcpSocket client;
-    client.connectToHost(QHostAddress::LocalHost, server.serverPort());
-    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
-    QTRY_VERIFY(server.hasPendingConnections());
-    std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
     QByteArray received;
-    connect(peer.get(), &QTcpSocket::readyRead, this, [&] { received += peer->readAll(); });
+    const auto peer = connectLoopback(server, client, &received);
+    QVERIFY(peer);
     QTest::qWait(5);
     QSignalSpy flushed(&client, &QTcpSocket::bytesWritten);
     const auto before = dispatcher().stats();

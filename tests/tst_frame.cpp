@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
@@ -28,9 +29,7 @@ private:
 private slots:
     void parse_data()
     {
-        QTest::addColumn<QString>("text");
-        QTest::addColumn<bool>("valid");
-        QTest::addColumn<QString>("ref");
+        addColumns<QString, bool, QString>("text", "valid", "ref");
         QTest::addRow("join") << u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"Ann\"}"_s << true
                               << u"join"_s;
         QTest::addRow("type last")
@@ -148,8 +147,8 @@ private slots:
 
     void names_data()
     {
-        QTest::addColumn<QString>("name");
-        QTest::addColumn<QString>("expected"); // empty: refused
+        // expected: empty: refused
+        addColumns<QString, QString>("name", "expected");
         QTest::addRow("plain") << u"Ann"_s << u"Ann"_s;
         QTest::addRow("trimmed") << u"  Ann  "_s << u"Ann"_s;
         QTest::addRow("nfc") << u"Jose\u0301"_s << u"Jos\u00e9"_s;

@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "Frame.h"
 #include "JsonScanner.h"
 
@@ -20,9 +21,8 @@ private slots:
 
 void tst_JsonScanner::stringAtEveryOffset_data()
 {
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<bool>("ok");
-    QTest::addColumn<QString>("value"); // raw value of "k" when ok
+    // value: raw value of "k" when ok
+    addColumns<QString, bool, QString>("text", "ok", "value");
 
     for (int n = 0; n <= 33; ++n) {
         const QString plain(n, u'x');
@@ -61,9 +61,7 @@ void tst_JsonScanner::stringAtEveryOffset()
 
 void tst_JsonScanner::stringView_data()
 {
-    QTest::addColumn<QString>("frame");
-    QTest::addColumn<bool>("present");
-    QTest::addColumn<QString>("to");
+    addColumns<QString, bool, QString>("frame", "present", "to");
 
     QTest::addRow("plain") << u"{\"type\":\"signal\",\"to\":\"abc_-9\",\"data\":{}}"_s << true
                            << u"abc_-9"_s;
@@ -95,8 +93,7 @@ void tst_JsonScanner::stringView()
 
 void tst_JsonScanner::duplicateKeys_data()
 {
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<bool>("duplicate");
+    addColumns<QString, bool>("text", "duplicate");
     QTest::addRow("distinct") << u"{\"a\":1,\"b\":2,\"c\":3}"_s << false;
     QTest::addRow("plain repeat") << u"{\"a\":1,\"b\":2,\"a\":3}"_s << true;
     QTest::addRow("escaped repeat") << u"{\"a\":1,\"\\u0061\":2}"_s << true;

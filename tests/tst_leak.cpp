@@ -7,6 +7,7 @@
 // then every public request of both tenants is fetched. A new public flag or field is one more
 // row in publicAnswer_data(); a new kind of private value is one more entry in plant().
 
+#include "DataRows.h"
 #include "RawHttp.h"
 #include "TestClient.h"
 #include "TestServer.h"
@@ -106,11 +107,10 @@ private:
 void tst_Leak::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    QString error;
     std::optional<ServerConfig> config = testserver::fromJson(QByteArray(kConfig), m_dir.path());
     QVERIFY(config);
-    m_app = std::make_unique<Application>(*config);
-    QVERIFY2(m_app->start(&error), qPrintable(error));
+    m_app = testserver::start(*config);
+    QVERIFY(m_app);
     m_port = m_app->httpPort();
 
     m_a.host = u"localhost"_s;
@@ -305,11 +305,8 @@ bool tst_Leak::plant(Planted &p, bool tenantA)
 void tst_Leak::publicAnswer_data()
 {
     // Every public request, for both tenants. A new public flag or variant is one row here.
-    QTest::addColumn<QByteArray>("host");
-    QTest::addColumn<QByteArray>("method");
-    QTest::addColumn<QByteArray>("query");
-    QTest::addColumn<QByteArray>("extraHeaders");
-    QTest::addColumn<int>("status");
+    addColumns<QByteArray, QByteArray, QByteArray, QByteArray, int>("host", "method", "query",
+                                                                    "extraHeaders", "status");
     struct Req {
         const char *name;
         QByteArray method;

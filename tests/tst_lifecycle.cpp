@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "ServerChild.h"
 #include "TestClient.h"
 
@@ -80,8 +81,7 @@ private slots:
 
     void badConfigStops_data()
     {
-        QTest::addColumn<QByteArray>("json");
-        QTest::addColumn<QString>("key");
+        addColumns<QByteArray, QString>("json", "key");
         QTest::addRow("unknown key") << QByteArray(
             "{\"tenants\":[{\"host\":\"a\",\"adminSecret\":\"a\",\"bridgeSecret\":\"b\",\"x\":1}]}")
                                      << u"tenants[0].x"_s;

@@ -1,4 +1,5 @@
 #include "Crypto.h"
+#include "DataRows.h"
 #include "Signing.h"
 #include "TelephonyHarness.h"
 #include "TestClient.h"
@@ -33,6 +34,53 @@ private:
         c.tenants = {t};
         return c;
     }
+    // config() with a signal rate limit of `perSec` frames a second after a burst of `burst`.
+    ServerConfig rateConfig(int perSec, int burst)
+    {
+        ServerConfig c = config();
+        c.limits.signalPerSec = perSec;
+        c.limits.signalBurst = burst;
+        return c;
+    }
+
+    // How many `rate-limited` errors `c` received.
+    static int rateLimitedErrors(const TestClient &c)
+    {
+        int limited = 0;
+        for (const auto &f : c.frames)
+            limited += f.value(u"code"_s).toString() == u"rate-limited"_s;
+        return limited;
+    }
+
+    // Runs `sendSome` every `intervalMs` until the server closes `c` (false after `timeoutMs`).
+    static bool floodUntilClosed(TestClient &c, int intervalMs, int timeoutMs,
+                                 const std::function<void()> &sendSome)
+    {
+        QTimer flood;
+        flood.setInterval(intervalMs);
+        connect(&flood, &QTimer::timeout, &c, sendSome);
+        flood.start();
+        return c.waitClosed(timeoutMs);
+    }
+
+    // Connects `s` to `port` without sending anything; the HTTP head the server answers with
+    // (empty when none arrives in 5 s).
+    static QByteArray unaskedHead(QTcpSocket &s, quint16 port)
+    {
+        s.connectToHost(QHostAddress::LocalHost, port);
+        QByteArray answer;
+        if (!QTest::qWaitFor([&] { return (answer += s.readAll()).contains("\r\n\r\n"); }, 5000))
+            return {};
+        return answer;
+    }
+
+    // A bridge on tenant A of telephonyApp(), past its hello.
+    static bool helloBridge(harness::Client &bridge)
+    {
+        return bridge.waitConnected()
+            && bridge.bridgeHello("127.0.0.1", harness::secretA).value(u"type"_s).toString()
+            == u"bridge-welcome"_s;
+    }
 
     // --- dials, office keys, shutdown and restarts (DESIGN.md "Limits") ----------------------
 
@@ -46,18 +94,15 @@ private:
             return nullptr;
         c->limits.dialPerMinPerAddress = dialsPerAddress;
         const QString jwksPath = dataDir + u"/jwks.json"_s;
-        QFile jwks(jwksPath);
-        if (!jwks.open(QIODevice::WriteOnly))
+        if (!m_issuer.writeJwks(jwksPath))
             return nullptr;
-        jwks.write(m_issuer.jwks());
-        jwks.close();
         OidcConfig oidc;
         oidc.issuer = m_issuer.issuer();
         oidc.audience = m_issuer.audience();
         oidc.jwksFile = jwksPath;
         c->tenants[0].oidc = oidc;
-        auto app = std::make_unique<Application>(*c);
-        if (!app->start())
+        auto app = testserver::start(*c);
+        if (!app)
             return nullptr;
         Store *store = &app->tenantForHost(u"127.0.0.1"_s)->store();
         const QString a = u"127.0.0.1"_s;
@@ -71,6 +116,7 @@ private:
     }
 
     TestIssuer m_issuer;
+    std::unique_ptr<QTemporaryDir> m_scratch; // a fresh data directory for each test function
 
 private slots:
     void initTestCase()
@@ -78,16 +124,17 @@ private slots:
         QVERIFY(m_dir.isValid());
         m_issuer.addKey(u"k1"_s, TestIssuer::KeyType::Ec);
     }
+    void init()
+    {
+        m_scratch = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_scratch->isValid());
+    }
 
     void signalRateLimit()
     {
-        ServerConfig cfg = config();
-        cfg.limits.signalPerSec = 5;
-        cfg.limits.signalBurst = 10;
-        Application app(cfg);
-        QVERIFY(app.start());
+        Application app(rateConfig(5, 10));
         TestClient c;
-        QVERIFY(c.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, c));
         for (int i = 0; i < 40; ++i)
             c.send(u"{\"type\":\"ping\"}"_s);
         QCOMPARE(c.waitFor(u"error"_s).value(u"code"_s).toString(), u"rate-limited"_s);
@@ -95,39 +142,24 @@ private slots:
         // the burst passed, the rest was dropped with exactly one rate-limited error (within a
         // second)
         QTRY_COMPARE(c.raw.count(u"{\"type\":\"pong\"}"_s), 10);
-        int limited = 0;
-        for (const auto &f : c.frames)
-            limited += f.value(u"code"_s).toString() == u"rate-limited"_s;
-        QCOMPARE(limited, 1);
+        QCOMPARE(rateLimitedErrors(c), 1);
     }
 
     void keepsExceedingCloses4008()
     {
-        ServerConfig cfg = config();
-        cfg.limits.signalPerSec = 1;
-        cfg.limits.signalBurst = 1;
-        Application app(cfg);
-        QVERIFY(app.start());
+        Application app(rateConfig(1, 1));
         TestClient c;
-        QVERIFY(c.open(app.httpPort()));
-        QTimer flood;
-        flood.setInterval(20);
-        connect(&flood, &QTimer::timeout, &c, [&c] { c.send(u"{\"type\":\"ping\"}"_s); });
-        flood.start();
-        QVERIFY(c.waitClosed(10000));
-        flood.stop();
+        QVERIFY(testserver::startAndOpen(app, c));
+        QVERIFY(floodUntilClosed(c, 20, 10000, [&c] { c.send(u"{\"type\":\"ping\"}"_s); }));
         QCOMPARE(int(c.socket.closeCode()), 4008);
-        int limited = 0;
-        for (const auto &f : c.frames)
-            limited += f.value(u"code"_s).toString() == u"rate-limited"_s;
+        const int limited = rateLimitedErrors(c);
         QVERIFY2(limited >= 2 && limited <= 4,
                  qPrintable(QString::number(limited))); // ~one a second
     }
 
     void floodEndsIn4008_data()
     {
-        QTest::addColumn<bool>("binary");
-        QTest::addColumn<QString>("frame");
+        addColumns<bool, QString>("binary", "frame");
         QTest::addRow("binary frames") << true << QString();
         QTest::addRow("not json") << false << u"{{{{"_s;
         QTest::addRow("duplicate keys") << false << u"{\"type\":\"ping\",\"a\":1,\"a\":2}"_s;
@@ -139,30 +171,19 @@ private slots:
     {
         QFETCH(bool, binary);
         QFETCH(QString, frame);
-        ServerConfig cfg = config();
-        cfg.limits.signalPerSec = 5;
-        cfg.limits.signalBurst = 10;
-        Application app(cfg);
-        QVERIFY(app.start());
+        Application app(rateConfig(5, 10));
         TestClient c;
-        QVERIFY(c.open(app.httpPort()));
-        QTimer flood;
-        flood.setInterval(5);
-        connect(&flood, &QTimer::timeout, &c, [&] {
+        QVERIFY(testserver::startAndOpen(app, c));
+        QVERIFY(floodUntilClosed(c, 5, 15000, [&] {
             for (int i = 0; i < 20; ++i) {
                 if (binary)
                     c.socket.sendBinaryMessage(QByteArray(64, 'x'));
                 else
                     c.send(frame);
             }
-        });
-        flood.start();
-        QVERIFY(c.waitClosed(15000));
-        flood.stop();
+        }));
         QCOMPARE(int(c.socket.closeCode()), 4008);
-        int limited = 0;
-        for (const auto &f : c.frames)
-            limited += f.value(u"code"_s).toString() == u"rate-limited"_s;
+        const int limited = rateLimitedErrors(c);
         QVERIFY2(limited >= 1 && limited <= 4, qPrintable(QString::number(limited)));
         // far fewer answers than frames: the burst, its errors and one rate-limited a second
         QVERIFY2(c.frames.size() < 40, qPrintable(QString::number(c.frames.size())));
@@ -171,9 +192,8 @@ private slots:
     void duplicateKeyCarriesRef()
     {
         Application app(config());
-        QVERIFY(app.start());
         TestClient c;
-        QVERIFY(c.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, c));
         c.send(u"{\"type\":\"join\",\"room\":\"a\",\"name\":\"A\",\"\\u0072oom\":\"b\"}"_s);
         const QJsonObject e = c.waitFor(u"error"_s);
         QCOMPARE(e.value(u"code"_s).toString(), u"bad-frame"_s);
@@ -200,14 +220,9 @@ private slots:
     void worstShapeFramesLeaveBystandersAlone()
     {
         QFETCH(QString, frame);
-        ServerConfig cfg = config();
-        cfg.limits.signalPerSec = 20;
-        cfg.limits.signalBurst = 20;
-        Application app(cfg);
-        QVERIFY(app.start());
+        Application app(rateConfig(20, 20));
         TestClient attacker, bystander;
-        QVERIFY(attacker.open(app.httpPort()));
-        QVERIFY(bystander.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, attacker, bystander));
         for (int i = 0; i < 30; ++i)
             attacker.send(frame);
         QTRY_VERIFY(attacker.hasFrame(u"error"_s));
@@ -221,9 +236,8 @@ private slots:
     void joinRateLimit()
     {
         Application app(config());
-        QVERIFY(app.start());
         TestClient c;
-        QVERIFY(c.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, c));
         // joins into an invalid room: each is an error, none succeeds; the 6th is rate limited
         for (int i = 0; i < 6; ++i)
             c.send(u"{\"type\":\"join\",\"room\":\"bad room\",\"name\":\"A\"}"_s);
@@ -239,15 +253,11 @@ private slots:
         cfg.limits.maxConnectionsPerIp = 2;
         cfg.trustedProxies.clear(); // counted at accept, before any byte of a head
         Application app(cfg);
-        QVERIFY(app.start());
         TestClient a, b;
-        QVERIFY(a.open(app.httpPort()));
-        QVERIFY(b.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, a, b));
         QTcpSocket third;
-        third.connectToHost(QHostAddress::LocalHost, app.httpPort());
-        QByteArray answer;
-        QTRY_VERIFY((answer += third.readAll()).contains("\r\n\r\n"));
-        QVERIFY(answer.startsWith("HTTP/1.1 429"));
+        const QByteArray answer = unaskedHead(third, app.httpPort());
+        QVERIFY2(answer.startsWith("HTTP/1.1 429"), answer.constData());
         QVERIFY(answer.contains("too-many-requests"));
         a.socket.close();
         QVERIFY(a.waitClosed());
@@ -285,16 +295,13 @@ private slots:
         TestClient second;
         QVERIFY(second.open(app.httpPort()));
         QTcpSocket third;
-        third.connectToHost(QHostAddress::LocalHost, app.httpPort());
-        QByteArray answer;
-        QTRY_VERIFY((answer += third.readAll()).contains("\r\n\r\n"));
+        const QByteArray answer = unaskedHead(third, app.httpPort());
         QVERIFY2(answer.startsWith("HTTP/1.1 429"), answer.constData());
     }
 
     void proxiedClientsCountedByClientAddress_data()
     {
-        QTest::addColumn<QByteArray>("thirdHeaders");
-        QTest::addColumn<int>("status");
+        addColumns<QByteArray, int>("thirdHeaders", "status");
         QTest::addRow("same client") << QByteArray("X-Forwarded-For: 203.0.113.9\r\n") << 429;
         QTest::addRow("other client") << QByteArray("X-Forwarded-For: 203.0.113.10\r\n") << 200;
         QTest::addRow("spoofed leftmost entry")
@@ -350,9 +357,8 @@ private slots:
         cfg.limits.maxWriteBufferBytes = 65536;
         cfg.resumeGraceSec = 0; // a dropped peer leaves at once, so the test can see it
         Application app(cfg);
-        QVERIFY(app.start());
         TestClient sender;
-        QVERIFY(sender.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, sender));
         sender.join(u"slow"_s, u"F"_s);
         // A raw client that joins and then reads nothing more.
         QTcpSocket slow;
@@ -384,10 +390,8 @@ private slots:
         cfg.limits.signalBurst = 100000;
         cfg.limits.maxWriteBufferBytes = 65536;
         Application app(cfg);
-        QVERIFY(app.start());
         TestClient a, b;
-        QVERIFY(a.open(app.httpPort()));
-        QVERIFY(b.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, a, b));
         const QString aId = a.join(u"reader"_s, u"A"_s).value(u"peerId"_s).toString();
         b.join(u"reader"_s, u"B"_s);
         const QString frame = u"{\"type\":\"signal\",\"to\":\""_s + aId
@@ -404,11 +408,8 @@ private slots:
 
     void dialLogRows_data()
     {
-        QTest::addColumn<bool>("join");
-        QTest::addColumn<int>("dials");
-        QTest::addColumn<QString>("number");
-        QTest::addColumn<QString>("logged"); // the number as the log keeps it
-        QTest::addColumn<int>("rows");
+        // logged: the number as the log keeps it
+        addColumns<bool, int, QString, QString, int>("join", "dials", "number", "logged", "rows");
         QTest::addRow("unjoined socket") << false << 5 << u"+4930999111"_s << u"+4930999111"_s << 0;
         QTest::addRow("rate-limited dials")
             << true << 6 << u"+4930999222"_s << u"+4930999222"_s << 3;
@@ -423,8 +424,7 @@ private slots:
         QFETCH(QString, number);
         QFETCH(QString, logged);
         QFETCH(int, rows);
-        QTemporaryDir dir;
-        auto app = telephonyApp(dir.path());
+        auto app = telephonyApp(m_scratch->path());
         QVERIFY(app);
         harness::Client c(app->httpPort());
         QVERIFY(c.waitConnected());
@@ -443,8 +443,7 @@ private slots:
     // sockets: a new socket does not reset it.
     void dialLimitPerAddress()
     {
-        QTemporaryDir dir;
-        auto app = telephonyApp(dir.path(), 4);
+        auto app = telephonyApp(m_scratch->path(), 4);
         QVERIFY(app);
         std::vector<std::unique_ptr<harness::Client>> sockets;
         QStringList codes;
@@ -473,8 +472,7 @@ private slots:
     // is `rate-limited`, whichever socket sends it.
     void officeKeysLimitedPerAddress()
     {
-        QTemporaryDir dir;
-        auto app = telephonyApp(dir.path());
+        auto app = telephonyApp(m_scratch->path());
         QVERIFY(app);
         std::vector<std::unique_ptr<harness::Client>> sockets;
         for (int s = 0; s < 2; ++s) {
@@ -504,8 +502,7 @@ private slots:
 
     void dialStatusNumber_data()
     {
-        QTest::addColumn<QString>("number");
-        QTest::addColumn<bool>("anonymousSees");
+        addColumns<QString, bool>("number", "anonymousSees");
         QTest::addRow("E.164 by a verified peer") << u"+4930123456"_s << false;
         QTest::addRow("internal virtual number") << u"2001"_s << false;
         QTest::addRow("anonymous virtual number") << u"2000"_s << true;
@@ -516,13 +513,10 @@ private slots:
     {
         QFETCH(QString, number);
         QFETCH(bool, anonymousSees);
-        QTemporaryDir dir;
-        auto app = telephonyApp(dir.path());
+        auto app = telephonyApp(m_scratch->path());
         QVERIFY(app);
         harness::Client bridge(app->httpPort());
-        QVERIFY(bridge.waitConnected());
-        QCOMPARE(bridge.bridgeHello("127.0.0.1", harness::secretA).value(u"type"_s).toString(),
-                 u"bridge-welcome"_s);
+        QVERIFY(helloBridge(bridge));
         harness::Client verified(app->httpPort()), anonymous(app->httpPort());
         QVERIFY(verified.waitConnected());
         QVERIFY(anonymous.waitConnected());
@@ -545,13 +539,10 @@ private slots:
     // SIGTERM (Application::shutdown) ends every ring and dial in flight with its CDR.
     void shutdownEndsRingsAndDials()
     {
-        QTemporaryDir dir;
-        auto app = telephonyApp(dir.path());
+        auto app = telephonyApp(m_scratch->path());
         QVERIFY(app);
         harness::Client bridge(app->httpPort());
-        QVERIFY(bridge.waitConnected());
-        QCOMPARE(bridge.bridgeHello("127.0.0.1", harness::secretA).value(u"type"_s).toString(),
-                 u"bridge-welcome"_s);
+        QVERIFY(helloBridge(bridge));
         const QByteArray ring = harness::json({{u"time"_s, harness::now()},
                                                {u"callId"_s, u"sigterm-ring"_s},
                                                {u"from"_s, u"+4930111222"_s},

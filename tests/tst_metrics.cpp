@@ -2,6 +2,7 @@
 // admin listener only, Prometheus text 0.0.4 checked by a small parser (promtool is not in
 // Debian 12), the families DESIGN.md lists, counters that move with traffic, allowFrom.
 
+#include "DataRows.h"
 #include "TestClient.h"
 #include "TlsFixture.h"
 
@@ -163,17 +164,8 @@ Exposition parse(const QByteArray &text)
 
 QByteArray httpGet(quint16 port, const QByteArray &path)
 {
-    QTcpSocket t;
-    t.connectToHost(QHostAddress::LocalHost, port);
-    t.write("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    QByteArray got;
-    std::ignore = QTest::qWaitFor(
-        [&] {
-            got += t.readAll();
-            return t.state() == QAbstractSocket::UnconnectedState;
-        },
-        10000);
-    return QByteArray(got + t.readAll());
+    return plainExchange(
+        port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
 }
 
 QByteArray bodyOf(const QByteArray &response)
@@ -219,8 +211,7 @@ bool tst_Metrics::start(const QString &extra)
 // The parser must be able to fail, or the exposition test proves nothing.
 void tst_Metrics::parserRejectsBadText_data()
 {
-    QTest::addColumn<QByteArray>("text");
-    QTest::addColumn<bool>("valid");
+    addColumns<QByteArray, bool>("text", "valid");
     QTest::newRow("good") << QByteArray("# HELP a_b x\n# TYPE a_b counter\na_b{k=\"v\\\"\"} 1\n")
                           << true;
     QTest::newRow("histogram") << QByteArray(
@@ -349,8 +340,7 @@ void tst_Metrics::exposition()
 
 void tst_Metrics::allowFrom_data()
 {
-    QTest::addColumn<QString>("extra");
-    QTest::addColumn<bool>("allowed");
+    addColumns<QString, bool>("extra", "allowed");
     QTest::newRow("default loopback") << QString() << true;
     QTest::newRow("listed") << u"\"metrics\":{\"allowFrom\":[\"127.0.0.1\"]}"_s << true;
     QTest::newRow("elsewhere") << u"\"metrics\":{\"allowFrom\":[\"10.0.0.0/8\"]}"_s << false;

@@ -1,6 +1,7 @@
 // OidcVerifier against a test issuer whose keys are generated at test time and whose JWKS is
 // served by a local QHttpServer; then verifiedIdentity over the real signaling socket.
 
+#include "DataRows.h"
 #include "TestIssuer.h"
 #include "TestServer.h"
 #include "app/Application.h"
@@ -147,9 +148,7 @@ std::unique_ptr<OidcVerifier> tst_Oidc::readyVerifier()
 
 void tst_Oidc::jwksParse_data()
 {
-    QTest::addColumn<QByteArray>("json");
-    QTest::addColumn<bool>("valid");
-    QTest::addColumn<int>("keys");
+    addColumns<QByteArray, bool, int>("json", "valid", "keys");
 
     TestIssuer small;
     small.addKey(u"a"_s, TestIssuer::KeyType::Rsa);
@@ -203,8 +202,7 @@ void tst_Oidc::jwksParse()
 
 void tst_Oidc::verify_data()
 {
-    QTest::addColumn<QByteArray>("token");
-    QTest::addColumn<Failure>("failure");
+    addColumns<QByteArray, Failure>("token", "failure");
 
     const TestIssuer &is = m_issuer;
     const qint64 now = QDateTime::currentSecsSinceEpoch();
@@ -391,10 +389,7 @@ void tst_Oidc::fetchFailureKeepsKeys()
 void tst_Oidc::jwksFile()
 {
     const QString path = m_dir.filePath(u"jwks.json"_s);
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(m_issuer.jwks());
-    f.close();
+    QVERIFY(m_issuer.writeJwks(path));
     OidcConfig c = config();
     c.jwksUrl.clear();
     c.jwksFile = path;

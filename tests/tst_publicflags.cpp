@@ -1,6 +1,7 @@
 // The public flags of /signal.ashx (healthsummary, vnum-overview, cameras) over real HTTP against
 // an in-process Application, their errors and CORS, and the Application's store wiring.
 
+#include "DataRows.h"
 #include "RawHttp.h"
 #include "Signing.h"
 #include "TestClient.h"
@@ -97,6 +98,15 @@ private:
         return r.json();
     }
     Tenant &tenant(const QString &host) { return *m_app->tenantForHost(host); }
+    // Saves each of `numbers` for tenant `host`; false unless every one was created.
+    bool createVnums(const QString &host, const QList<VirtualNumber> &numbers)
+    {
+        for (const VirtualNumber &vn : numbers) {
+            if (m_app->store().createVirtualNumber(host, vn) != Store::Result::Ok)
+                return false;
+        }
+        return true;
+    }
     // Opens a bridge session for tenant `localhost` (a signed bridge-hello); true once welcomed.
     bool connectBridge()
     {
@@ -122,11 +132,9 @@ private:
 void tst_PublicFlags::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    m_app = std::make_unique<Application>(testConfig(m_dir.path()));
-    QString error;
-    QVERIFY2(m_app->start(&error), qPrintable(error));
+    m_app = testserver::start(testConfig(m_dir.path()));
+    QVERIFY(m_app);
     m_port = m_app->httpPort();
-    QVERIFY(m_port != 0);
 }
 
 void tst_PublicFlags::cleanupTestCase()
@@ -158,11 +166,10 @@ void tst_PublicFlags::cleanup()
 
 void tst_PublicFlags::http_data()
 {
-    QTest::addColumn<QByteArray>("request");
-    QTest::addColumn<int>("status");
-    QTest::addColumn<QByteArray>("errorCode"); // empty: not an error
-    QTest::addColumn<QList<QByteArray>>("headers"); // "name: value" that must be present
-    QTest::addColumn<bool>("emptyBody");
+    // errorCode: empty: not an error
+    // headers: "name: value" that must be present
+    addColumns<QByteArray, int, QByteArray, QList<QByteArray>, bool>(
+        "request", "status", "errorCode", "headers", "emptyBody");
 
     const QList<QByteArray> ok = {"content-type: application/json", "cache-control: no-store",
                                   "access-control-allow-origin: *"};
@@ -337,19 +344,12 @@ void tst_PublicFlags::healthSummary()
 void tst_PublicFlags::vnumOverview()
 {
     Tenant &a = tenant(u"localhost"_s);
-    Store &store = m_app->store();
-    const QString host = a.config().host;
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"2000"_s, u"Reception"_s, u"anonymous"_s)),
-             Store::Result::Ok);
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"+4930 1&x"_s, u"Odd"_s, u"anonymous"_s)),
-             Store::Result::Ok);
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"7777"_s, u"Dr. Private"_s, u"internal"_s)),
-             Store::Result::Ok);
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"8888"_s, u"Odd vis"_s, u"hidden"_s)),
-             Store::Result::Ok);
-    QCOMPARE(store.createVirtualNumber(u"b.example"_s,
-                                       makeVnum(u"3000"_s, u"B's line"_s, u"anonymous"_s)),
-             Store::Result::Ok);
+    QVERIFY(createVnums(a.config().host,
+                        {makeVnum(u"2000"_s, u"Reception"_s, u"anonymous"_s),
+                         makeVnum(u"+4930 1&x"_s, u"Odd"_s, u"anonymous"_s),
+                         makeVnum(u"7777"_s, u"Dr. Private"_s, u"internal"_s),
+                         makeVnum(u"8888"_s, u"Odd vis"_s, u"hidden"_s)}));
+    QVERIFY(createVnums(u"b.example"_s, {makeVnum(u"3000"_s, u"B's line"_s, u"anonymous"_s)}));
 
     const QString base = u"http://localhost:%1"_s.arg(m_port);
     auto expectedRow = [&](const QString &number, const QString &name, const QString &dialParam,
@@ -390,13 +390,10 @@ void tst_PublicFlags::vnumOverview()
 void tst_PublicFlags::vnumOverviewInternalHook()
 {
     const QString host = u"localhost"_s;
-    Store &store = m_app->store();
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"2000"_s, u"Reception"_s, u"anonymous"_s)),
-             Store::Result::Ok);
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"7777"_s, u"Staff line"_s, u"internal"_s)),
-             Store::Result::Ok);
-    QCOMPARE(store.createVirtualNumber(host, makeVnum(u"8888"_s, u"Unknown vis"_s, u"secret"_s)),
-             Store::Result::Ok);
+    QVERIFY(createVnums(host,
+                        {makeVnum(u"2000"_s, u"Reception"_s, u"anonymous"_s),
+                         makeVnum(u"7777"_s, u"Staff line"_s, u"internal"_s),
+                         makeVnum(u"8888"_s, u"Unknown vis"_s, u"secret"_s)}));
     // Stand-in for the OIDC Bearer check of the admin issue.
     m_app->publicFlags().setInternalVnumAccess([](const HttpRequest &request, Tenant &) {
         return request.header("authorization") == "Bearer good";
@@ -442,8 +439,7 @@ void tst_PublicFlags::storeLocation()
 
 void tst_PublicFlags::startFailsWithoutStore_data()
 {
-    QTest::addColumn<QString>("fixture");
-    QTest::addColumn<QString>("errorPart");
+    addColumns<QString, QString>("fixture", "errorPart");
     QTest::addRow("data dir is a file") << u"file"_s << u"dataDir"_s;
     QTest::addRow("database is garbage") << u"garbage"_s << u"store:"_s;
     QTest::addRow("no data dir configured") << u"empty"_s << u"dataDir"_s;
@@ -477,8 +473,7 @@ void tst_PublicFlags::startFailsWithoutStore()
 
 void tst_PublicFlags::pruneAtStart_data()
 {
-    QTest::addColumn<int>("retentionDays");
-    QTest::addColumn<int>("keptCdrs");
+    addColumns<int, int>("retentionDays", "keptCdrs");
     QTest::addRow("default 90 days") << 90 << 1;
     QTest::addRow("200 days") << 200 << 2;
     QTest::addRow("0 keeps everything") << 0 << 2;

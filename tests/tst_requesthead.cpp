@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
@@ -79,9 +80,8 @@ private slots:
 
     void read_data()
     {
-        QTest::addColumn<QByteArray>("buffer");
-        QTest::addColumn<int>("kind"); // RequestHead::Outcome::Kind
-        QTest::addColumn<qint64>("contentLength");
+        // kind: RequestHead::Outcome::Kind
+        addColumns<QByteArray, int, qint64>("buffer", "kind", "contentLength");
         using K = RequestHead::Outcome::Kind;
         const QByteArray get = "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\n";
         QTest::addRow("complete") << get + "\r\n" << int(K::Ok) << qint64(0);
@@ -142,9 +142,7 @@ private slots:
 
     void overTheWire_data()
     {
-        QTest::addColumn<QByteArray>("request");
-        QTest::addColumn<int>("status");
-        QTest::addColumn<bool>("closes");
+        addColumns<QByteArray, int, bool>("request", "status", "closes");
         const QByteArray post = "POST /signal.ashx?office-ring HTTP/1.1\r\nHost: localhost\r\n";
         QTest::addRow("plain get")
             << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\n\r\n") << 200 << false;

@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "config/CommandLine.h"
 #include "config/ServerConfig.h"
 
@@ -27,8 +28,8 @@ private slots:
 
     void parse_data()
     {
-        QTest::addColumn<QString>("json");
-        QTest::addColumn<QString>("errorKey"); // empty: must parse
+        // errorKey: empty: must parse
+        addColumns<QString, QString>("json", "errorKey");
         const QString base = u"\"adminSecret\":\"a\",\"bridgeSecret\":\"b\""_s;
         const auto tenant = [&](const QString &extra) -> QString {
             return u"{\"tenants\":[{\"host\":\"Phone.Example.com.\","_s + base + extra + u"}]}"_s;
@@ -155,9 +156,8 @@ private slots:
 
     void rotationWindow_data()
     {
-        QTest::addColumn<qint64>("at"); // unix seconds
-        QTest::addColumn<int>("adminKeys");
-        QTest::addColumn<int>("bridgeKeys");
+        // at: unix seconds
+        addColumns<qint64, int, int>("at", "adminKeys", "bridgeKeys");
         const qint64 end = 1796083200; // 2026-12-01T00:00:00Z = 01:00:00+01:00
         QTest::addRow("inside the window") << end - 1 << 2 << 1;
         QTest::addRow("at its end") << end << 1 << 1;
@@ -185,10 +185,9 @@ private slots:
 
     void load_data()
     {
-        QTest::addColumn<QString>("file"); // "good", "missing" or empty (embedded default)
-        QTest::addColumn<QString>("listen");
-        QTest::addColumn<QString>("dataDir");
-        QTest::addColumn<QString>("error"); // start of the error; empty: must load
+        // file: "good", "missing" or empty (embedded default)
+        // error: start of the error; empty: must load
+        addColumns<QString, QString, QString, QString>("file", "listen", "dataDir", "error");
         QTest::addRow("file") << u"good"_s << QString() << QString() << QString();
         QTest::addRow("file, overrides")
             << u"good"_s << u"[::1]:9443"_s << u"override"_s << QString();
@@ -267,8 +266,7 @@ private slots:
 
     void normaliseHost_data()
     {
-        QTest::addColumn<QString>("in");
-        QTest::addColumn<QString>("out");
+        addColumns<QString, QString>("in", "out");
         QTest::addRow("lower") << u"Phone.Example.COM"_s << u"phone.example.com"_s;
         QTest::addRow("port") << u"localhost:8080"_s << u"localhost"_s;
         QTest::addRow("trailing dot") << u"example.com.:443"_s << u"example.com"_s;
@@ -313,9 +311,8 @@ private slots:
     // Each option lands in its own ConfigSource field (a swap would start on the wrong address).
     void commandLine_data()
     {
-        QTest::addColumn<QStringList>("arguments");
-        QTest::addColumn<QStringList>("source"); // configFile, dataDir, listen, adminListen
-        QTest::addColumn<bool>("checkOnly");
+        // source: configFile, dataDir, listen, adminListen
+        addColumns<QStringList, QStringList, bool>("arguments", "source", "checkOnly");
         QTest::addRow("none") << QStringList{} << QStringList{{}, {}, {}, {}} << false;
         QTest::addRow("all") << QStringList{u"--config"_s,       u"/c.json"_s,
                                             u"--data-dir"_s,     u"/d"_s,

@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "RawHttp.h"
 #include "TestClient.h"
 #include "TestServer.h"
@@ -57,50 +58,39 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        m_app = std::make_unique<Application>(testConfig(m_dir.path()));
-        QString error;
-        QVERIFY2(m_app->start(&error), qPrintable(error));
+        m_app = testserver::start(testConfig(m_dir.path()));
+        QVERIFY(m_app);
         m_port = m_app->httpPort();
-        QVERIFY(m_port != 0);
     }
     void cleanupTestCase() { m_app.reset(); }
 
     void http_data()
     {
-        QTest::addColumn<QByteArray>("request");
-        QTest::addColumn<int>("status");
-        QTest::addColumn<QByteArray>("contains");
-        QTest::addRow("liveness") << QByteArray(
-            "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                                  << 200 << QByteArray("switchboard ");
-        QTest::addRow("liveness any host") << QByteArray(
-            "GET /signal.ashx HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n")
-                                           << 200 << QByteArray("text/plain");
-        QTest::addRow("head") << QByteArray(
-            "HEAD /signal.ashx HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                              << 200 << QByteArray("Content-Length");
+        addColumns<QByteArray, int, QByteArray>("request", "status", "contains");
+        QTest::addRow("liveness") << closingRequest("GET", "/signal.ashx") << 200
+                                  << QByteArray("switchboard ");
+        QTest::addRow("liveness any host")
+            << closingRequest("GET", "/signal.ashx", "nobody.example") << 200
+            << QByteArray("text/plain");
+        QTest::addRow("head") << closingRequest("HEAD", "/signal.ashx") << 200
+                              << QByteArray("Content-Length");
         QTest::addRow("post no flag")
             << QByteArray("POST /signal.ashx HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
                           "0\r\nConnection: close\r\n\r\n")
             << 405 << QByteArray("Allow: GET, HEAD");
-        QTest::addRow("unknown flag") << QByteArray(
-            "GET /signal.ashx?nope=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                                      << 400 << QByteArray("\"error\":\"bad-request\"");
-        QTest::addRow("unknown host flag") << QByteArray(
-            "GET /signal.ashx?nope=1 HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n")
-                                           << 404 << QByteArray("\"error\":\"not-found\"");
+        QTest::addRow("unknown flag") << closingRequest("GET", "/signal.ashx?nope=1") << 400
+                                      << QByteArray("\"error\":\"bad-request\"");
+        QTest::addRow("unknown host flag")
+            << closingRequest("GET", "/signal.ashx?nope=1", "nobody.example") << 404
+            << QByteArray("\"error\":\"not-found\"");
         QTest::addRow("root redirects")
-            << QByteArray("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") << 302
-            << QByteArray("Location: /status.html");
-        QTest::addRow("page") << QByteArray(
-            "GET /status.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                              << 200 << QByteArray("Content-Security-Policy");
+            << closingRequest("GET", "/") << 302 << QByteArray("Location: /status.html");
+        QTest::addRow("page") << closingRequest("GET", "/status.html") << 200
+                              << QByteArray("Content-Security-Policy");
         QTest::addRow("no such page")
-            << QByteArray("GET /nope.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            << 404 << QByteArray("application/json");
-        QTest::addRow("traversal") << QByteArray(
-            "GET /../etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                                   << 404 << QByteArray("application/json");
+            << closingRequest("GET", "/nope.html") << 404 << QByteArray("application/json");
+        QTest::addRow("traversal")
+            << closingRequest("GET", "/../etc/passwd") << 404 << QByteArray("application/json");
         QTest::addRow("two hosts")
             << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") << 400
             << QByteArray("application/json");
@@ -123,27 +113,16 @@ private slots:
         QTest::addRow("chunked") << QByteArray("POST /signal.ashx?x=1 HTTP/1.1\r\nHost: "
                                                "localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
                                  << 411 << QByteArray("length-required");
-        QTest::addRow("cross-origin upgrade") << QByteArray(
-            "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: "
-            "Upgrade\r\nOrigin: http://evil.example\r\nSec-WebSocket-Key: "
-            "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                                              << 403 << QByteArray("forbidden");
+        QTest::addRow("cross-origin upgrade")
+            << upgradeRequest("/signal.ashx", "Origin: http://evil.example\r\n") << 403
+            << QByteArray("forbidden");
         QTest::addRow("null origin upgrade")
-            << QByteArray("GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: "
-                          "websocket\r\nConnection: Upgrade\r\nOrigin: null\r\nSec-WebSocket-Key: "
-                          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            << 403 << QByteArray("forbidden");
-        QTest::addRow("allowed origin upgrade") << QByteArray(
-            "GET /signal.ashx HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: "
-            "Upgrade\r\nOrigin: https://app.example.com\r\nSec-WebSocket-Key: "
-            "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                                                << 101
-                                                << QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+            << upgradeRequest("/signal.ashx", "Origin: null\r\n") << 403 << QByteArray("forbidden");
+        QTest::addRow("allowed origin upgrade")
+            << upgradeRequest("/signal.ashx", "Origin: https://app.example.com\r\n") << 101
+            << QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         QTest::addRow("upgrade elsewhere")
-            << QByteArray("GET /other HTTP/1.1\r\nHost: localhost\r\nUpgrade: "
-                          "websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            << 404 << QByteArray("not-found");
+            << upgradeRequest("/other") << 404 << QByteArray("not-found");
     }
     void http()
     {
@@ -230,10 +209,7 @@ private slots:
 
     void badFrames_data()
     {
-        QTest::addColumn<QString>("text");
-        QTest::addColumn<bool>("joinFirst");
-        QTest::addColumn<QString>("code");
-        QTest::addColumn<QString>("ref");
+        addColumns<QString, bool, QString, QString>("text", "joinFirst", "code", "ref");
         QTest::addRow("invalid json") << u"{nope"_s << false << u"bad-frame"_s << QString();
         QTest::addRow("not an object") << u"[1]"_s << false << u"bad-frame"_s << QString();
         QTest::addRow("wrong type of field") << u"{\"type\":\"join\",\"room\":1,\"name\":\"A\"}"_s
@@ -391,9 +367,8 @@ private slots:
         cfg.resumeGraceSec = 1;
         cfg.keepaliveSec = 1;
         Application app(cfg);
-        QVERIFY(app.start());
         TestClient b;
-        QVERIFY(b.open(app.httpPort()));
+        QVERIFY(testserver::startAndOpen(app, b));
         b.join(u"expire"_s, u"Bob"_s);
         // a raw client that joins and then never answers pings: dropped with 4002, then expires
         QTcpSocket raw;

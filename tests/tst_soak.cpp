@@ -7,6 +7,7 @@
 // of live and held peers as the measured half (the allocator keeps some of a peak's pages).
 
 #include "Crypto.h"
+#include "DataRows.h"
 #include "ServerProcess.h"
 #include "Signing.h"
 #include "WsLoop.h"
@@ -461,8 +462,8 @@ void tst_Soak::initTestCase()
 
 void tst_Soak::cycles_data()
 {
-    QTest::addColumn<Mix>("mix");
-    QTest::addColumn<int>("percent"); // of SB_SOAK_CYCLES (default 100 000)
+    // percent: of SB_SOAK_CYCLES (default 100 000)
+    addColumns<Mix, int>("mix", "percent");
     // Of every 20 pairs: 10 leave, 4 close, 3 drop and resume, 2 drop for good, 1 drop watched
     // by the other peer until its peer-left timeout.
     QTest::addRow("mixed") << Mix{10, 4, 3, 2, 1} << 100;

@@ -1,9 +1,11 @@
 // The durable store: CRUD results, log paging, pruning, schema migrations from every older
 // version, and crash safety of a write transaction (a child process dies mid-transaction).
 
+#include "DataRows.h"
 #include "store/Store.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
@@ -27,25 +29,10 @@ QDateTime utc(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
 }
 
-// The schema exactly as version 1 shipped it: a fixture, deliberately not shared with Store.cpp,
-// so that a later edit of migration step 1 cannot silently change what "a v1 file" means.
-const char *const kSchemaV1[] = {
-    "CREATE TABLE virtual_numbers (tenant TEXT NOT NULL, number TEXT NOT NULL,"
-    " name TEXT NOT NULL, mode TEXT NOT NULL, text TEXT NOT NULL DEFAULT '',"
-    " start_ms INTEGER NOT NULL DEFAULT 0, max_sec INTEGER NOT NULL DEFAULT 0,"
-    " loop INTEGER NOT NULL DEFAULT 0, visibility TEXT NOT NULL DEFAULT 'anonymous',"
-    " PRIMARY KEY (tenant, number))",
-    "CREATE TABLE aliases (tenant TEXT NOT NULL, number TEXT NOT NULL, name TEXT NOT NULL,"
-    " PRIMARY KEY (tenant, number))",
-    "CREATE TABLE whitelist (tenant TEXT NOT NULL, number TEXT NOT NULL,"
-    " note TEXT NOT NULL DEFAULT '', PRIMARY KEY (tenant, number))",
-    "CREATE TABLE cdrs (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL,"
-    " call_id TEXT NOT NULL, direction TEXT NOT NULL, from_number TEXT NOT NULL,"
-    " to_number TEXT NOT NULL, room TEXT NOT NULL, started_ms INTEGER NOT NULL,"
-    " answered_ms INTEGER, ended_ms INTEGER NOT NULL, result TEXT NOT NULL)",
-    "CREATE TABLE dial_log (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL,"
-    " at_ms INTEGER NOT NULL, call_id TEXT NOT NULL, room TEXT NOT NULL,"
-    " peer_id TEXT NOT NULL, number TEXT NOT NULL, outcome TEXT NOT NULL)",
+// Version 1 as it shipped is Store's migration step 1, which shippedStepsUnchanged() pins by
+// digest (an edit of a shipped step fails there instead of silently changing what "a v1 file"
+// means); these rows fill every v1 table.
+const char *const kRowsV1[] = {
     "INSERT INTO virtual_numbers VALUES ('a.example.com', '2000', 'Reception', 'tts',"
     " 'Hello', 0, 60, 1, 'anonymous')",
     "INSERT INTO aliases VALUES ('a.example.com', '+4930123456', 'Front desk')",
@@ -68,9 +55,12 @@ bool writeOldVersion(const QString &path, int version, QString *error)
         db.setDatabaseName(path);
         ok = db.open();
         if (ok && version == 1) {
-            for (const char *sql : kSchemaV1) {
+            QStringList statements = Store::migrationStep(1);
+            for (const char *row : kRowsV1)
+                statements.append(QString::fromLatin1(row));
+            for (const QString &sql : statements) {
                 QSqlQuery q(db);
-                if (!q.exec(QString::fromLatin1(sql))) {
+                if (!q.exec(sql)) {
                     *error = q.lastError().text();
                     ok = false;
                     break;
@@ -136,6 +126,8 @@ private slots:
     void virtualNumberCallsSince_data();
     void virtualNumberCallsSince();
     void pruning();
+    void shippedStepsUnchanged_data();
+    void shippedStepsUnchanged();
     void migration_data();
     void migration();
     void refusesBadFiles_data();
@@ -170,10 +162,9 @@ void tst_Store::initTestCase()
 
 void tst_Store::crud_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::addRow("virtual number") << u"vnum"_s;
-    QTest::addRow("alias") << u"alias"_s;
-    QTest::addRow("whitelist") << u"whitelist"_s;
+    addRows<QString>(
+        "kind",
+        {{"virtual number", u"vnum"_s}, {"alias", u"alias"_s}, {"whitelist", u"whitelist"_s}});
 }
 
 // One CRUD walk per table: create, duplicate, read, update, missing, delete, tenant isolation.
@@ -360,12 +351,11 @@ void tst_Store::logPaging_data()
 {
     // Ten rows of tenant A at minutes 1..10 (row i has the i-th id among A's rows), interleaved
     // with rows of tenant B that must never show up. `expected` lists A-row indexes (1-based).
-    QTest::addColumn<QString>("log");
-    QTest::addColumn<int>("limit");
-    QTest::addColumn<int>("beforeIndex"); // 0: no bound
-    QTest::addColumn<int>("fromMinute"); // 0: no bound
-    QTest::addColumn<int>("toMinute"); // 0: no bound
-    QTest::addColumn<QList<int>>("expected");
+    // beforeIndex: 0: no bound
+    // fromMinute: 0: no bound
+    // toMinute: 0: no bound
+    addColumns<QString, int, int, int, int, QList<int>>("log", "limit", "beforeIndex", "fromMinute",
+                                                        "toMinute", "expected");
     for (const QString &log : {u"cdr"_s, u"dial"_s}) {
         const QByteArray p = log.toLatin1() + ": ";
         QTest::addRow("%sall, newest first", p.constData())
@@ -466,8 +456,7 @@ void tst_Store::virtualNumberCallsSince_data()
 {
     // CDRs of tenant A: vnum dials 10 h, 23 h, 25 h ago; a plain dial 1 h ago; a ring 2 h ago;
     // tenant B: a vnum dial 1 h ago.
-    QTest::addColumn<int>("sinceHoursAgo");
-    QTest::addColumn<int>("expected");
+    addColumns<int, int>("sinceHoursAgo", "expected");
     QTest::addRow("last 24 h") << 24 << 2;
     QTest::addRow("last 26 h") << 26 << 3;
     QTest::addRow("last 11 h") << 11 << 1;
@@ -542,11 +531,37 @@ void tst_Store::pruning()
     QCOMPARE(store.pruneLogsBefore(QDateTime()), 0);
 }
 
+void tst_Store::shippedStepsUnchanged_data()
+{
+    // One row per shipped schema version: the SHA-256 of its step's statements joined by '\n'.
+    // Add a row when a version ships; never change one (Store.cpp: append a new step instead).
+    addColumns<int, QByteArray>("version", "sha256");
+    QTest::addRow("v1") << 1
+                        << QByteArray(
+                               "7e76b1436cd49df54c934972dd35ee3888851a548ade3ff0fe85981377107a2a");
+    QTest::addRow("v2") << 2
+                        << QByteArray(
+                               "1d26044744fbae835aeba082845acb7badec79a04ef0fe72e52a04a6362ab477");
+    QTest::addRow("v3") << 3
+                        << QByteArray(
+                               "0dbada747c7cc60c59bb32280a7c55effe39176e7fc50646eb1fb62288df4fd7");
+}
+
+void tst_Store::shippedStepsUnchanged()
+{
+    QFETCH(int, version);
+    QFETCH(QByteArray, sha256);
+    const QStringList step = Store::migrationStep(version);
+    QVERIFY(!step.isEmpty());
+    QCOMPARE(
+        QCryptographicHash::hash(step.join(u'\n').toLatin1(), QCryptographicHash::Sha256).toHex(),
+        sha256);
+}
+
 void tst_Store::migration_data()
 {
     // One row per older schema version (0 is "no schema yet"); add a row when a version ships.
-    QTest::addColumn<QString>("fixture");
-    QTest::addColumn<bool>("hasV1Rows");
+    addColumns<QString, bool>("fixture", "hasV1Rows");
     QTest::addRow("no file") << u"none"_s << false;
     QTest::addRow("empty file (version 0)") << u"empty"_s << false;
     QTest::addRow("version 1 with rows") << u"v1"_s << true;
@@ -626,8 +641,7 @@ void tst_Store::migration()
 
 void tst_Store::refusesBadFiles_data()
 {
-    QTest::addColumn<QString>("fixture");
-    QTest::addColumn<QString>("errorPart");
+    addColumns<QString, QString>("fixture", "errorPart");
     QTest::addRow("newer schema") << u"newer"_s << u"newer"_s;
     QTest::addRow("not a database") << u"garbage"_s << u"not a usable SQLite database"_s;
     QTest::addRow("directory missing") << u"nodir"_s << u"db"_s;
@@ -774,8 +788,8 @@ int main(int argc, char *argv[])
 
 void tst_Store::failedLogWritesRetried_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::addColumn<bool>("byTimer"); // false: written when the store closes
+    // byTimer: false: written when the store closes
+    addColumns<QString, bool>("kind", "byTimer");
     QTest::addRow("CDR, by the retry timer") << u"cdr"_s << true;
     QTest::addRow("dial log, by the retry timer") << u"dial"_s << true;
     QTest::addRow("CDR, when the store closes") << u"cdr"_s << false;

@@ -2,6 +2,7 @@
 // binary: RSA and EC keys, a chain, SIGHUP renewals under a live WSS connection, a bad file on
 // reload, "self-signed", httpRedirectListen, the handshake timeout and the per-address limit.
 
+#include "DataRows.h"
 #include "TestClient.h"
 #include "TlsFixture.h"
 
@@ -15,6 +16,17 @@
 
 using namespace Qt::StringLiterals;
 using namespace tlsfixture;
+
+namespace {
+// Opens `client` over wss on `port`, trusting what `ssl` trusts; true once connected.
+bool openWss(TestClient &client, quint16 port, const QSslConfiguration &ssl)
+{
+    client.socket.setSslConfiguration(ssl);
+    QSignalSpy connected(&client.socket, &QWebSocket::connected);
+    client.socket.open(QNetworkRequest(QUrl(u"wss://127.0.0.1:%1/signal.ashx"_s.arg(port))));
+    return connected.wait(10000);
+}
+} // namespace
 
 class tst_Tls : public QObject {
     Q_OBJECT
@@ -33,6 +45,13 @@ private:
     // Writes a config with `tls` (a JSON value) and `extra` top-level members, starts the
     // server; the returned pointer is alive until the test ends.
     Server *start(const QString &tlsJson, const QString &extra = {});
+    // start() with the `name`.crt / `name`.key pair of the test PKI.
+    Server *startWithPair(const QString &name, const QString &extra = {})
+    {
+        return start(u"{\"cert\":\"%1\",\"key\":\"%2\"}"_s.arg(file(name + u".crt"_s),
+                                                               file(name + u".key"_s)),
+                     extra);
+    }
     QString file(const QString &name) const { return m_pki.filePath(name); }
 
     QTemporaryDir m_pki;
@@ -68,18 +87,15 @@ Server *tst_Tls::start(const QString &tlsJson, const QString &extra)
 
 void tst_Tls::httpsAndWss_data()
 {
-    QTest::addColumn<QString>("name");
-    QTest::newRow("rsa") << u"rsa"_s;
-    QTest::newRow("ec") << u"ec"_s;
-    // Signed by an intermediate the client does not know: only the served chain makes it pass.
-    QTest::newRow("chain") << u"chained"_s;
+    // "chain": signed by an intermediate the client does not know; only the served chain makes
+    // it pass.
+    addRows<QString>("name", {{"rsa", u"rsa"_s}, {"ec", u"ec"_s}, {"chain", u"chained"_s}});
 }
 
 void tst_Tls::httpsAndWss()
 {
     QFETCH(QString, name);
-    Server *s = start(
-        u"{\"cert\":\"%1\",\"key\":\"%2\"}"_s.arg(file(name + u".crt"_s), file(name + u".key"_s)));
+    Server *s = startWithPair(name);
     QVERIFY(s);
     const quint16 port = s->port();
     QVERIFY(port != 0);
@@ -90,10 +106,7 @@ void tst_Tls::httpsAndWss()
     QCOMPARE(a.peer, certificate(file(name + u".crt"_s)));
 
     TestClient client;
-    client.socket.setSslConfiguration(trusting(file(u"ca.crt"_s)));
-    QSignalSpy connected(&client.socket, &QWebSocket::connected);
-    client.socket.open(QNetworkRequest(QUrl(u"wss://127.0.0.1:%1/signal.ashx"_s.arg(port))));
-    QVERIFY(connected.wait(10000));
+    QVERIFY(openWss(client, port, trusting(file(u"ca.crt"_s))));
     const QJsonObject welcome = client.join(u"tls-room"_s, u"Ann"_s);
     QCOMPARE(welcome.value(u"room"_s).toString(), u"tls-room"_s);
 
@@ -118,10 +131,7 @@ void tst_Tls::reloadSwapsCertificateUnderLiveSocket()
     QCOMPARE(httpsGet(port, "/signal.ashx", ca).peer, certificate(file(u"rsa.crt"_s)));
 
     TestClient first;
-    first.socket.setSslConfiguration(ca);
-    QSignalSpy connected(&first.socket, &QWebSocket::connected);
-    first.socket.open(QNetworkRequest(QUrl(u"wss://127.0.0.1:%1/signal.ashx"_s.arg(port))));
-    QVERIFY(connected.wait(10000));
+    QVERIFY(openWss(first, port, ca));
     QVERIFY(!first.join(u"renewal"_s, u"Ann"_s).isEmpty());
     QSignalSpy closed(&first.socket, &QWebSocket::disconnected);
 
@@ -136,10 +146,7 @@ void tst_Tls::reloadSwapsCertificateUnderLiveSocket()
 
     // The connection made before the renewal is open and still carries frames.
     TestClient second;
-    second.socket.setSslConfiguration(ca);
-    QSignalSpy connected2(&second.socket, &QWebSocket::connected);
-    second.socket.open(QNetworkRequest(QUrl(u"wss://127.0.0.1:%1/signal.ashx"_s.arg(port))));
-    QVERIFY(connected2.wait(10000));
+    QVERIFY(openWss(second, port, ca));
     QCOMPARE(second.socket.sslConfiguration().peerCertificate(), certificate(file(u"ec2.crt"_s)));
     QVERIFY(!second.join(u"renewal"_s, u"Bob"_s).isEmpty());
     QVERIFY(!first.waitFor(u"peer-joined"_s).isEmpty());
@@ -194,27 +201,13 @@ void tst_Tls::selfSigned()
 
 void tst_Tls::redirectListener()
 {
-    Server *s
-        = start(u"{\"cert\":\"%1\",\"key\":\"%2\"}"_s.arg(file(u"rsa.crt"_s), file(u"rsa.key"_s)),
-                u"\"httpRedirectListen\":\"127.0.0.1:0\""_s);
+    Server *s = startWithPair(u"rsa"_s, u"\"httpRedirectListen\":\"127.0.0.1:0\""_s);
     QVERIFY(s);
     const quint16 port = s->port();
     const quint16 redirect
         = quint16(s->waitFor(u"redirecting http on \"127.0.0.1\" (\\d+)"_s).toUInt());
     QVERIFY(redirect != 0);
-    const auto get = [&](const QByteArray &request) {
-        QTcpSocket t;
-        t.connectToHost(QHostAddress::LocalHost, redirect);
-        t.write(request);
-        QByteArray got;
-        std::ignore = QTest::qWaitFor(
-            [&] {
-                got += t.readAll();
-                return t.state() == QAbstractSocket::UnconnectedState;
-            },
-            10000);
-        return QByteArray(got + t.readAll());
-    };
+    const auto get = [&](const QByteArray &request) { return plainExchange(redirect, request); };
     const QByteArray moved = get("GET /room.html?r=a HTTP/1.1\r\nHost: localhost:80\r\n\r\n");
     QVERIFY2(moved.startsWith("HTTP/1.1 308"), moved.constData());
     const QByteArray location
@@ -228,9 +221,7 @@ void tst_Tls::redirectListener()
 
 void tst_Tls::handshakeTimeout()
 {
-    Server *s
-        = start(u"{\"cert\":\"%1\",\"key\":\"%2\"}"_s.arg(file(u"ec.crt"_s), file(u"ec.key"_s)),
-                u"\"tlsHandshakeTimeoutSec\":1"_s);
+    Server *s = startWithPair(u"ec"_s, u"\"tlsHandshakeTimeoutSec\":1"_s);
     QVERIFY(s);
     QTcpSocket idle;
     idle.connectToHost(QHostAddress::LocalHost, s->port());
@@ -245,9 +236,7 @@ void tst_Tls::handshakeTimeout()
 
 void tst_Tls::limitHoldsBeforeHandshake()
 {
-    Server *s
-        = start(u"{\"cert\":\"%1\",\"key\":\"%2\"}"_s.arg(file(u"ec.crt"_s), file(u"ec.key"_s)),
-                u"\"limits\":{\"maxConnectionsPerIp\":2}"_s);
+    Server *s = startWithPair(u"ec"_s, u"\"limits\":{\"maxConnectionsPerIp\":2}"_s);
     QVERIFY(s);
     const quint16 port = s->port();
     QTcpSocket a, b, c;

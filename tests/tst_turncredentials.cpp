@@ -1,3 +1,4 @@
+#include "DataRows.h"
 #include "signal/TurnCredentials.h"
 
 #include <QJsonArray>
@@ -12,10 +13,7 @@ class tst_TurnCredentials : public QObject {
 private slots:
     void credential_data()
     {
-        QTest::addColumn<QByteArray>("secret");
-        QTest::addColumn<qint64>("expiry");
-        QTest::addColumn<QString>("peerId");
-        QTest::addColumn<QString>("expected");
+        addColumns<QByteArray, qint64, QString, QString>("secret", "expiry", "peerId", "expected");
         QTest::addRow("short id") << QByteArray("secret") << qint64(1700000000) << u"peerA"_s
                                   << u"mfCnWNQHmq4Rel4p1Sn0tILb6LI="_s;
         QTest::addRow("other secret") << QByteArray("north-wind") << qint64(1700000000)

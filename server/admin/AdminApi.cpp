@@ -180,61 +180,63 @@ void AdminApi::registerRoutes(HttpApi &api)
             return (this->*fn)(ctx);
         };
     };
-    api.addRoute({u"stats"_s,
-                  {"GET"},
-                  A::Admin,
-                  bind(&AdminApi::stats),
-                  u"Live counts: rooms, peers, heldPeers (lost, waiting for a resume), sockets, "
-                  "office phones, rings in flight, counters since start, uptime, memory."_s});
-    api.addRoute({u"diallog"_s,
-                  {"GET"},
-                  A::Admin,
-                  bind(&AdminApi::dialLog),
-                  u"Dial log, newest first: {dials, nextBefore?}. Parameters: limit (1-1000, "
-                  "default 100), before (row id), from, to (RFC 3339 or unix seconds)."_s});
-    api.addRoute({u"cdrlog"_s,
-                  {"GET"},
-                  A::Admin,
-                  bind(&AdminApi::cdrLog),
-                  u"Call detail records, newest first: {cdrs, nextBefore?}. Parameters as "
-                  "diallog."_s});
-    api.addRoute({u"registrar"_s,
-                  {"GET"},
-                  A::Admin,
-                  bind(&AdminApi::registrar),
-                  u"The SIP bridge's latest registrar report: {registrar: [{extension, contact, "
-                  "userAgent}]}."_s});
-    api.addRoute({u"aliases"_s,
-                  {"GET", "POST", "PUT", "DELETE"},
-                  A::Admin,
-                  bind(&AdminApi::aliases),
-                  u"Aliases {number, name}: GET lists, POST creates (201), PUT updates, "
-                  "DELETE &number=N deletes."_s});
-    api.addRoute({u"whitelist"_s,
-                  {"GET", "POST", "PUT", "DELETE"},
-                  A::Admin,
-                  bind(&AdminApi::whitelist),
-                  u"Dialable numbers {number, note?}: GET lists, POST creates (201), PUT "
-                  "updates, DELETE &number=N deletes."_s});
-    api.addRoute({u"virtualnumbers"_s,
-                  {"GET", "POST", "PUT", "DELETE"},
-                  A::Admin,
-                  bind(&AdminApi::virtualNumbers),
-                  u"Virtual numbers {number, name, mode (tts|gemini-live|ai), text, startMs, "
-                  "maxSec, loop, visibility (anonymous|internal)}: GET lists, POST creates "
-                  "(201), PUT updates the fields given, DELETE &number=N deletes. Saving one "
-                  "puts it on the whitelist."_s});
-    api.addRoute({u"kick"_s,
-                  {"POST"},
-                  A::Admin,
-                  bind(&AdminApi::kick),
-                  u"POST {peerId, reason?}: the peer gets kicked {reason: admin, message?} "
-                  "and close 4000; 404 when this tenant has no such peer."_s});
-    api.addRoute({u"apidoc"_s,
-                  {"GET"},
-                  A::Admin,
-                  bind(&AdminApi::apiDoc),
-                  u"This reference, generated from the route table."_s});
+    // The admin flags (DESIGN.md "Admin API"); each counts as an admin request of its tenant.
+    struct AdminRoute {
+        QString flag;
+        QList<QByteArray> methods;
+        HttpResponse (AdminApi::*handler)(HttpApi::Context &);
+        QString summary;
+    };
+    const AdminRoute routes[] = {
+        {u"stats"_s,
+         {"GET"},
+         &AdminApi::stats,
+         u"Live counts: rooms, peers, heldPeers (lost, waiting for a resume), sockets, "
+         "office phones, rings in flight, counters since start, uptime, memory."_s},
+        {u"diallog"_s,
+         {"GET"},
+         &AdminApi::dialLog,
+         u"Dial log, newest first: {dials, nextBefore?}. Parameters: limit (1-1000, "
+         "default 100), before (row id), from, to (RFC 3339 or unix seconds)."_s},
+        {u"cdrlog"_s,
+         {"GET"},
+         &AdminApi::cdrLog,
+         u"Call detail records, newest first: {cdrs, nextBefore?}. Parameters as "
+         "diallog."_s},
+        {u"registrar"_s,
+         {"GET"},
+         &AdminApi::registrar,
+         u"The SIP bridge's latest registrar report: {registrar: [{extension, contact, "
+         "userAgent}]}."_s},
+        {u"aliases"_s,
+         {"GET", "POST", "PUT", "DELETE"},
+         &AdminApi::aliases,
+         u"Aliases {number, name}: GET lists, POST creates (201), PUT updates, "
+         "DELETE &number=N deletes."_s},
+        {u"whitelist"_s,
+         {"GET", "POST", "PUT", "DELETE"},
+         &AdminApi::whitelist,
+         u"Dialable numbers {number, note?}: GET lists, POST creates (201), PUT "
+         "updates, DELETE &number=N deletes."_s},
+        {u"virtualnumbers"_s,
+         {"GET", "POST", "PUT", "DELETE"},
+         &AdminApi::virtualNumbers,
+         u"Virtual numbers {number, name, mode (tts|gemini-live|ai), text, startMs, "
+         "maxSec, loop, visibility (anonymous|internal)}: GET lists, POST creates "
+         "(201), PUT updates the fields given, DELETE &number=N deletes. Saving one "
+         "puts it on the whitelist."_s},
+        {u"kick"_s,
+         {"POST"},
+         &AdminApi::kick,
+         u"POST {peerId, reason?}: the peer gets kicked {reason: admin, message?} "
+         "and close 4000; 404 when this tenant has no such peer."_s},
+        {u"apidoc"_s,
+         {"GET"},
+         &AdminApi::apiDoc,
+         u"This reference, generated from the route table."_s},
+    };
+    for (const AdminRoute &r : routes)
+        api.addRoute({r.flag, r.methods, A::Admin, bind(r.handler), r.summary});
 }
 
 HttpResponse AdminApi::stats(HttpApi::Context &ctx)

@@ -196,6 +196,15 @@ QString now()
 {
     return AdminProtocol::timestamp(QDateTime::currentMSecsSinceEpoch());
 }
+
+// Store entries as the admin protocol sends them (AdminEdits::toJson).
+template <typename Entry> QJsonArray toJsonArray(const QList<Entry> &entries)
+{
+    QJsonArray out;
+    for (const Entry &e : entries)
+        out.append(AdminEdits::toJson(e));
+    return out;
+}
 } // namespace
 
 void AdminSocket::watchTelephony(Tenant *tenant)
@@ -492,41 +501,51 @@ void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonOb
     const QString host = tenant.config().host;
     const QJsonObject data = body.value(u"data"_s).toObject();
     const QString number = body.value(u"number"_s).toString();
-    bool vnums = false, aliases = false, whitelist = false;
+    // Each list's create, update and delete messages.
+    using List = AdminEdits::List;
+    struct ListEdits {
+        QLatin1StringView create, update, remove;
+        List list;
+    };
+    static constexpr ListEdits lists[] = {
+        {AP::vnumCreate, AP::vnumUpdate, AP::vnumDelete, List::VirtualNumbers},
+        {AP::aliasCreate, AP::aliasUpdate, AP::aliasDelete, List::Aliases},
+        {AP::whitelistCreate, AP::whitelistUpdate, AP::whitelistDelete, List::Whitelist},
+    };
+    const ListEdits *edits = nullptr;
+    for (const ListEdits &l : lists) {
+        if (type == l.create || type == l.update || type == l.remove)
+            edits = &l;
+    }
+    if (!edits) {
+        c->send(AP::makeError(AP::errBadMessage, id));
+        return;
+    }
+    const bool removing = type == edits->remove;
     try {
-        if (type == AP::vnumCreate || type == AP::vnumUpdate) {
-            m_edits.saveVirtualNumber(host, data, type == AP::vnumCreate);
-            vnums = whitelist = true; // saving a virtual number puts it on the whitelist
-        } else if (type == AP::vnumDelete) {
-            m_edits.remove(AdminEdits::List::VirtualNumbers, host, number);
-            vnums = true;
-        } else if (type == AP::aliasCreate || type == AP::aliasUpdate) {
-            m_edits.saveAlias(host, data, type == AP::aliasCreate);
-            aliases = true;
-        } else if (type == AP::aliasDelete) {
-            m_edits.remove(AdminEdits::List::Aliases, host, number);
-            aliases = true;
-        } else if (type == AP::whitelistCreate || type == AP::whitelistUpdate) {
-            m_edits.saveWhitelistEntry(host, data, type == AP::whitelistCreate);
-            whitelist = true;
-        } else if (type == AP::whitelistDelete) {
-            m_edits.remove(AdminEdits::List::Whitelist, host, number);
-            whitelist = true;
-        } else {
-            c->send(AP::makeError(AP::errBadMessage, id));
-            return;
-        }
+        const bool create = type == edits->create;
+        if (removing)
+            m_edits.remove(edits->list, host, number);
+        else if (edits->list == List::VirtualNumbers)
+            m_edits.saveVirtualNumber(host, data, create);
+        else if (edits->list == List::Aliases)
+            m_edits.saveAlias(host, data, create);
+        else
+            m_edits.saveWhitelistEntry(host, data, create);
     } catch (const ApiError &e) {
         c->send(errorFor(e, id));
         return;
     }
     qCInfo(lcAdmin) << c->actor() << type << "on tenant" << host;
     c->send(AP::make(AP::ok, {{u"id"_s, id}}));
-    if (vnums)
+    // Saving a virtual number puts it on the whitelist too.
+    const bool whitelistChanged
+        = edits->list == List::Whitelist || (edits->list == List::VirtualNumbers && !removing);
+    if (edits->list == List::VirtualNumbers)
         publish(&tenant, AP::virtualNumbers, {{u"virtualNumbers"_s, virtualNumbersJson(tenant)}});
-    if (aliases)
+    if (edits->list == List::Aliases)
         publish(&tenant, AP::aliases, {{u"aliases"_s, aliasesJson(tenant)}});
-    if (whitelist)
+    if (whitelistChanged)
         publish(&tenant, AP::whitelist, {{u"whitelist"_s, whitelistJson(tenant)}});
 }
 
@@ -545,32 +564,18 @@ QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
 
 QJsonArray AdminSocket::virtualNumbersJson(const Tenant &tenant) const
 {
-    QJsonArray out;
-    if (!m_store.isOpen())
-        return out;
-    for (const VirtualNumber &vn : m_store.virtualNumbers(tenant.config().host))
-        out.append(AdminEdits::toJson(vn));
-    return out;
+    return m_store.isOpen() ? toJsonArray(m_store.virtualNumbers(tenant.config().host))
+                            : QJsonArray();
 }
 
 QJsonArray AdminSocket::aliasesJson(const Tenant &tenant) const
 {
-    QJsonArray out;
-    if (!m_store.isOpen())
-        return out;
-    for (const AliasEntry &a : m_store.aliases(tenant.config().host))
-        out.append(AdminEdits::toJson(a));
-    return out;
+    return m_store.isOpen() ? toJsonArray(m_store.aliases(tenant.config().host)) : QJsonArray();
 }
 
 QJsonArray AdminSocket::whitelistJson(const Tenant &tenant) const
 {
-    QJsonArray out;
-    if (!m_store.isOpen())
-        return out;
-    for (const WhitelistEntry &w : m_store.whitelist(tenant.config().host))
-        out.append(AdminEdits::toJson(w));
-    return out;
+    return m_store.isOpen() ? toJsonArray(m_store.whitelist(tenant.config().host)) : QJsonArray();
 }
 
 void AdminSocket::tick()

@@ -45,55 +45,49 @@ void requestSync(NatsLinkShared *s)
     QMetaObject::invokeMethod(link, &NatsLink::syncNotifiers, Qt::QueuedConnection);
 }
 
+// Changes the shared state under its mutex, then has the loop thread's notifiers follow it.
+template <typename Change> natsStatus changeAndSync(NatsLinkShared *s, Change &&change)
+{
+    {
+        QMutexLocker lock(&s->mutex);
+        change(*s);
+    }
+    requestSync(s);
+    return NATS_OK;
+}
+
 natsStatus evAttach(void **userData, void *loop, natsConnection *nc, natsSock fd)
 {
     auto *s = static_cast<NatsLinkShared *>(loop);
     *userData = s;
-    {
-        QMutexLocker lock(&s->mutex);
-        s->nc = nc;
-        s->fd = int(fd);
-        ++s->generation;
-        s->wantRead = true; // like the library's own adapters: attaching starts reading
-        s->wantWrite = false;
-    }
-    requestSync(s);
-    return NATS_OK;
+    return changeAndSync(s, [&](NatsLinkShared &shared) {
+        shared.nc = nc;
+        shared.fd = int(fd);
+        ++shared.generation;
+        shared.wantRead = true; // like the library's own adapters: attaching starts reading
+        shared.wantWrite = false;
+    });
 }
 
 natsStatus evRead(void *userData, bool add)
 {
-    auto *s = static_cast<NatsLinkShared *>(userData);
-    {
-        QMutexLocker lock(&s->mutex);
-        s->wantRead = add;
-    }
-    requestSync(s);
-    return NATS_OK;
+    return changeAndSync(static_cast<NatsLinkShared *>(userData),
+                         [add](NatsLinkShared &shared) { shared.wantRead = add; });
 }
 
 natsStatus evWrite(void *userData, bool add)
 {
-    auto *s = static_cast<NatsLinkShared *>(userData);
-    {
-        QMutexLocker lock(&s->mutex);
-        s->wantWrite = add;
-    }
-    requestSync(s);
-    return NATS_OK;
+    return changeAndSync(static_cast<NatsLinkShared *>(userData),
+                         [add](NatsLinkShared &shared) { shared.wantWrite = add; });
 }
 
 natsStatus evDetach(void *userData)
 {
-    auto *s = static_cast<NatsLinkShared *>(userData);
-    {
-        QMutexLocker lock(&s->mutex);
-        s->fd = -1;
-        ++s->generation;
-        s->wantRead = s->wantWrite = false;
-    }
-    requestSync(s);
-    return NATS_OK;
+    return changeAndSync(static_cast<NatsLinkShared *>(userData), [](NatsLinkShared &shared) {
+        shared.fd = -1;
+        ++shared.generation;
+        shared.wantRead = shared.wantWrite = false;
+    });
 }
 
 void postConnected(void *closure, bool connected)
@@ -352,26 +346,26 @@ void NatsLink::syncNotifiers()
         m_write->setEnabled(wantWrite);
 }
 
+namespace {
+// The connection a notifier's event goes to: none once the library stopped wanting it (`want`)
+// or the notifier's socket (`generation`) is gone. The lock is not held while the event runs.
+natsConnection *eventTarget(NatsLinkShared &s, bool NatsLinkShared::*want, quint64 generation)
+{
+    QMutexLocker lock(&s.mutex);
+    return s.*want && s.generation == generation ? s.nc : nullptr;
+}
+} // namespace
+
 void NatsLink::onReadable()
 {
-    natsConnection *nc = nullptr;
-    {
-        QMutexLocker lock(&m_shared->mutex);
-        if (m_shared->wantRead && m_shared->generation == m_notifierGeneration)
-            nc = m_shared->nc;
-    }
-    if (nc)
+    if (natsConnection *nc
+        = eventTarget(*m_shared, &NatsLinkShared::wantRead, m_notifierGeneration))
         natsConnection_ProcessReadEvent(nc);
 }
 
 void NatsLink::onWritable()
 {
-    natsConnection *nc = nullptr;
-    {
-        QMutexLocker lock(&m_shared->mutex);
-        if (m_shared->wantWrite && m_shared->generation == m_notifierGeneration)
-            nc = m_shared->nc;
-    }
-    if (nc)
+    if (natsConnection *nc
+        = eventTarget(*m_shared, &NatsLinkShared::wantWrite, m_notifierGeneration))
         natsConnection_ProcessWriteEvent(nc);
 }

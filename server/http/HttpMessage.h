@@ -6,6 +6,18 @@
 #include <QPair>
 #include <QString>
 
+// The value of the first header called `name` (lower-case) in a list with lower-cased names, or
+// nullptr; the one lookup of the request parser and of the tests' raw HTTP client.
+inline const QByteArray *findHeader(const QList<QPair<QByteArray, QByteArray>> &headers,
+                                    QByteArrayView name)
+{
+    for (const auto &h : headers) {
+        if (h.first == name)
+            return &h.second;
+    }
+    return nullptr;
+}
+
 // A parsed HTTP/1.1 request as the front door hands it to HttpApi.
 struct HttpRequest {
     QByteArray method;
@@ -20,20 +32,10 @@ struct HttpRequest {
 
     QByteArray header(QByteArrayView name) const // name lower-case
     {
-        for (const auto &h : headers) {
-            if (h.first == name)
-                return h.second;
-        }
-        return {};
+        const QByteArray *value = findHeader(headers, name);
+        return value ? *value : QByteArray();
     }
-    bool hasHeader(QByteArrayView name) const
-    {
-        for (const auto &h : headers) {
-            if (h.first == name)
-                return true;
-        }
-        return false;
-    }
+    bool hasHeader(QByteArrayView name) const { return findHeader(headers, name) != nullptr; }
 };
 
 struct HttpResponse {

@@ -80,6 +80,55 @@ int clampLimit(int limit)
 {
     return std::clamp(limit, 1, 1000);
 }
+
+// The WHERE clause for a LogQuery; only constant SQL text, the values are bound.
+QString logWhere(const char *timeColumn, const QString &tenant, const LogQuery &query,
+                 QVariantList *values)
+{
+    QString where = u"tenant = ?"_s;
+    values->append(tenant);
+    if (query.before > 0) {
+        where += u" AND id < ?"_s;
+        values->append(query.before);
+    }
+    if (query.from.isValid()) {
+        where += u" AND %1 >= ?"_s.arg(QLatin1StringView(timeColumn));
+        values->append(query.from.toMSecsSinceEpoch());
+    }
+    if (query.to.isValid()) {
+        where += u" AND %1 <= ?"_s.arg(QLatin1StringView(timeColumn));
+        values->append(query.to.toMSecsSinceEpoch());
+    }
+    return where;
+}
+
+// One row of the cdrs page query, its columns in CdrRecord's order.
+CdrRecord cdrFrom(const QSqlQuery &q)
+{
+    return {.id = q.value(0).toLongLong(),
+            .callId = q.value(1).toString(),
+            .direction = q.value(2).toString(),
+            .from = q.value(3).toString(),
+            .to = q.value(4).toString(),
+            .room = q.value(5).toString(),
+            .startedAt = fromMs(q.value(6)),
+            .answeredAt = fromMs(q.value(7)),
+            .endedAt = fromMs(q.value(8)),
+            .result = q.value(9).toString(),
+            .virtualNumber = q.value(10).toBool()};
+}
+
+// One row of the dial_log page query, its columns in DialLogRecord's order.
+DialLogRecord dialFrom(const QSqlQuery &q)
+{
+    return {.id = q.value(0).toLongLong(),
+            .at = fromMs(q.value(1)),
+            .callId = q.value(2).toString(),
+            .room = q.value(3).toString(),
+            .peerId = q.value(4).toString(),
+            .number = q.value(5).toString(),
+            .outcome = q.value(6).toString()};
+}
 } // namespace
 
 struct Store::Private {
@@ -171,6 +220,84 @@ struct Store::Private {
         return *ok && q.next();
     }
 
+    // Rows of two text columns as {first, second} entries (aliases, whitelist).
+    template <typename Entry>
+    QList<Entry> textPairs(const char *sql, const QVariantList &values) const
+    {
+        QList<Entry> out;
+        if (!open)
+            return out;
+        QSqlQuery q(db());
+        if (!run(q, sql, values))
+            return out;
+        while (q.next())
+            out.append({q.value(0).toString(), q.value(1).toString()});
+        return out;
+    }
+
+    // Inserts the row of (tenant, key) in a write of its own; Duplicate when `existsSql` finds
+    // it already there, Failed for an empty key.
+    Result insertNew(const char *existsSql, const QString &tenant, const QString &key,
+                     const char *insertSql, const QVariantList &values)
+    {
+        if (key.isEmpty())
+            return Result::Failed;
+        return write([&](QSqlDatabase &database) {
+            bool ok = false;
+            if (exists(database, existsSql, tenant, key, &ok))
+                return Result::Duplicate;
+            if (!ok)
+                return Result::Failed;
+            QSqlQuery q(database);
+            return run(q, insertSql, values) ? Result::Ok : Result::Failed;
+        });
+    }
+
+    // One INSERT in a write of its own: the new row's id, 0 when it failed.
+    qint64 insertReturningId(const char *sql, const QVariantList &values)
+    {
+        qint64 id = 0;
+        const Result r = write([&](QSqlDatabase &database) {
+            QSqlQuery q(database);
+            if (!run(q, sql, values))
+                return Result::Failed;
+            id = q.lastInsertId().toLongLong();
+            return Result::Ok;
+        });
+        return r == Result::Ok ? id : 0;
+    }
+
+    // A page of a log table, newest first: `select` ends in "WHERE %1 ORDER BY id DESC LIMIT ?",
+    // `timeColumn` is what LogQuery's from/to bound, `rowFrom` reads one row.
+    template <typename Row>
+    QList<Row> logPage(const QString &select, const char *timeColumn, const QString &tenant,
+                       const LogQuery &query, Row (*rowFrom)(const QSqlQuery &)) const
+    {
+        QList<Row> out;
+        if (!open)
+            return out;
+        QVariantList values;
+        const QString where = logWhere(timeColumn, tenant, query, &values);
+        values.append(clampLimit(query.limit));
+        QSqlQuery q(db());
+        if (!run(q, select.arg(where), values))
+            return out;
+        while (q.next())
+            out.append(rowFrom(q));
+        return out;
+    }
+
+    // One UPDATE or DELETE in a write of its own; NotFound when it touched no row.
+    Result changeOne(const char *sql, const QVariantList &values)
+    {
+        return write([&](QSqlDatabase &database) {
+            QSqlQuery q(database);
+            if (!run(q, sql, values))
+                return Result::Failed;
+            return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
+        });
+    }
+
     // A saved virtual number may be dialed: put it on the whitelist (an existing entry keeps
     // its note).
     bool whitelistVirtualNumber(QSqlDatabase &database, const QString &tenant,
@@ -207,6 +334,16 @@ Store::~Store()
 int Store::currentSchemaVersion()
 {
     return int(migrations().size());
+}
+
+QStringList Store::migrationStep(int version)
+{
+    QStringList statements;
+    if (version < 1 || version > currentSchemaVersion())
+        return statements;
+    for (const char *sql : migrations()[size_t(version - 1)])
+        statements.append(QString::fromLatin1(sql));
+    return statements;
 }
 
 bool Store::open(const QString &path, QString *error)
@@ -406,28 +543,16 @@ Store::Result Store::updateVirtualNumber(const QString &tenant, const VirtualNum
 Store::Result Store::deleteVirtualNumber(const QString &tenant, const QString &number)
 {
     // The whitelist entry stays: the whitelist is the operator's list, edited on its own.
-    return d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q, "DELETE FROM virtual_numbers WHERE tenant = ? AND number = ?",
-                    {tenant, number}))
-            return Result::Failed;
-        return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
-    });
+    return d->changeOne("DELETE FROM virtual_numbers WHERE tenant = ? AND number = ?",
+                        {tenant, number});
 }
 
 // ---- aliases ---------------------------------------------------------------------------------
 
 QList<AliasEntry> Store::aliases(const QString &tenant) const
 {
-    QList<AliasEntry> out;
-    if (!d->open)
-        return out;
-    QSqlQuery q(d->db());
-    if (!d->run(q, "SELECT number, name FROM aliases WHERE tenant = ? ORDER BY number", {tenant}))
-        return out;
-    while (q.next())
-        out.append({q.value(0).toString(), q.value(1).toString()});
-    return out;
+    return d->textPairs<AliasEntry>(
+        "SELECT number, name FROM aliases WHERE tenant = ? ORDER BY number", {tenant});
 }
 
 std::optional<AliasEntry> Store::alias(const QString &tenant, const QString &number) const
@@ -444,57 +569,28 @@ std::optional<AliasEntry> Store::alias(const QString &tenant, const QString &num
 
 Store::Result Store::createAlias(const QString &tenant, const AliasEntry &a)
 {
-    if (a.number.isEmpty())
-        return Result::Failed;
-    return d->write([&](QSqlDatabase &db) {
-        bool ok = false;
-        if (d->exists(db, "SELECT 1 FROM aliases WHERE tenant = ? AND number = ?", tenant, a.number,
-                      &ok))
-            return Result::Duplicate;
-        if (!ok)
-            return Result::Failed;
-        QSqlQuery q(db);
-        return d->run(q, "INSERT INTO aliases (tenant, number, name) VALUES (?, ?, ?)",
-                      {tenant, a.number, a.name})
-            ? Result::Ok
-            : Result::Failed;
-    });
+    return d->insertNew("SELECT 1 FROM aliases WHERE tenant = ? AND number = ?", tenant, a.number,
+                        "INSERT INTO aliases (tenant, number, name) VALUES (?, ?, ?)",
+                        {tenant, a.number, a.name});
 }
 
 Store::Result Store::updateAlias(const QString &tenant, const AliasEntry &a)
 {
-    return d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q, "UPDATE aliases SET name = ? WHERE tenant = ? AND number = ?",
-                    {a.name, tenant, a.number}))
-            return Result::Failed;
-        return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
-    });
+    return d->changeOne("UPDATE aliases SET name = ? WHERE tenant = ? AND number = ?",
+                        {a.name, tenant, a.number});
 }
 
 Store::Result Store::deleteAlias(const QString &tenant, const QString &number)
 {
-    return d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q, "DELETE FROM aliases WHERE tenant = ? AND number = ?", {tenant, number}))
-            return Result::Failed;
-        return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
-    });
+    return d->changeOne("DELETE FROM aliases WHERE tenant = ? AND number = ?", {tenant, number});
 }
 
 // ---- whitelist -------------------------------------------------------------------------------
 
 QList<WhitelistEntry> Store::whitelist(const QString &tenant) const
 {
-    QList<WhitelistEntry> out;
-    if (!d->open)
-        return out;
-    QSqlQuery q(d->db());
-    if (!d->run(q, "SELECT number, note FROM whitelist WHERE tenant = ? ORDER BY number", {tenant}))
-        return out;
-    while (q.next())
-        out.append({q.value(0).toString(), q.value(1).toString()});
-    return out;
+    return d->textPairs<WhitelistEntry>(
+        "SELECT number, note FROM whitelist WHERE tenant = ? ORDER BY number", {tenant});
 }
 
 bool Store::rememberOnce(const QString &kind, const QByteArray &key, qint64 expiresMs)
@@ -549,68 +645,23 @@ bool Store::isWhitelisted(const QString &tenant, const QString &number) const
 
 Store::Result Store::createWhitelistEntry(const QString &tenant, const WhitelistEntry &w)
 {
-    if (w.number.isEmpty())
-        return Result::Failed;
-    return d->write([&](QSqlDatabase &db) {
-        bool ok = false;
-        if (d->exists(db, "SELECT 1 FROM whitelist WHERE tenant = ? AND number = ?", tenant,
-                      w.number, &ok))
-            return Result::Duplicate;
-        if (!ok)
-            return Result::Failed;
-        QSqlQuery q(db);
-        return d->run(q, "INSERT INTO whitelist (tenant, number, note) VALUES (?, ?, ?)",
-                      {tenant, w.number, w.note})
-            ? Result::Ok
-            : Result::Failed;
-    });
+    return d->insertNew("SELECT 1 FROM whitelist WHERE tenant = ? AND number = ?", tenant, w.number,
+                        "INSERT INTO whitelist (tenant, number, note) VALUES (?, ?, ?)",
+                        {tenant, w.number, w.note});
 }
 
 Store::Result Store::updateWhitelistEntry(const QString &tenant, const WhitelistEntry &w)
 {
-    return d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q, "UPDATE whitelist SET note = ? WHERE tenant = ? AND number = ?",
-                    {w.note, tenant, w.number}))
-            return Result::Failed;
-        return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
-    });
+    return d->changeOne("UPDATE whitelist SET note = ? WHERE tenant = ? AND number = ?",
+                        {w.note, tenant, w.number});
 }
 
 Store::Result Store::deleteWhitelistEntry(const QString &tenant, const QString &number)
 {
-    return d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q, "DELETE FROM whitelist WHERE tenant = ? AND number = ?", {tenant, number}))
-            return Result::Failed;
-        return q.numRowsAffected() == 0 ? Result::NotFound : Result::Ok;
-    });
+    return d->changeOne("DELETE FROM whitelist WHERE tenant = ? AND number = ?", {tenant, number});
 }
 
 // ---- CDRs and the dial log -------------------------------------------------------------------
-
-namespace {
-// The WHERE clause for a LogQuery; only constant SQL text, the values are bound.
-QString logWhere(const char *timeColumn, const QString &tenant, const LogQuery &query,
-                 QVariantList *values)
-{
-    QString where = u"tenant = ?"_s;
-    values->append(tenant);
-    if (query.before > 0) {
-        where += u" AND id < ?"_s;
-        values->append(query.before);
-    }
-    if (query.from.isValid()) {
-        where += u" AND %1 >= ?"_s.arg(QLatin1StringView(timeColumn));
-        values->append(query.from.toMSecsSinceEpoch());
-    }
-    if (query.to.isValid()) {
-        where += u" AND %1 <= ?"_s.arg(QLatin1StringView(timeColumn));
-        values->append(query.to.toMSecsSinceEpoch());
-    }
-    return where;
-}
-} // namespace
 
 qint64 Store::addCdr(const QString &tenant, const CdrRecord &cdr)
 {
@@ -672,102 +723,39 @@ int Store::pendingRows() const
 
 qint64 Store::insertRow(const QString &tenant, const CdrRecord &cdr)
 {
-    qint64 id = 0;
-    const Result r = d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q,
-                    "INSERT INTO cdrs (tenant, call_id, direction, from_number, to_number, room,"
-                    " started_ms, answered_ms, ended_ms, result, virtual_number)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    {tenant, cdr.callId, cdr.direction, cdr.from, cdr.to, cdr.room,
-                     cdr.startedAt.toMSecsSinceEpoch(), msOrNull(cdr.answeredAt),
-                     cdr.endedAt.isValid() ? cdr.endedAt.toMSecsSinceEpoch()
-                                           : cdr.startedAt.toMSecsSinceEpoch(),
-                     cdr.result, int(cdr.virtualNumber)}))
-            return Result::Failed;
-        id = q.lastInsertId().toLongLong();
-        return Result::Ok;
-    });
-    return r == Result::Ok ? id : 0;
+    return d->insertReturningId(
+        "INSERT INTO cdrs (tenant, call_id, direction, from_number, to_number, room,"
+        " started_ms, answered_ms, ended_ms, result, virtual_number)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {tenant, cdr.callId, cdr.direction, cdr.from, cdr.to, cdr.room,
+         cdr.startedAt.toMSecsSinceEpoch(), msOrNull(cdr.answeredAt),
+         cdr.endedAt.isValid() ? cdr.endedAt.toMSecsSinceEpoch()
+                               : cdr.startedAt.toMSecsSinceEpoch(),
+         cdr.result, int(cdr.virtualNumber)});
 }
 
 QList<CdrRecord> Store::cdrs(const QString &tenant, const LogQuery &query) const
 {
-    QList<CdrRecord> out;
-    if (!d->open)
-        return out;
-    QVariantList values;
-    const QString where = logWhere("started_ms", tenant, query, &values);
-    values.append(clampLimit(query.limit));
-    QSqlQuery q(d->db());
-    if (!d->run(q,
-                u"SELECT id, call_id, direction, from_number, to_number, room, started_ms,"
-                " answered_ms, ended_ms, result, virtual_number FROM cdrs WHERE %1"
-                " ORDER BY id DESC LIMIT ?"_s.arg(where),
-                values))
-        return out;
-    while (q.next()) {
-        CdrRecord c;
-        c.id = q.value(0).toLongLong();
-        c.callId = q.value(1).toString();
-        c.direction = q.value(2).toString();
-        c.from = q.value(3).toString();
-        c.to = q.value(4).toString();
-        c.room = q.value(5).toString();
-        c.startedAt = fromMs(q.value(6));
-        c.answeredAt = fromMs(q.value(7));
-        c.endedAt = fromMs(q.value(8));
-        c.result = q.value(9).toString();
-        c.virtualNumber = q.value(10).toBool();
-        out.append(c);
-    }
-    return out;
+    return d->logPage(u"SELECT id, call_id, direction, from_number, to_number, room, started_ms,"
+                      " answered_ms, ended_ms, result, virtual_number FROM cdrs WHERE %1"
+                      " ORDER BY id DESC LIMIT ?"_s,
+                      "started_ms", tenant, query, &cdrFrom);
 }
 
 qint64 Store::insertRow(const QString &tenant, const DialLogRecord &dial)
 {
-    qint64 id = 0;
-    const QDateTime at = dial.at;
-    const Result r = d->write([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!d->run(q,
-                    "INSERT INTO dial_log (tenant, at_ms, call_id, room, peer_id, number, outcome)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    {tenant, at.toMSecsSinceEpoch(), dial.callId, dial.room, dial.peerId,
-                     dial.number, dial.outcome}))
-            return Result::Failed;
-        id = q.lastInsertId().toLongLong();
-        return Result::Ok;
-    });
-    return r == Result::Ok ? id : 0;
+    return d->insertReturningId(
+        "INSERT INTO dial_log (tenant, at_ms, call_id, room, peer_id, number, outcome)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {tenant, dial.at.toMSecsSinceEpoch(), dial.callId, dial.room, dial.peerId, dial.number,
+         dial.outcome});
 }
 
 QList<DialLogRecord> Store::dials(const QString &tenant, const LogQuery &query) const
 {
-    QList<DialLogRecord> out;
-    if (!d->open)
-        return out;
-    QVariantList values;
-    const QString where = logWhere("at_ms", tenant, query, &values);
-    values.append(clampLimit(query.limit));
-    QSqlQuery q(d->db());
-    if (!d->run(q,
-                u"SELECT id, at_ms, call_id, room, peer_id, number, outcome FROM dial_log"
-                " WHERE %1 ORDER BY id DESC LIMIT ?"_s.arg(where),
-                values))
-        return out;
-    while (q.next()) {
-        DialLogRecord r;
-        r.id = q.value(0).toLongLong();
-        r.at = fromMs(q.value(1));
-        r.callId = q.value(2).toString();
-        r.room = q.value(3).toString();
-        r.peerId = q.value(4).toString();
-        r.number = q.value(5).toString();
-        r.outcome = q.value(6).toString();
-        out.append(r);
-    }
-    return out;
+    return d->logPage(u"SELECT id, at_ms, call_id, room, peer_id, number, outcome FROM dial_log"
+                      " WHERE %1 ORDER BY id DESC LIMIT ?"_s,
+                      "at_ms", tenant, query, &dialFrom);
 }
 
 int Store::virtualNumberCallsSince(const QString &tenant, const QDateTime &since) const

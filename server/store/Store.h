@@ -10,6 +10,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -80,6 +81,9 @@ public:
     void close();
     bool isOpen() const;
     static int currentSchemaVersion();
+    // The statements of the migration step that takes a file to `version` (1 to
+    // currentSchemaVersion()) from the one before, as shipped; empty for any other version.
+    static QStringList migrationStep(int version);
     int schemaVersion() const;
 
     QList<VirtualNumber> virtualNumbers(const QString &tenant) const;

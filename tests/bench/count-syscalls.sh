@@ -7,6 +7,7 @@
 #   OUT=build/bench/syscalls
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/bench/bench-server.sh"
 BUILD=${BUILD:-$ROOT/build}
 SERVER=${SERVER:-$BUILD/bin/switchboard-server}
 BENCH=${BENCH:-$BUILD/bin/switchboard-bench}
@@ -15,23 +16,13 @@ PAIRS=${PAIRS:-50}; WINDOW=${WINDOW:-1}; PAYLOAD=${PAYLOAD:-600}; SECONDS_=${SEC
 RATE=${RATE:-0}
 command -v strace >/dev/null || { echo "strace is required (apt-get install strace)" >&2; exit 2; }
 mkdir -p "$OUT"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 rm -rf "$OUT/data"; mkdir -p "$OUT/data"
-cat >"$OUT/server.json" <<JSON
-{ "listen": "127.0.0.1:$PORT", "adminListen": "127.0.0.1:0", "dataDir": "$OUT/data",
-  "limits": { "maxConnectionsPerIp": 1000000, "maxRooms": 10000000,
-              "signalPerSec": 100000, "signalBurst": 1000000 },
-  "tenants": [ { "host": "localhost", "adminSecret": "bench-admin-secret",
-                 "bridgeSecret": "bench-bridge-secret", "officeKeys": ["bench-office-key"] } ] }
-JSON
+bench_config "$OUT/server.json" "$PORT" "$OUT/data"
 run() { # $1 = name, $2 = seconds: the server runs under strace -c -f from start to exit
     strace -c -f -o "$OUT/strace.$1.txt" "$SERVER" --config "$OUT/server.json" >"$OUT/server.$1.log" 2>&1 &
     PID=$!
-    i=0
-    until grep -q "listening on http" "$OUT/server.$1.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -lt 300 ] || { cat "$OUT/server.$1.log" >&2; exit 2; }
-        sleep 0.1
-    done
+    wait_listening "$OUT/server.$1.log" 300
     # shellcheck disable=SC2086
     timeout 120 "$BENCH" --port "$PORT" --pairs "$PAIRS" --window "$WINDOW" $PACE \
         --payload "$PAYLOAD" --warmup 0.5 --seconds "$2" --json "$OUT/bench.$1.json" \

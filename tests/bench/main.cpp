@@ -74,6 +74,22 @@ struct RelayResult {
     double offeredFps = 0; // frames/s actually sent during the window
 };
 
+// A measured window's numbers: `frames` relayed in `ns`, their latencies, and the server's CPU
+// microseconds at its start and end (negative: not known).
+void measured(RelayResult &r, std::uint64_t frames, Latencies &lat, std::int64_t ns,
+              std::int64_t cpu0, std::int64_t cpu1)
+{
+    r.frames = frames;
+    r.seconds = double(ns) / 1e9;
+    r.fps = double(r.frames) / r.seconds;
+    r.p50 = lat.pct(50);
+    r.p99 = lat.pct(99);
+    if (cpu0 >= 0 && cpu1 >= 0 && r.frames > 0) {
+        r.cpuUsPerFrame = double(cpu1 - cpu0) / double(r.frames);
+        r.cpuShare = double(cpu1 - cpu0) / (r.seconds * 1e6);
+    }
+}
+
 struct Results {
     RelayResult relay, relayIdle;
     std::vector<RelayResult> paced; // one per --rate
@@ -444,15 +460,7 @@ RelayResult Bench::relay()
     const std::int64_t cpu1 = cpuNow();
     m_relayActive = false;
     waitUntil(3, [this] { return m_received >= m_sent; });
-    r.frames = m_windowFrames;
-    r.seconds = double(t1 - t0) / 1e9;
-    r.fps = double(r.frames) / r.seconds;
-    r.p50 = m_lat.pct(50);
-    r.p99 = m_lat.pct(99);
-    if (cpu0 >= 0 && cpu1 >= 0 && r.frames > 0) {
-        r.cpuUsPerFrame = double(cpu1 - cpu0) / double(r.frames);
-        r.cpuShare = double(cpu1 - cpu0) / (r.seconds * 1e6);
-    }
+    measured(r, m_windowFrames, m_lat, t1 - t0, cpu0, cpu1);
     return r;
 }
 
@@ -505,16 +513,8 @@ RelayResult Bench::paced(int rate)
     const std::int64_t cpu1 = m_server.cpuMicros();
     const std::uint64_t sent1 = m_sent;
     waitUntil(3, [this] { return m_received >= m_sent; });
-    r.frames = m_windowFrames;
-    r.seconds = double(t1 - t0) / 1e9;
-    r.fps = double(r.frames) / r.seconds;
+    measured(r, m_windowFrames, m_lat, t1 - t0, cpu0, cpu1);
     r.offeredFps = double(sent1 - sent0) / r.seconds;
-    r.p50 = m_lat.pct(50);
-    r.p99 = m_lat.pct(99);
-    if (cpu0 >= 0 && cpu1 >= 0 && r.frames > 0) {
-        r.cpuUsPerFrame = double(cpu1 - cpu0) / double(r.frames);
-        r.cpuShare = double(cpu1 - cpu0) / (r.seconds * 1e6);
-    }
     return r;
 }
 

@@ -8,6 +8,7 @@
 #   PAIRS=10 WINDOW=4 PAYLOAD=600 IDLE=0 BUILD=build OUT=build/bench/profile (run lengths: 2 s, 6 s)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/bench/bench-server.sh"
 BUILD=${BUILD:-$ROOT/build}
 OUT=${OUT:-$BUILD/bench/profile}
 PAIRS=${PAIRS:-10}; WINDOW=${WINDOW:-4}; PAYLOAD=${PAYLOAD:-600}; IDLE=${IDLE:-0}
@@ -16,22 +17,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 start_server() { # $1 = name, rest = command prefix
     name=$1; shift
-    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    PORT=$(free_port)
     rm -rf "$OUT/$name.data"; mkdir -p "$OUT/$name.data"
-    cat >"$OUT/$name.json" <<JSON
-{ "listen": "127.0.0.1:$PORT", "adminListen": "127.0.0.1:0", "dataDir": "$OUT/$name.data",
-  "limits": { "maxConnectionsPerIp": 1000000, "maxRooms": 10000000,
-              "signalPerSec": 100000, "signalBurst": 1000000 },
-  "tenants": [ { "host": "localhost", "adminSecret": "bench-admin-secret",
-                 "bridgeSecret": "bench-bridge-secret", "officeKeys": ["bench-office-key"] } ] }
-JSON
+    bench_config "$OUT/$name.json" "$PORT" "$OUT/$name.data"
     "$@" "$BUILD/bin/switchboard-server" --config "$OUT/$name.json" >"$OUT/$name.log" 2>&1 &
     PID=$!
-    i=0
-    until grep -q "listening on http" "$OUT/$name.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -lt 600 ] || { cat "$OUT/$name.log" >&2; exit 2; }
-        sleep 0.1
-    done
+    wait_listening "$OUT/$name.log" 600
 }
 
 bench() { # $1 = name, $2 = seconds
