@@ -7,6 +7,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -67,6 +68,12 @@ public:
             keys.append(jwk(m_keys.value(kid)));
         return QJsonDocument(QJsonObject{{QStringLiteral("keys"), keys}})
             .toJson(QJsonDocument::Compact);
+    }
+    // Writes jwks() to `path` (a tenant's oidc.jwksFile); false when the file cannot be written.
+    bool writeJwks(const QString &path) const
+    {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly) && f.write(jwks()) >= 0;
     }
 
     // Claims that pass: iss, aud, iat now, exp in 10 minutes, a name and groups.

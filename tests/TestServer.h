@@ -4,11 +4,13 @@
 // HTTP listener and the admin socket on ephemeral ports, the store in a given directory) and
 // tenants built the same way, whether the test writes the config in code or as JSON.
 
+#include "app/Application.h"
 #include "config/ServerConfig.h"
 
 #include <QByteArray>
 #include <QDebug>
 #include <QString>
+#include <memory>
 #include <optional>
 
 namespace testserver {
@@ -56,5 +58,25 @@ inline std::optional<ServerConfig> fromJson(const QByteArray &json, const QStrin
     c->adminPort = 0;
     c->dataDir = dataDir;
     return c;
+}
+
+// An Application on `config`, started and listening; nullptr (with the start error as a warning)
+// when it does not start.
+inline std::unique_ptr<Application> start(const ServerConfig &config)
+{
+    auto app = std::make_unique<Application>(config);
+    QString error;
+    if (!app->start(&error) || app->httpPort() == 0) {
+        qWarning() << "test server did not start:" << error;
+        return nullptr;
+    }
+    return app;
+}
+
+// Starts `app` and opens each of `clients` (TestClient or alike) on its HTTP port; false when the
+// server does not start or a client does not connect.
+template <typename App, typename... Clients> bool startAndOpen(App &app, Clients &...clients)
+{
+    return app.start() && (clients.open(app.httpPort()) && ...);
 }
 } // namespace testserver
