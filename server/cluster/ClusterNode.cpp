@@ -1,6 +1,8 @@
 #include "cluster/ClusterNode.h"
 
 #include "Crypto.h"
+#include "cluster/ClusterResume.h"
+#include "cluster/ClusterRings.h"
 #include "cluster/TenantPresence.h"
 #include "signal/Tenant.h"
 
@@ -67,7 +69,9 @@ void ClusterNode::addTenant(Tenant &tenant)
         return;
     auto *p = new TenantPresence(*this, tenant, key, this);
     m_tenants.insert(key, p);
+    m_resumes.insert(key, new ClusterResume(*this, *p, this));
     tenant.rooms().setCluster(p);
+    m_rings.insert(key, new ClusterRings(*this, tenant, key, this));
 }
 
 TenantPresence *ClusterNode::presence(const Tenant &tenant) const
@@ -82,6 +86,13 @@ void ClusterNode::publishEvent(const QByteArray &tenantKey, QJsonObject event)
     m_link.publish("sb.all.t." + tenantKey, toJson(event));
 }
 
+void ClusterNode::publishFrom(const QByteArray &subject, QJsonObject msg)
+{
+    msg.insert(u"node"_s, m_config.node);
+    msg.insert(u"inc"_s, m_incarnation);
+    m_link.publish(subject, toJson(msg));
+}
+
 bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const QByteArray &payload)
 {
     return m_link.publish("sb.node." + node.toUtf8() + '.' + kind, payload);
@@ -89,8 +100,11 @@ bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const 
 
 void ClusterNode::onConnectedChanged(bool connected)
 {
-    if (connected)
-        heartbeat(); // the others answer a node they do not know with their state
+    if (!connected)
+        return;
+    heartbeat(); // the others answer a node they do not know with their state
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->resync(); // phone events may have been lost while NATS was away
 }
 
 void ClusterNode::heartbeat()
@@ -118,6 +132,8 @@ void ClusterNode::dropNode(const QString &node)
     m_nodes.remove(node);
     for (TenantPresence *p : std::as_const(m_tenants))
         p->dropNode(node);
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->dropNode(node);
     emit nodeLost(node);
 }
 
@@ -143,6 +159,8 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
                toJson(QJsonObject{{u"node"_s, m_config.node},
                                   {u"inc"_s, m_incarnation},
                                   {u"tenants"_s, tenants}}));
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->announce(); // on the broadcast subject, in order with the phone events
 }
 
 void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
@@ -154,6 +172,9 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
         const QList<QByteArray> head = data.left(nl).split(' ');
         if (nl < 0 || head.size() != 3)
             return;
+        if (ClusterResume *r = m_resumes.value(head[0]);
+            r && r->forward(QString::fromUtf8(head[1]), QString::fromUtf8(head[2]), data))
+            return; // its member was handed over to another node a moment ago
         if (TenantPresence *p = m_tenants.value(head[0]))
             p->deliver(QString::fromUtf8(head[1]), QString::fromUtf8(head[2]), data.mid(nl + 1));
         return;
@@ -170,13 +191,27 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
             (*t)->onState(node, tenants.value(QString::fromLatin1(t.key())).toObject());
         return;
     }
+    if (subject == own + "resume") {
+        noteNode(node, inc);
+        if (ClusterResume *r = m_resumes.value(msg.value(u"key"_s).toString().toLatin1()))
+            r->onAnswer(node, msg);
+        return;
+    }
+    if (subject.startsWith("sb.all.r.")) {
+        noteNode(node, inc);
+        if (ClusterResume *r = m_resumes.value(subject.mid(9)))
+            r->onAsk(node, msg);
+        return;
+    }
     if (subject == "sb.all.hb") {
         noteNode(node, inc);
         return;
     }
     if (subject.startsWith("sb.all.t.")) {
         noteNode(node, inc);
-        if (TenantPresence *p = m_tenants.value(subject.mid(9)))
+        if (ClusterRings *r = m_rings.value(subject.mid(9)); r && ClusterRings::handles(msg))
+            r->onEvent(node, msg);
+        else if (TenantPresence *p = m_tenants.value(subject.mid(9)))
             p->onEvent(node, msg);
     }
 }

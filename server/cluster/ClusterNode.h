@@ -8,6 +8,8 @@
 #include <QObject>
 #include <QTimer>
 
+class ClusterResume;
+class ClusterRings;
 class Tenant;
 class TenantPresence;
 
@@ -16,7 +18,8 @@ class TenantPresence;
 //
 // Subjects: `sb.all.hb` (heartbeats), `sb.all.t.<tenant key>` (room presence events), both on
 // one subscription so that they arrive in the order a node sent them; `sb.node.<node>.sig`
-// (relayed frames) and `sb.node.<node>.state` (a node's full state, sent to one that appeared).
+// (relayed frames) and `sb.node.<node>.state` (a node's full state, sent to one that appeared);
+// `sb.all.r.<tenant key>` / `sb.node.<node>.resume`: resume on another node (ClusterResume).
 class ClusterNode : public QObject {
     Q_OBJECT
 public:
@@ -34,6 +37,8 @@ public:
     // For TenantPresence.
     void publishEvent(const QByteArray &tenantKey, QJsonObject event);
     bool sendToNode(const QString &node, const QByteArray &kind, const QByteArray &payload);
+    // For ClusterResume: `msg` with this node's name and incarnation, published to `subject`.
+    void publishFrom(const QByteArray &subject, QJsonObject msg);
     // The subject-safe key of a tenant: its canonical host, hashed.
     static QByteArray tenantKey(const QString &host);
 
@@ -62,4 +67,6 @@ private:
     QTimer m_sweep;
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
+    QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
+    QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key
 };
