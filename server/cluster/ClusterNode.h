@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QTimer>
 
+class ClusterBridge;
 class ClusterResume;
 class ClusterRings;
 class Tenant;
@@ -18,7 +19,8 @@ class TenantPresence;
 //
 // Subjects: `sb.all.hb` (heartbeats), `sb.all.t.<tenant key>` (room presence events), both on
 // one subscription so that they arrive in the order a node sent them; `sb.node.<node>.sig`
-// (relayed frames) and `sb.node.<node>.state` (a node's full state, sent to one that appeared);
+// (relayed frames), `sb.node.<node>.bridge` (the bridge session's traffic, ClusterBridge) and
+// `sb.node.<node>.state` (a node's full state, sent to one that appeared);
 // `sb.all.r.<tenant key>` / `sb.node.<node>.resume`: resume on another node (ClusterResume).
 class ClusterNode : public QObject {
     Q_OBJECT
@@ -67,6 +69,7 @@ private:
     QTimer m_sweep;
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
+    QHash<QByteArray, ClusterBridge *> m_bridges; // by tenant key, as m_tenants
     QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
     QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key
 };
