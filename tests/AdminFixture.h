@@ -2,7 +2,8 @@
 
 // The fixture of the admin HTTP tests (tst_adminauth, tst_admincrud, tst_adminlogs): a real
 // Application with two tenants (a.test with an OIDC issuer, b.test), raw HTTP with any Host, and
-// signed admin requests. Each test class derives from it and calls startServer()/stopServer().
+// signed admin requests. Each test class derives from it; its private slots (inherited, and run by
+// Qt Test) start the server before the first test and stop it after the last.
 
 #include "RawHttp.h"
 #include "Signing.h"
@@ -83,6 +84,7 @@ inline QByteArray compact(const QJsonObject &o)
 } // namespace
 
 class AdminFixture : public QObject {
+    Q_OBJECT
 protected:
     void startServer();
     void stopServer();
@@ -95,6 +97,10 @@ protected:
     TestIssuer m_issuer;
     std::unique_ptr<Application> m_app;
     QString m_unauthorisedMessage;
+
+private slots:
+    void initTestCase() { startServer(); }
+    void cleanupTestCase() { stopServer(); }
 };
 
 inline void AdminFixture::startServer()
@@ -102,10 +108,7 @@ inline void AdminFixture::startServer()
     QVERIFY(m_dir.isValid());
     m_issuer.addKey(u"k1"_s, TestIssuer::KeyType::Ec);
     const QString jwksPath = m_dir.filePath(u"jwks.json"_s);
-    QFile jwks(jwksPath);
-    QVERIFY(jwks.open(QIODevice::WriteOnly));
-    jwks.write(m_issuer.jwks());
-    jwks.close();
+    QVERIFY(m_issuer.writeJwks(jwksPath));
 
     const QJsonObject cfg{
         {u"listen"_s, u"127.0.0.1:0"_s},
@@ -130,11 +133,10 @@ inline void AdminFixture::startServer()
                          {u"previousSecretsUntil"_s,
                           QDateTime::currentDateTimeUtc().addSecs(-1).toString(Qt::ISODate)},
                          {u"bridgeSecret"_s, u"bridge-secret-of-b"_s}}}}};
-    QString error;
     const auto config = testserver::fromJson(QJsonDocument(cfg).toJson(), m_dir.path());
     QVERIFY(config);
-    m_app = std::make_unique<Application>(*config);
-    QVERIFY2(m_app->start(&error), qPrintable(error));
+    m_app = testserver::start(*config);
+    QVERIFY(m_app);
     QVERIFY(m_app->tenantForHost(u"a.test"_s)->oidc()->keyCount() == 1);
 
     const Reply r = http(port(), "GET", "stats=1", hostA);

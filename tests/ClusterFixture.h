@@ -2,8 +2,10 @@
 
 // The fixture of the cluster tests (DESIGN.md "Cluster mode"): one nats-server, two nodes in the
 // test process and a third as a child process (so that it can be killed -9), all serving the
-// tenant `localhost` (admin secret "a", bridge secret "b"). A test class derives from it, may set
-// m_tenantExtra (more JSON members of the tenant) and calls startCluster()/stopCluster().
+// tenant `localhost` (admin secret "a", bridge secret "b"). A test class derives from it; its
+// private slots (inherited, and run by Qt Test) call startCluster() before the first test and
+// stopCluster() after the last. A class that needs more JSON members of the tenant sets
+// m_tenantExtra in its constructor (or declares its own initTestCase() that calls startCluster()).
 
 #include "NatsServer.h"
 #include "RawHttp.h"
@@ -27,6 +29,7 @@
 using namespace Qt::StringLiterals;
 
 class ClusterFixture : public QObject {
+    Q_OBJECT
 public:
     static constexpr int keepaliveSec = 2;
 
@@ -130,4 +133,8 @@ protected:
     std::unique_ptr<Application> m_apps[2];
     QProcess m_child;
     quint16 m_childPort = 0;
+
+private slots:
+    void initTestCase() { startCluster(); }
+    void cleanupTestCase() { stopCluster(); }
 };

@@ -1,11 +1,11 @@
 #pragma once
 
-// The fixture of the telephony tests (tst_bridgelink, tst_rings, tst_dials): a real Application
-// on 127.0.0.1:0 with two tenants (TelephonyHarness.h), seeded virtual numbers and whitelist, and
-// the helpers that ring, clear, open a bridge session or register a phone. Each test class derives
-// from it and calls startServer()/stopServer()/beforeEach()/afterEach() from its own slots.
+// The fixture of the telephony tests (tst_bridgelink, tst_rings, tst_dials): the server of
+// TelephonyServer.h with seeded virtual numbers and whitelist, and the helpers that ring, clear,
+// open a bridge session or register a phone. Each test class derives from it; its private slots
+// (inherited, and run by Qt Test) start the server once and check and clean up around each test.
 
-#include "TelephonyHarness.h"
+#include "TelephonyServer.h"
 #include "signal/Room.h"
 
 #include <QDateTime>
@@ -16,10 +16,10 @@ inline const QString hostA = QStringLiteral("127.0.0.1");
 inline const QString hostB = QStringLiteral("localhost");
 } // namespace harness
 
-class TelephonyFixture : public QObject {
+class TelephonyFixture : public TelephonyServer {
+    Q_OBJECT
 protected:
-    void startServer();
-    void stopServer();
+    void startServer() override;
     void beforeEach();
     void afterEach();
 
@@ -27,14 +27,17 @@ protected:
     int ring(const QString &callId, const QString &to, const QString &room = {},
              const QByteArray &host = "127.0.0.1");
     void clear(const QString &callId, const QString &reason = {});
+    // The result of the one CDR of `callId` in tenant A ("0 rows" before it is written).
+    QString cdrResult(const QString &callId) const;
     std::unique_ptr<harness::Client> bridge();
     std::unique_ptr<harness::Client> phone(const QString &extension, QString *peerId = nullptr,
                                            const QString &host = harness::hostA);
 
-    QTemporaryDir m_dir;
-    std::unique_ptr<Application> m_app;
-    quint16 m_port = 0;
     QStringList m_rung; // every callId a test rang, cleared after it so none leaks into the next
+
+private slots:
+    void init() { beforeEach(); }
+    void cleanup() { afterEach(); }
 };
 
 using namespace Qt::StringLiterals;
@@ -42,13 +45,9 @@ using namespace harness;
 
 inline void TelephonyFixture::startServer()
 {
-    QVERIFY(m_dir.isValid());
-    const auto c = config(m_dir.path());
-    QVERIFY(c);
-    m_app = std::make_unique<Application>(*c);
-    QString error;
-    QVERIFY2(m_app->start(&error), qPrintable(error));
-    m_port = m_app->httpPort();
+    TelephonyServer::startServer();
+    if (QTest::currentTestFailed())
+        return;
     Store *store = &tenantA()->store();
     const QString a = tenantA()->config().host;
     VirtualNumber open{u"2000"_s, u"Reception"_s, u"tts"_s,      u"Hello"_s, 0,
@@ -63,11 +62,6 @@ inline void TelephonyFixture::startServer()
                  m_app->tenantForHost(hostB)->config().host,
                  VirtualNumber{u"3000"_s, u"B only"_s, u"tts"_s, {}, 0, 60, false, u"anonymous"_s}),
              Store::Result::Ok);
-}
-
-inline void TelephonyFixture::stopServer()
-{
-    m_app.reset();
 }
 
 inline void TelephonyFixture::beforeEach()
@@ -108,6 +102,12 @@ inline void TelephonyFixture::clear(const QString &callId, const QString &reason
     const HttpReply r = webhook(m_port, "127.0.0.1", "office-ring-clear", json(body), secretA);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(u"ok"_s).toBool(), true);
+}
+
+inline QString TelephonyFixture::cdrResult(const QString &callId) const
+{
+    const QList<CdrRecord> cdrs = cdrsFor(*m_app, hostA, callId);
+    return cdrs.size() == 1 ? cdrs.first().result : u"%1 rows"_s.arg(cdrs.size());
 }
 
 inline std::unique_ptr<harness::Client> TelephonyFixture::bridge()

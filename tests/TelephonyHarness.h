@@ -1,12 +1,13 @@
 #pragma once
 
 // Shared by the telephony tests (TelephonyFixture.h) and tst_webhooks: a real Application on
-// 127.0.0.1:0 with two tenants, raw HTTP for the webhooks (any Host header), WebSocket clients that
-// collect frames, and the signing helpers a bridge uses.
+// 127.0.0.1:0 with two tenants, raw HTTP for the webhooks (any Host header), the records a test
+// left, and the signing helpers a bridge uses.
 
 #include "Crypto.h"
 #include "RawHttp.h"
 #include "Signing.h"
+#include "TestClient.h"
 #include "TestServer.h"
 #include "app/Application.h"
 #include "config/ServerConfig.h"
@@ -105,151 +106,33 @@ inline HttpReply webhook(quint16 port, const QByteArray &host, const QByteArray 
                 {{"X-Sig", hexMac(secret, Signing::webhook(flag, host, body))}});
 }
 
-// A WebSocket client that keeps every frame it receives until a test takes it.
-class Client : public QObject {
-public:
-    explicit Client(quint16 port, const QString &host = u"127.0.0.1"_s)
-    {
-        connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-            m_frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
-        });
-        connect(&m_socket, &QWebSocket::disconnected, this, [this] {
-            m_closed = true;
-            m_closeCode = int(m_socket.closeCode());
-        });
-        m_socket.open(QUrl(u"ws://%1:%2/signal.ashx"_s.arg(host).arg(port)));
-    }
-    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
-    bool waitConnected()
-    {
-        return QTest::qWaitFor(
-            [this] { return m_socket.state() == QAbstractSocket::ConnectedState; }, waitMs);
-    }
-    void send(const QJsonObject &frame)
-    {
-        m_socket.sendTextMessage(QString::fromUtf8(json(frame)));
-    }
-    // Takes the first frame of this type; an empty object when none came in time.
-    QJsonObject take(const QString &type, int timeoutMs = waitMs)
-    {
-        return takeAny({type}, timeoutMs);
-    }
-    // Takes the first frame of any of these types.
-    QJsonObject takeAny(const QStringList &types, int timeoutMs = waitMs)
-    {
-        QJsonObject found;
-        [[maybe_unused]] const bool came = QTest::qWaitFor(
-            [&] {
-                for (qsizetype i = 0; i < m_frames.size(); ++i) {
-                    if (types.contains(m_frames[i].value(u"type"_s).toString())) {
-                        found = m_frames.takeAt(i);
-                        return true;
-                    }
-                }
-                return false;
-            },
-            timeoutMs);
-        return found;
-    }
-    // Every frame sent before a pong has arrived once the pong is here.
-    bool barrier()
-    {
-        send({{u"type"_s, u"ping"_s}});
-        return !take(u"pong"_s).isEmpty();
-    }
-    int count(const QString &type) const
-    {
-        int n = 0;
-        for (const QJsonObject &f : m_frames)
-            n += f.value(u"type"_s).toString() == type;
-        return n;
-    }
-    bool waitClosed()
-    {
-        return QTest::qWaitFor([this] { return m_closed; }, waitMs);
-    }
-    int closeCode() const { return m_closeCode; }
-    bool isClosed() const { return m_closed; }
-    QWebSocket &socket() { return m_socket; }
+// The telephony tests' WebSocket client is the one of all tests (TestClient.h).
+using Client = TestClient;
 
-    // Convenience flows.
-    QJsonObject registerPhone(const QString &extension, const QString &key)
-    {
-        send({{u"type"_s, u"register"_s}, {u"extension"_s, extension}, {u"officeKey"_s, key}});
-        return take(u"registered"_s);
-    }
-    QJsonObject join(const QString &room, const QString &name = u"Tester"_s,
-                     const QJsonObject &extra = {})
-    {
-        QJsonObject f{{u"type"_s, u"join"_s}, {u"room"_s, room}, {u"name"_s, name}};
-        for (auto it = extra.begin(); it != extra.end(); ++it)
-            f.insert(it.key(), it.value());
-        send(f);
-        return take(u"welcome"_s);
-    }
-    // Each hello signature is accepted once, and a signature covers only the second: tests that
-    // open several sessions within one second step back a second each time (inside the window).
-    static qint64 freshHelloTime()
-    {
-        static QSet<qint64> s_used;
-        qint64 t = now();
-        while (s_used.contains(t))
-            --t;
-        s_used.insert(t);
-        return t;
-    }
-    QJsonObject bridgeHello(const QByteArray &host, QByteArrayView secret,
-                            qint64 time = freshHelloTime())
-    {
-        const QByteArray sig = hexMac(secret, Signing::bridgeHello(host, time));
-        send({{u"type"_s, u"bridge-hello"_s},
-              {u"time"_s, time},
-              {u"sig"_s, QString::fromLatin1(sig)}});
-        // The answer: bridge-welcome, or the error that refused the hello.
-        return takeAny({u"bridge-welcome"_s, u"error"_s});
-    }
-
-    // Joins as the bridge's peer of a call room (kind `bridge`).
-    QJsonObject joinAsBridge(const QString &room, const QByteArray &host, QByteArrayView secret)
-    {
-        const qint64 t = now();
-        const QByteArray sig = hexMac(secret, Signing::bridgeTicket(host, room.toUtf8(), t));
-        return join(room, u"Caller"_s,
-                    {{u"bridgeTicket"_s,
-                      QJsonObject{{u"time"_s, t}, {u"sig"_s, QString::fromLatin1(sig)}}}});
-    }
-
-private:
-    QWebSocket m_socket;
-    QList<QJsonObject> m_frames;
-    bool m_closed = false;
-    int m_closeCode = 0;
-};
-
-// The rows a test left in the store for one tenant, newest first.
-inline QList<CdrRecord> cdrsFor(Application &app, const QString &host, const QString &callId)
+// The rows of one tenant's log (Store::cdrs or Store::dials) whose `field` is `value`, newest
+// first.
+template <typename Record>
+QList<Record> logRowsFor(Application &app, const QString &host,
+                         QList<Record> (Store::*log)(const QString &, const LogQuery &) const,
+                         QString Record::*field, const QString &value)
 {
-    QList<CdrRecord> out;
-    Tenant *t = app.tenantForHost(host);
-    if (!t)
-        return out;
-    for (const CdrRecord &r : t->store().cdrs(t->config().host, LogQuery{1000, 0, {}, {}})) {
-        if (r.callId == callId)
-            out.append(r);
+    QList<Record> out;
+    if (Tenant *t = app.tenantForHost(host)) {
+        for (const Record &r : (t->store().*log)(t->config().host, LogQuery{1000, 0, {}, {}})) {
+            if (r.*field == value)
+                out.append(r);
+        }
     }
     return out;
 }
 
+inline QList<CdrRecord> cdrsFor(Application &app, const QString &host, const QString &callId)
+{
+    return logRowsFor(app, host, &Store::cdrs, &CdrRecord::callId, callId);
+}
+
 inline QList<DialLogRecord> dialsFor(Application &app, const QString &host, const QString &number)
 {
-    QList<DialLogRecord> out;
-    Tenant *t = app.tenantForHost(host);
-    if (!t)
-        return out;
-    for (const DialLogRecord &r : t->store().dials(t->config().host, LogQuery{1000, 0, {}, {}})) {
-        if (r.number == number)
-            out.append(r);
-    }
-    return out;
+    return logRowsFor(app, host, &Store::dials, &DialLogRecord::number, number);
 }
 } // namespace harness

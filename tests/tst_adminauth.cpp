@@ -3,13 +3,11 @@
 // vnum-overview.
 
 #include "AdminFixture.h"
+#include "DataRows.h"
 
 class tst_AdminAuth : public AdminFixture {
     Q_OBJECT
 private slots:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     void auth_data();
     void auth();
     void replay();
@@ -20,12 +18,8 @@ private slots:
 
 void tst_AdminAuth::auth_data()
 {
-    QTest::addColumn<QByteArray>("method");
-    QTest::addColumn<QByteArray>("query");
-    QTest::addColumn<QByteArray>("host");
-    QTest::addColumn<QByteArray>("body");
-    QTest::addColumn<Headers>("headers");
-    QTest::addColumn<int>("status");
+    addColumns<QByteArray, QByteArray, QByteArray, QByteArray, Headers, int>(
+        "method", "query", "host", "body", "headers", "status");
 
     const QByteArray t = nowText();
     auto hmac = [](const QByteArray &time, const QByteArray &sig) {
@@ -34,59 +28,43 @@ void tst_AdminAuth::auth_data()
     const QByteArray q = "stats=1";
     const QByteArray kickBody = R"({"peerId":"nobody-here"})";
 
-    QTest::addRow("valid signature") << QByteArray("GET") << q << hostA << QByteArray()
-                                     << hmac(t, sign(secretA, "GET", q, hostA, t, {})) << 200;
+    // Most rows GET the stats (no body) from `host` with other headers.
+    const auto get = [&](const char *name, const QByteArray &host, const Headers &headers,
+                         int status) {
+        QTest::addRow("%s", name) << "GET"_ba << q << host << QByteArray() << headers << status;
+    };
+    // That GET signed with `secret` at `time` for `signedHost`.
+    const auto signedGet = [&](const QByteArray &secret, const QByteArray &time,
+                               const QByteArray &signedHost = hostA) {
+        return hmac(time, sign(secret, "GET", q, signedHost, time, {}));
+    };
+
+    get("valid signature", hostA, signedGet(secretA, t), 200);
     // Each accepted row signs a different message: a signature is accepted once.
     const QByteArray t2 = nowText(-2);
-    QTest::addRow("upper-case hex")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(t2, sign(secretA, "GET", q, hostA, t2, {}).toUpper()) << 200;
-    const QByteArray frac = t + ".250";
-    QTest::addRow("time with a fraction, signed as sent")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(frac, sign(secretA, "GET", q, hostA, frac, {})) << 200;
-    const QByteArray older = nowText(-200);
-    QTest::addRow("time 200 s old")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(older, sign(secretA, "GET", q, hostA, older, {})) << 200;
-    QTest::addRow("tenant B with its own secret")
-        << QByteArray("GET") << q << hostB << QByteArray()
-        << hmac(t, sign(secretB, "GET", q, hostB, t, {})) << 200;
+    get("upper-case hex", hostA, hmac(t2, sign(secretA, "GET", q, hostA, t2, {}).toUpper()), 200);
+    get("time with a fraction, signed as sent", hostA, signedGet(secretA, t + ".250"), 200);
+    get("time 200 s old", hostA, signedGet(secretA, nowText(-200)), 200);
+    get("tenant B with its own secret", hostB, signedGet(secretB, t, hostB), 200);
     QTest::addRow("body signed (kick of nobody: 404)")
         << QByteArray("POST") << QByteArray("kick=1") << hostA << kickBody
         << hmac(t, sign(secretA, "POST", "kick=1", hostA, t, kickBody)) << 404;
 
     const QByteArray t3 = nowText(-3);
-    QTest::addRow("previous secret inside the rotation window")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(t3, sign(previousSecretA, "GET", q, hostA, t3, {})) << 200;
-    QTest::addRow("previous secret after the rotation window")
-        << QByteArray("GET") << q << hostB << QByteArray()
-        << hmac(t3, sign(previousSecretB, "GET", q, hostB, t3, {})) << 401;
-    QTest::addRow("no credentials")
-        << QByteArray("GET") << q << hostA << QByteArray() << Headers{} << 401;
-    QTest::addRow("wrong secret") << QByteArray("GET") << q << hostA << QByteArray()
-                                  << hmac(t, sign("not-the-secret", "GET", q, hostA, t, {})) << 401;
-    QTest::addRow("other tenant's secret") << QByteArray("GET") << q << hostA << QByteArray()
-                                           << hmac(t, sign(secretB, "GET", q, hostA, t, {})) << 401;
-    QTest::addRow("signed for the other host")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(t, sign(secretA, "GET", q, hostB, t, {})) << 401;
-    const QByteArray stale = nowText(-301);
-    QTest::addRow("stale time") << QByteArray("GET") << q << hostA << QByteArray()
-                                << hmac(stale, sign(secretA, "GET", q, hostA, stale, {})) << 401;
+    get("previous secret inside the rotation window", hostA, signedGet(previousSecretA, t3), 200);
+    get("previous secret after the rotation window", hostB, signedGet(previousSecretB, t3, hostB),
+        401);
+    get("no credentials", hostA, Headers{}, 401);
+    get("wrong secret", hostA, signedGet("not-the-secret", t), 401);
+    get("other tenant's secret", hostA, signedGet(secretB, t), 401);
+    get("signed for the other host", hostA, signedGet(secretA, t, hostB), 401);
+    get("stale time", hostA, signedGet(secretA, nowText(-301)), 401);
     // Whole seconds: 301 s ahead of a truncated now is within 300 s once the rows before it took
     // the rest of that second, so the margin must outlast the run.
-    const QByteArray future = nowText(Signing::windowSec + 30);
-    QTest::addRow("time too far ahead")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(future, sign(secretA, "GET", q, hostA, future, {})) << 401;
-    QTest::addRow("time not a number")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac("soon", sign(secretA, "GET", q, hostA, "soon", {})) << 401;
-    QTest::addRow("time differs from the signed one")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(t + ".0", sign(secretA, "GET", q, hostA, t, {})) << 401;
+    get("time too far ahead", hostA, signedGet(secretA, nowText(Signing::windowSec + 30)), 401);
+    get("time not a number", hostA, signedGet(secretA, "soon"), 401);
+    get("time differs from the signed one", hostA,
+        hmac(t + ".0", sign(secretA, "GET", q, hostA, t, {})), 401);
     QTest::addRow("body altered") << QByteArray("POST") << QByteArray("kick=1") << hostA
                                   << QByteArray(R"({"peerId":"somebody-else"})")
                                   << hmac(t, sign(secretA, "POST", "kick=1", hostA, t, kickBody))
@@ -94,42 +72,28 @@ void tst_AdminAuth::auth_data()
     QTest::addRow("method altered")
         << QByteArray("DELETE") << QByteArray("whitelist&number=12") << hostA << QByteArray()
         << hmac(t, sign(secretA, "GET", "whitelist&number=12", hostA, t, {})) << 401;
-    QTest::addRow("query altered")
-        << QByteArray("GET") << QByteArray("stats=1&x=1") << hostA << QByteArray()
-        << hmac(t, sign(secretA, "GET", q, hostA, t, {})) << 401;
-    QTest::addRow("signature not hex")
-        << QByteArray("GET") << q << hostA << QByteArray() << hmac(t, QByteArray(64, 'z')) << 401;
-    QTest::addRow("signature truncated")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << hmac(t, sign(secretA, "GET", q, hostA, t, {}).left(62)) << 401;
-    QTest::addRow("time without signature")
-        << QByteArray("GET") << q << hostA << QByteArray() << Headers{{"X-Admin-Time", t}} << 401;
+    QTest::addRow("query altered") << QByteArray("GET") << QByteArray("stats=1&x=1") << hostA
+                                   << QByteArray() << signedGet(secretA, t) << 401;
+    get("signature not hex", hostA, hmac(t, QByteArray(64, 'z')), 401);
+    get("signature truncated", hostA, hmac(t, sign(secretA, "GET", q, hostA, t, {}).left(62)), 401);
+    get("time without signature", hostA, Headers{{"X-Admin-Time", t}}, 401);
 
-    auto bearer = [](const QByteArray &token) {
-        return Headers{{"Authorization", "Bearer " + token}};
+    // A Bearer token of the test issuer's key with these claims (and alg).
+    const auto bearer = [&](const QJsonObject &claims, const QString &alg = {}) {
+        return Headers{{"Authorization", "Bearer " + m_issuer.token(u"k1"_s, claims, alg)}};
     };
-    QTest::addRow("Bearer with the admin group")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << bearer(m_issuer.token(u"k1"_s, m_issuer.claims(u"Root"_s, {u"staff"_s, u"sb-admins"_s})))
-        << 200;
-    QTest::addRow("Bearer without the admin group")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << bearer(m_issuer.token(u"k1"_s, m_issuer.claims(u"Staff"_s, {u"staff"_s}))) << 401;
-    QJsonObject expired = m_issuer.claims(u"Root"_s, {u"sb-admins"_s});
+    const QJsonObject root = m_issuer.claims(u"Root"_s, {u"sb-admins"_s});
+    get("Bearer with the admin group", hostA,
+        bearer(m_issuer.claims(u"Root"_s, {u"staff"_s, u"sb-admins"_s})), 200);
+    get("Bearer without the admin group", hostA, bearer(m_issuer.claims(u"Staff"_s, {u"staff"_s})),
+        401);
+    QJsonObject expired = root;
     expired.insert(u"exp"_s, QDateTime::currentSecsSinceEpoch() - 3600);
-    QTest::addRow("Bearer expired") << QByteArray("GET") << q << hostA << QByteArray()
-                                    << bearer(m_issuer.token(u"k1"_s, expired)) << 401;
-    QTest::addRow("Bearer alg none")
-        << QByteArray("GET") << q << hostA << QByteArray()
-        << bearer(m_issuer.token(u"k1"_s, m_issuer.claims(u"Root"_s, {u"sb-admins"_s}), u"none"_s))
-        << 401;
-    QTest::addRow("Bearer garbage")
-        << QByteArray("GET") << q << hostA << QByteArray() << bearer("garbage") << 401;
-    QTest::addRow("Bearer at a tenant without OIDC")
-        << QByteArray("GET") << q << hostB << QByteArray()
-        << bearer(m_issuer.token(u"k1"_s, m_issuer.claims(u"Root"_s, {u"sb-admins"_s}))) << 401;
-    QTest::addRow("Basic auth") << QByteArray("GET") << q << hostA << QByteArray()
-                                << Headers{{"Authorization", "Basic " + secretA.toBase64()}} << 401;
+    get("Bearer expired", hostA, bearer(expired), 401);
+    get("Bearer alg none", hostA, bearer(root, u"none"_s), 401);
+    get("Bearer garbage", hostA, Headers{{"Authorization", "Bearer garbage"}}, 401);
+    get("Bearer at a tenant without OIDC", hostB, bearer(root), 401);
+    get("Basic auth", hostA, Headers{{"Authorization", "Basic " + secretA.toBase64()}}, 401);
 }
 
 void tst_AdminAuth::auth()

@@ -2,13 +2,11 @@
 // field errors, and kick (tst_adminedits runs the shared rules through both doors).
 
 #include "AdminFixture.h"
+#include "DataRows.h"
 
 class tst_AdminCrud : public AdminFixture {
     Q_OBJECT
 private slots:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     void virtualNumbers();
     void badFields_data();
     void badFields();
@@ -65,10 +63,7 @@ void tst_AdminCrud::virtualNumbers()
 
 void tst_AdminCrud::badFields_data()
 {
-    QTest::addColumn<QByteArray>("method");
-    QTest::addColumn<QByteArray>("query");
-    QTest::addColumn<QByteArray>("body");
-    QTest::addColumn<QString>("field");
+    addColumns<QByteArray, QByteArray, QByteArray, QString>("method", "query", "body", "field");
 
     const QByteArray vq = "virtualnumbers=1";
     auto vn = [](const QString &key, const QJsonValue &value) {
@@ -79,29 +74,22 @@ void tst_AdminCrud::badFields_data()
             o.insert(key, value);
         return compact(o);
     };
-    QTest::addRow("vnum number letters")
-        << QByteArray("POST") << vq << vn(u"number"_s, u"abc"_s) << u"number"_s;
-    QTest::addRow("vnum number missing")
-        << QByteArray("POST") << vq << vn(u"number"_s, QJsonValue::Undefined) << u"number"_s;
-    QTest::addRow("vnum number as integer")
-        << QByteArray("POST") << vq << vn(u"number"_s, 3000) << u"number"_s;
-    QTest::addRow("vnum name empty")
-        << QByteArray("POST") << vq << vn(u"name"_s, u""_s) << u"name"_s;
-    QTest::addRow("vnum name control char")
-        << QByteArray("POST") << vq << vn(u"name"_s, u"a\u0007b"_s) << u"name"_s;
-    QTest::addRow("vnum mode unknown")
-        << QByteArray("POST") << vq << vn(u"mode"_s, u"fax"_s) << u"mode"_s;
-    QTest::addRow("vnum maxSec negative")
-        << QByteArray("POST") << vq << vn(u"maxSec"_s, -1) << u"maxSec"_s;
-    QTest::addRow("vnum startMs fraction")
-        << QByteArray("POST") << vq << vn(u"startMs"_s, 1.5) << u"startMs"_s;
-    QTest::addRow("vnum loop string")
-        << QByteArray("POST") << vq << vn(u"loop"_s, u"yes"_s) << u"loop"_s;
-    QTest::addRow("vnum visibility unknown")
-        << QByteArray("POST") << vq << vn(u"visibility"_s, u"secret"_s) << u"visibility"_s;
-    QTest::addRow("vnum text number") << QByteArray("POST") << vq << vn(u"text"_s, 5) << u"text"_s;
-    QTest::addRow("vnum unknown field")
-        << QByteArray("POST") << vq << vn(u"colour"_s, u"red"_s) << u"colour"_s;
+    // A POST of a virtual number whose `key` is `value` (undefined: missing): the field named.
+    const auto badVnumField = [&](const char *name, const QString &key, const QJsonValue &value) {
+        QTest::addRow("%s", name) << QByteArray("POST") << vq << vn(key, value) << key;
+    };
+    badVnumField("vnum number letters", u"number"_s, u"abc"_s);
+    badVnumField("vnum number missing", u"number"_s, QJsonValue::Undefined);
+    badVnumField("vnum number as integer", u"number"_s, 3000);
+    badVnumField("vnum name empty", u"name"_s, u""_s);
+    badVnumField("vnum name control char", u"name"_s, u"a\u0007b"_s);
+    badVnumField("vnum mode unknown", u"mode"_s, u"fax"_s);
+    badVnumField("vnum maxSec negative", u"maxSec"_s, -1);
+    badVnumField("vnum startMs fraction", u"startMs"_s, 1.5);
+    badVnumField("vnum loop string", u"loop"_s, u"yes"_s);
+    badVnumField("vnum visibility unknown", u"visibility"_s, u"secret"_s);
+    badVnumField("vnum text number", u"text"_s, 5);
+    badVnumField("vnum unknown field", u"colour"_s, u"red"_s);
     QTest::addRow("vnum PUT without number")
         << QByteArray("PUT") << vq << QByteArray(R"({"name":"x"})") << u"number"_s;
     QTest::addRow("vnum body not JSON")

@@ -2,6 +2,7 @@
 // and once through the admin socket, and both must validate, store and kick alike (AdminEdits).
 
 #include "AdminProtocol.h"
+#include "DataRows.h"
 #include "RawHttp.h"
 #include "Signing.h"
 #include "TestClient.h"
@@ -242,16 +243,21 @@ QJsonObject tst_AdminEdits::stored(const QString &op, const QString &number)
 
 void tst_AdminEdits::edits_data()
 {
-    QTest::addColumn<bool>("socket");
-    QTest::addColumn<QString>("op");
-    QTest::addColumn<QJsonObject>("data");
-    QTest::addColumn<QString>("code"); // "" when the edit is done
-    QTest::addColumn<QString>("field");
-    QTest::addColumn<QJsonObject>("expected"); // the stored entry's fields afterwards
+    // code: "" when the edit is done
+    // expected: the stored entry's fields afterwards
+    addColumns<bool, QString, QJsonObject, QString, QString, QJsonObject>(
+        "socket", "op", "data", "code", "field", "expected");
 
     const QString long5000(5000, u'x');
     const QString long8001(8001, u'x');
     const QString name65(65, u'n');
+    // The tts virtual number 3000 "Weather" with this text.
+    const auto weather = [](const QString &text) {
+        return QJsonObject{{u"number"_s, u"3000"_s},
+                           {u"name"_s, u"Weather"_s},
+                           {u"mode"_s, u"tts"_s},
+                           {u"text"_s, text}};
+    };
     struct Case {
         const char *name;
         QString op;
@@ -305,22 +311,11 @@ void tst_AdminEdits::edits_data()
          {}},
         {"vnum text of 5000 characters",
          AP::vnumCreate,
-         {{u"number"_s, u"3000"_s},
-          {u"name"_s, u"Weather"_s},
-          {u"mode"_s, u"tts"_s},
-          {u"text"_s, long5000}},
+         weather(long5000),
          {},
          {},
          {{u"name"_s, u"Weather"_s}, {u"text"_s, long5000}, {u"mode"_s, u"tts"_s}}},
-        {"vnum text too long",
-         AP::vnumCreate,
-         {{u"number"_s, u"3000"_s},
-          {u"name"_s, u"Weather"_s},
-          {u"mode"_s, u"tts"_s},
-          {u"text"_s, long8001}},
-         AP::errBadField,
-         u"text"_s,
-         {}},
+        {"vnum text too long", AP::vnumCreate, weather(long8001), AP::errBadField, u"text"_s, {}},
         {"vnum name control character",
          AP::vnumCreate,
          {{u"number"_s, u"3000"_s}, {u"name"_s, u"Wea\u001bther"_s}, {u"mode"_s, u"tts"_s}},
@@ -391,11 +386,9 @@ void tst_AdminEdits::edits()
 
 void tst_AdminEdits::kick_data()
 {
-    QTest::addColumn<bool>("socket");
-    QTest::addColumn<bool>("phone"); // the victim is a phone in no room, else a room's peer
-    QTest::addColumn<QJsonValue>("reason");
-    QTest::addColumn<QString>("code");
-    QTest::addColumn<QString>("field");
+    // phone: the victim is a phone in no room, else a room's peer
+    addColumns<bool, bool, QJsonValue, QString, QString>("socket", "phone", "reason", "code",
+                                                         "field");
     for (const bool door : {false, true}) {
         const char *d = door ? "socket" : "http";
         QTest::addRow("%s: peer, no reason", d)

@@ -2,13 +2,11 @@
 // state, and that admin-only values never reach the public flags.
 
 #include "AdminFixture.h"
+#include "DataRows.h"
 
 class tst_AdminLogs : public AdminFixture {
     Q_OBJECT
 private slots:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-
     void logsPaging();
     void statsAndApidoc();
     void telephonyState();
@@ -205,9 +203,7 @@ void tst_AdminLogs::privateValuesStayPrivate_data()
 {
     // Admin-only values, planted through the admin API and the store, then looked for in every
     // public answer of both tenants.
-    QTest::addColumn<QByteArray>("query");
-    QTest::addColumn<QByteArray>("host");
-    QTest::addColumn<bool>("withBearer");
+    addColumns<QByteArray, QByteArray, bool>("query", "host", "withBearer");
     for (const QByteArray &host : {hostA, hostB}) {
         for (const QByteArray &q : {QByteArray("healthsummary=1"), QByteArray("vnum-overview=1"),
                                     QByteArray("cameras=1")}) {

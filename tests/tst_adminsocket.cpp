@@ -4,6 +4,7 @@
 #include "AdminClient.h"
 #include "AdminProtocol.h"
 #include "AliasesModel.h"
+#include "DataRows.h"
 #include "RingLogModel.h"
 #include "RoomsModel.h"
 #include "TestServer.h"
@@ -175,20 +176,20 @@ void tst_AdminSocket::helloCarriesVersionAndNonce()
 
 void tst_AdminSocket::authRefused_data()
 {
-    QTest::addColumn<QString>("how");
-    QTest::addColumn<QString>("code");
-    QTest::addColumn<int>("closeCode");
-    QTest::addRow("wrong secret") << u"wrong-secret"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("another nonce signed") << u"other-nonce"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("unknown tenant") << u"unknown-tenant"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("signature for another tenant host")
-        << u"other-host"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("bearer without OIDC") << u"bearer"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("no hmac") << u"empty"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("command before auth") << u"command"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("not JSON") << u"garbage"_s << u"unauthorized"_s << 1008;
-    QTest::addRow("previous secret after the rotation window")
-        << u"previous-closed"_s << u"unauthorized"_s << 1008;
+    addColumns<QString, QString, int>("how", "code", "closeCode");
+    // Every refusal but another version answers unauthorized and closes with 1008.
+    const auto unauthorized = [](const char *name, const QString &how) {
+        QTest::addRow("%s", name) << how << u"unauthorized"_s << 1008;
+    };
+    unauthorized("wrong secret", u"wrong-secret"_s);
+    unauthorized("another nonce signed", u"other-nonce"_s);
+    unauthorized("unknown tenant", u"unknown-tenant"_s);
+    unauthorized("signature for another tenant host", u"other-host"_s);
+    unauthorized("bearer without OIDC", u"bearer"_s);
+    unauthorized("no hmac", u"empty"_s);
+    unauthorized("command before auth", u"command"_s);
+    unauthorized("not JSON", u"garbage"_s);
+    unauthorized("previous secret after the rotation window", u"previous-closed"_s);
     QTest::addRow("other version") << u"version"_s << u"unsupported-version"_s << 4010;
 }
 
@@ -256,8 +257,7 @@ void tst_AdminSocket::previousSecretDuringRotation()
 
 void tst_AdminSocket::originRefused_data()
 {
-    QTest::addColumn<QByteArray>("originHeader");
-    QTest::addColumn<QByteArray>("status");
+    addColumns<QByteArray, QByteArray>("originHeader", "status");
     QTest::addRow("no Origin") << QByteArray() << QByteArray("101");
     QTest::addRow("a web page") << QByteArray("Origin: http://evil.example\r\n")
                                 << QByteArray("403");
@@ -424,10 +424,7 @@ void tst_AdminSocket::publishedTelephonyEvents()
 void tst_AdminSocket::edits_data()
 {
     // Each row: a command, its body, the answer code ("" = ok) and the field named.
-    QTest::addColumn<QString>("type");
-    QTest::addColumn<QJsonObject>("body");
-    QTest::addColumn<QString>("code");
-    QTest::addColumn<QString>("field");
+    addColumns<QString, QJsonObject, QString, QString>("type", "body", "code", "field");
     const QJsonObject vnum{{u"number"_s, u"2000"_s},
                            {u"name"_s, u"Weather"_s},
                            {u"mode"_s, u"tts"_s},
@@ -617,13 +614,8 @@ tst_AdminSocket::ask(AdminClient &client, QLatin1StringView type, const QJsonObj
 void tst_AdminSocket::historyPages_data()
 {
     // Each row: command, query, answer code ("" = ok), field, rows, a next page, first id.
-    QTest::addColumn<QString>("type");
-    QTest::addColumn<QJsonObject>("query");
-    QTest::addColumn<QString>("code");
-    QTest::addColumn<QString>("field");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<bool>("more");
-    QTest::addColumn<QString>("firstCall");
+    addColumns<QString, QJsonObject, QString, QString, int, bool, QString>(
+        "type", "query", "code", "field", "rows", "more", "firstCall");
     QTest::addRow("cdr all") << u"cdrlog"_s << QJsonObject{} << u""_s << u""_s << 5 << false
                              << u"c-4"_s;
     QTest::addRow("cdr page of 2")

@@ -1,16 +1,12 @@
 // The tenant's bridge session (DESIGN.md "The SIP bridge"): bridge-hello, replacement, what the
 // session may say, and the bridge simulator end to end, against a real Application.
 
+#include "DataRows.h"
 #include "TelephonyFixture.h"
 
 class tst_BridgeLink : public TelephonyFixture {
     Q_OBJECT
 private slots:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-    void init() { beforeEach(); }
-    void cleanup() { afterEach(); }
-
     void bridgeHello_data();
     void bridgeHello();
     void bridgeHelloReplayed();
@@ -26,9 +22,7 @@ private slots:
 
 void tst_BridgeLink::bridgeHello_data()
 {
-    QTest::addColumn<QByteArray>("secret");
-    QTest::addColumn<qint64>("skew");
-    QTest::addColumn<bool>("accepted");
+    addColumns<QByteArray, qint64, bool>("secret", "skew", "accepted");
     QTest::addRow("good") << QByteArray(secretA) << qint64(0) << true;
     QTest::addRow("inside the window") << QByteArray(secretA) << qint64(-290) << true;
     QTest::addRow("previous secret inside the rotation window")
@@ -104,8 +98,7 @@ void tst_BridgeLink::bridgeHelloNotFirst()
 
 void tst_BridgeLink::bridgeRefusedByConfig_data()
 {
-    QTest::addColumn<QString>("change");
-    QTest::addColumn<QByteArray>("secret");
+    addColumns<QString, QByteArray>("change", "secret");
     QTest::addRow("address outside bridgeAllowFrom") << u"allow-from"_s << QByteArray(secretA);
     // Once the rotation window has closed the previous secret is refused like any other.
     QTest::addRow("previous secret after the rotation window")

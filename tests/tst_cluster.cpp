@@ -2,14 +2,13 @@
 // and a third as a child process (so that it can be killed -9), all serving the same tenant.
 
 #include "ClusterFixture.h"
+#include "DataRows.h"
 
 #include <QElapsedTimer>
 
 class tst_Cluster : public ClusterFixture {
     Q_OBJECT
 private slots:
-    void initTestCase() { startCluster(); }
-    void cleanupTestCase() { stopCluster(); }
     void singleNodeRunsNoCluster();
     void roomAcrossNodes_data();
     void roomAcrossNodes();
@@ -100,9 +99,7 @@ void tst_Cluster::roomAcrossNodes()
 
 void tst_Cluster::signalByteExact_data()
 {
-    QTest::addColumn<int>("fromNode");
-    QTest::addColumn<int>("toNode");
-    QTest::addColumn<QString>("data");
+    addColumns<int, int, QString>("fromNode", "toNode", "data");
     QTest::addRow("sdp A to B") << 0 << 1
                                 << u"{ \"sdp\" : {\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"} }"_s;
     QTest::addRow("candidate B to child")
@@ -161,9 +158,7 @@ void tst_Cluster::roomLimitCountsEveryNode()
 
 void tst_Cluster::badFramesOnEveryNode_data()
 {
-    QTest::addColumn<int>("node");
-    QTest::addColumn<QString>("frame");
-    QTest::addColumn<QString>("code");
+    addColumns<int, QString, QString>("node", "frame", "code");
     for (int node = 0; node < 3; ++node) {
         QTest::addRow("node %d: not JSON", node) << node << u"{nope"_s << u"bad-frame"_s;
         QTest::addRow("node %d: duplicate key", node)
@@ -188,8 +183,9 @@ void tst_Cluster::badFramesOnEveryNode()
 
 void tst_Cluster::kickAcrossNodes_data()
 {
-    QTest::addColumn<int>("adminNode"); // where the admin posts ?kick
-    QTest::addColumn<int>("peerNode"); // where the kicked peer sits
+    // adminNode: where the admin posts ?kick
+    // peerNode: where the kicked peer sits
+    addColumns<int, int>("adminNode", "peerNode");
     QTest::addRow("admin on n1, peer on n2") << 0 << 1;
     QTest::addRow("admin on n2, peer on the child") << 1 << 2;
     QTest::addRow("admin on the child, peer on n1") << 2 << 0;

@@ -7,6 +7,7 @@
 #include "AlertSink.h"
 #include "CallStats.h"
 #include "CsvWriter.h"
+#include "DataRows.h"
 #include "HistoryFilter.h"
 #include "HistoryModel.h"
 #include "RingLogModel.h"
@@ -87,8 +88,7 @@ private slots:
 
 void tst_ConsoleHistory::csvField_data()
 {
-    QTest::addColumn<QString>("in");
-    QTest::addColumn<QString>("out");
+    addColumns<QString, QString>("in", "out");
     QTest::addRow("plain") << u"+4930123"_s << u"+4930123"_s;
     QTest::addRow("empty") << u""_s << u""_s;
     QTest::addRow("comma") << u"Weber, Anna"_s << u"\"Weber, Anna\""_s;
@@ -204,12 +204,9 @@ void tst_ConsoleHistory::historyModelNames()
 
 void tst_ConsoleHistory::historyFilter_data()
 {
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<QString>("result");
-    QTest::addColumn<int>("fromDaysAgo"); // -1: no bound
-    QTest::addColumn<int>("toDaysAgo");
-    QTest::addColumn<bool>("missedToday");
-    QTest::addColumn<QStringList>("calls");
+    // fromDaysAgo: -1 for no bound
+    addColumns<QString, QString, int, int, bool, QStringList>("text", "result", "fromDaysAgo",
+                                                              "toDaysAgo", "missedToday", "calls");
     QTest::addRow("everything") << u""_s << u""_s << -1 << -1 << false
                                 << QStringList{u"c-1"_s, u"c-2"_s, u"c-3"_s, u"c-4"_s, u"c-5"_s};
     QTest::addRow("by number") << u"4940"_s << u""_s << -1 << -1 << false
@@ -339,36 +336,30 @@ void tst_ConsoleHistory::trendWindow()
 
 void tst_ConsoleHistory::notifierRings_data()
 {
-    QTest::addColumn<QJsonObject>("ring");
-    QTest::addColumn<bool>("ringtone");
-    QTest::addColumn<QString>("title");
-    QTest::addColumn<QString>("bodyStart");
+    addColumns<QJsonObject, bool, QString, QString>("ring", "ringtone", "title", "bodyStart");
     const QString at = u"2026-12-02T09:15:00.000Z"_s;
     const QString local
         = QDateTime::fromString(at, Qt::ISODateWithMs).toLocalTime().toString(u"HH:mm:ss"_s);
-    QTest::addRow("name from the trunk") << QJsonObject{{u"callId"_s, u"r1"_s},
-                                                        {u"from"_s, u"+4930555"_s},
-                                                        {u"fromName"_s, u"Anna Weber"_s},
-                                                        {u"to"_s, u"10"_s},
-                                                        {u"at"_s, at}}
-                                         << false << u"Call from Anna Weber (+4930555)"_s
-                                         << u"Ringing extension 10 since %1"_s.arg(local);
-    QTest::addRow("name from an alias") << QJsonObject{{u"callId"_s, u"r2"_s},
-                                                       {u"from"_s, u"+4940111"_s},
-                                                       {u"to"_s, u"*"_s},
-                                                       {u"at"_s, at}}
-                                        << true << u"Call from Hamburg office (+4940111)"_s
-                                        << u"Ringing all office phones since %1"_s.arg(local);
-    QTest::addRow("number only") << QJsonObject{{u"callId"_s, u"r3"_s},
-                                                {u"from"_s, u"+4989000"_s},
-                                                {u"to"_s, u"12"_s},
-                                                {u"at"_s, at}}
-                                 << true << u"Call from +4989000"_s << u"Ringing extension 12"_s;
-    QTest::addRow("anonymous") << QJsonObject{{u"callId"_s, u"r4"_s},
-                                              {u"to"_s, u"12"_s},
-                                              {u"at"_s, at}}
-                               << false << u"Call from Unknown caller"_s
-                               << u"Ringing extension 12"_s;
+    // A ring frame at `at` from `from` (none: anonymous), with the trunk's name if it gave one.
+    const auto ring = [&](const QString &callId, const QString &from, const QString &to,
+                          const QString &fromName = {}) {
+        QJsonObject r{{u"callId"_s, callId}, {u"to"_s, to}, {u"at"_s, at}};
+        if (!from.isEmpty())
+            r.insert(u"from"_s, from);
+        if (!fromName.isEmpty())
+            r.insert(u"fromName"_s, fromName);
+        return r;
+    };
+    QTest::addRow("name from the trunk")
+        << ring(u"r1"_s, u"+4930555"_s, u"10"_s, u"Anna Weber"_s) << false
+        << u"Call from Anna Weber (+4930555)"_s << u"Ringing extension 10 since %1"_s.arg(local);
+    QTest::addRow("name from an alias")
+        << ring(u"r2"_s, u"+4940111"_s, u"*"_s) << true << u"Call from Hamburg office (+4940111)"_s
+        << u"Ringing all office phones since %1"_s.arg(local);
+    QTest::addRow("number only") << ring(u"r3"_s, u"+4989000"_s, u"12"_s) << true
+                                 << u"Call from +4989000"_s << u"Ringing extension 12"_s;
+    QTest::addRow("anonymous") << ring(u"r4"_s, {}, u"12"_s) << false
+                               << u"Call from Unknown caller"_s << u"Ringing extension 12"_s;
 }
 
 void tst_ConsoleHistory::notifierRings()

@@ -15,6 +15,8 @@
 #include "RoomsModel.h"
 #include "SecretStore.h"
 #include "ServerView.h"
+#include "TestClient.h"
+#include "TestServer.h"
 #include "TrendHistory.h"
 #include "TrunksModel.h"
 #include "admin/AdminSocket.h"
@@ -37,7 +39,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
-#include <QWebSocket>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -117,34 +118,25 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    QString error;
-    auto config = ServerConfig::parse(
-        R"({"listen":"127.0.0.1:0","adminListen":"127.0.0.1:0","tenants":[{"host":"localhost",
-                "hosts":["localhost","127.0.0.1"],"adminSecret":"shot-secret","bridgeSecret":"b"}]})",
-        &error);
-    QVERIFY2(config, qPrintable(error));
-    config->dataDir = dir.path();
-    Application app(*config);
-    QVERIFY2(app.start(&error), qPrintable(error));
+    ServerConfig config = testserver::config(dir.path());
+    config.tenants = {testserver::tenant({u"localhost"_s, u"127.0.0.1"_s}, "shot-secret", "b")};
+    const auto server = testserver::start(config);
+    QVERIFY(server);
+    Application &app = *server;
     const QDateTime started = QDateTime::currentDateTime();
     const int callsToday = seedCalls(app.store(), started);
     app.store().createAlias(u"localhost"_s, {u"+4930555010"_s, u"Anna Weber"_s});
     app.store().createAlias(u"localhost"_s, {u"+4940555020"_s, u"Hamburg office"_s});
 
     // Three people in two rooms.
-    std::vector<std::unique_ptr<QWebSocket>> peers;
+    std::vector<std::unique_ptr<TestClient>> peers;
     const QList<QPair<QString, QString>> joins{{u"reception"_s, u"Anna Weber"_s},
                                                {u"reception"_s, u"Ben Ortiz"_s},
                                                {u"board-room"_s, u"Chloé Martin"_s}};
     for (const auto &[room, name] : joins) {
-        auto ws = std::make_unique<QWebSocket>();
-        QSignalSpy frames(ws.get(), &QWebSocket::textMessageReceived);
-        ws->open(QUrl(u"ws://127.0.0.1:%1/signal.ashx"_s.arg(app.httpPort())));
-        QTRY_COMPARE(ws->state(), QAbstractSocket::ConnectedState);
-        ws->sendTextMessage(
-            u"{\"type\":\"join\",\"room\":\"%1\",\"name\":\"%2\"}"_s.arg(room, name));
-        QVERIFY(frames.wait());
-        peers.push_back(std::move(ws));
+        peers.push_back(std::make_unique<TestClient>());
+        QVERIFY(peers.back()->open(app.httpPort()));
+        QVERIFY(!peers.back()->join(room, name).isEmpty());
     }
 
     SecretStore secrets;
@@ -282,25 +274,17 @@ void tst_ConsoleScreenshot::mainWindowWithLiveData()
 void tst_ConsoleScreenshot::twoServersEachWithItsOwnState()
 {
     // Two servers in two tabs: one goes away and comes back; the other never notices.
-    auto makeConfig = [](const QString &dir, const QString &adminListen) {
-        QString error;
-        auto config = ServerConfig::parse(
-            u"{\"listen\":\"127.0.0.1:0\",\"adminListen\":\"%1\",\"tenants\":[{\"host\":"
-            "\"localhost\",\"hosts\":[\"localhost\"],\"adminSecret\":\"two-secret\","
-            "\"bridgeSecret\":\"b\"}]}"_s.arg(adminListen)
-                .toUtf8(),
-            &error);
-        if (!config)
-            qFatal("config: %s", qPrintable(error));
-        config->dataDir = dir;
-        return *config;
+    // B's admin port is fixed once known, so that the console finds B again after a restart.
+    auto start = [](const QString &dir, quint16 adminPort) {
+        ServerConfig config = testserver::config(dir);
+        config.adminPort = adminPort;
+        config.tenants = {testserver::tenant({u"localhost"_s}, "two-secret", "b")};
+        return testserver::start(config);
     };
     QTemporaryDir dirA, dirB;
-    auto a = std::make_unique<Application>(makeConfig(dirA.path(), u"127.0.0.1:0"_s));
-    auto b = std::make_unique<Application>(makeConfig(dirB.path(), u"127.0.0.1:0"_s));
-    QString error;
-    QVERIFY2(a->start(&error), qPrintable(error));
-    QVERIFY2(b->start(&error), qPrintable(error));
+    auto a = start(dirA.path(), 0);
+    auto b = start(dirB.path(), 0);
+    QVERIFY(a && b);
     const quint16 portB = b->adminPort();
 
     SecretStore secrets;
@@ -332,8 +316,8 @@ void tst_ConsoleScreenshot::twoServersEachWithItsOwnState()
     QSignalSpy ticksA(viewA->client(), &AdminClient::countersChanged);
     QVERIFY(ticksA.wait(3000)); // A still gets its once-a-second counters
 
-    b = std::make_unique<Application>(makeConfig(dirB.path(), u"127.0.0.1:%1"_s.arg(portB)));
-    QVERIFY2(b->start(&error), qPrintable(error));
+    b = start(dirB.path(), portB);
+    QVERIFY(b);
     QTRY_COMPARE_WITH_TIMEOUT(viewB->client()->state(), AdminClient::State::Online, 10000);
     QCOMPARE(viewA->client()->state(), AdminClient::State::Online);
 }

@@ -1,16 +1,12 @@
 // Office phones and rings (DESIGN.md "Office phones and rings"): register, fan-out, answer,
 // decline, clear, timeout and the CDR rows they leave, against a real Application.
 
+#include "DataRows.h"
 #include "TelephonyFixture.h"
 
 class tst_Rings : public TelephonyFixture {
     Q_OBJECT
 private slots:
-    void initTestCase() { startServer(); }
-    void cleanupTestCase() { stopServer(); }
-    void init() { beforeEach(); }
-    void cleanup() { afterEach(); }
-
     void registerPhone_data();
     void registerPhone();
     void ringFanOut_data();
@@ -29,8 +25,8 @@ private slots:
 
 void tst_Rings::registerPhone_data()
 {
-    QTest::addColumn<QJsonObject>("frame");
-    QTest::addColumn<QString>("error"); // empty: registered
+    // error: the code of the refusal (empty: registered)
+    addColumns<QJsonObject, QString>("frame", "error");
     const auto reg = [](const QString &ext, const QString &keyName, const QString &key) {
         QJsonObject f{{u"type"_s, u"register"_s}, {u"extension"_s, ext}};
         if (!keyName.isEmpty())
@@ -79,9 +75,8 @@ void tst_Rings::registerPhone()
 
 void tst_Rings::ringFanOut_data()
 {
-    QTest::addColumn<QStringList>("phones");
-    QTest::addColumn<QString>("to");
-    QTest::addColumn<QString>("rung"); // '1' per phone that must ring, '0' per phone that must not
+    // rung: '1' per phone that must ring, '0' per phone that must not
+    addColumns<QStringList, QString, QString>("phones", "to", "rung");
     QTest::addRow("to * rings every phone")
         << QStringList{u"100"_s, u"200"_s, u"*"_s} << u"*"_s << u"111"_s;
     QTest::addRow("to one extension and the * phone")
@@ -149,9 +144,10 @@ void tst_Rings::ringFanOut()
 
 void tst_Rings::clearReasons_data()
 {
-    QTest::addColumn<QString>("reason"); // sent in office-ring-clear
-    QTest::addColumn<QString>("frameReason"); // ring-cleared reason
-    QTest::addColumn<QString>("result"); // CDR result
+    // reason: sent in office-ring-clear
+    // frameReason: ring-cleared reason
+    // result: CDR result
+    addColumns<QString, QString, QString>("reason", "frameReason", "result");
     QTest::addRow("caller hung up") << u"caller-hung-up"_s << u"caller-hung-up"_s << u"missed"_s;
     QTest::addRow("answered elsewhere")
         << u"answered-elsewhere"_s << u"answered-elsewhere"_s << u"cleared"_s;
@@ -172,10 +168,8 @@ void tst_Rings::clearReasons()
     QCOMPARE(p->take(u"ring"_s).value(u"room"_s).toString(), u"my-call-room"_s);
     clear(callId, reason);
     QCOMPARE(p->take(u"ring-cleared"_s).value(u"reason"_s).toString(), frameReason);
-    const auto cdrs = cdrsFor(*m_app, hostA, callId);
-    QCOMPARE(cdrs.size(), 1);
-    QCOMPARE(cdrs.first().result, result);
-    QCOMPARE(cdrs.first().room, u"my-call-room"_s);
+    QCOMPARE(cdrResult(callId), result);
+    QCOMPARE(cdrsFor(*m_app, hostA, callId).first().room, u"my-call-room"_s);
     // A second clear changes nothing.
     clear(callId, reason);
     QVERIFY(p->barrier());
@@ -222,10 +216,8 @@ void tst_Rings::answerElsewhere()
     QVERIFY(cdrsFor(*m_app, hostA, callId).isEmpty()); // still in progress
     caller.send({{u"type"_s, u"leave"_s}});
     QCOMPARE(winner->take(u"peer-left"_s).value(u"reason"_s).toString(), u"left"_s);
-    const auto cdrs = cdrsFor(*m_app, hostA, callId);
-    QCOMPARE(cdrs.size(), 1);
-    QCOMPARE(cdrs.first().result, u"answered"_s);
-    QVERIFY(cdrs.first().answeredAt.isValid());
+    QCOMPARE(cdrResult(callId), u"answered"_s);
+    QVERIFY(cdrsFor(*m_app, hostA, callId).first().answeredAt.isValid());
     // The bridge's clear afterwards leaves no second row.
     clear(callId, u"caller-hung-up"_s);
     QCOMPARE(cdrsFor(*m_app, hostA, callId).size(), 1);
@@ -251,9 +243,8 @@ void tst_Rings::answerInExistingRoom()
     QVERIFY(caller.waitConnected());
     QVERIFY(!caller.joinAsBridge(room, "127.0.0.1", secretA).isEmpty());
     QVERIFY(cdrsFor(*m_app, hostA, callId).isEmpty());
-    caller.socket().close();
-    QTRY_COMPARE(cdrsFor(*m_app, hostA, callId).size(), 1);
-    QCOMPARE(cdrsFor(*m_app, hostA, callId).first().result, u"answered"_s);
+    caller.socket.close();
+    QTRY_COMPARE(cdrResult(callId), u"answered"_s);
 }
 
 void tst_Rings::answerWithoutBridge()
@@ -275,9 +266,7 @@ void tst_Rings::answerWithoutBridge()
     QCOMPARE(p->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"answered"_s);
     QCOMPARE(b->take(u"ring-answered"_s).value(u"callId"_s).toString(), callId);
     clear(callId);
-    const auto cdrs = cdrsFor(*m_app, hostA, callId);
-    QCOMPARE(cdrs.size(), 1);
-    QCOMPARE(cdrs.first().result, u"answered"_s);
+    QCOMPARE(cdrResult(callId), u"answered"_s);
     // answer/decline of an unknown call
     p->send({{u"type"_s, u"answer"_s}, {u"callId"_s, u"no-such-call"_s}});
     QCOMPARE(p->take(u"error"_s).value(u"code"_s).toString(), u"unknown-call"_s);
@@ -310,9 +299,7 @@ void tst_Rings::decline()
     p2->send({{u"type"_s, u"decline"_s}, {u"callId"_s, callId}});
     QCOMPARE(p2->take(u"ring-cleared"_s).value(u"reason"_s).toString(), u"declined"_s);
     QCOMPARE(b->take(u"ring-declined"_s).value(u"callId"_s).toString(), callId);
-    const auto cdrs = cdrsFor(*m_app, hostA, callId);
-    QCOMPARE(cdrs.size(), 1);
-    QCOMPARE(cdrs.first().result, u"declined"_s);
+    QCOMPARE(cdrResult(callId), u"declined"_s);
 }
 
 void tst_Rings::timeout()
@@ -334,12 +321,9 @@ void tst_Rings::timeout()
     const QJsonObject c = p->take(u"ring-cleared"_s);
     QCOMPARE(c.value(u"callId"_s).toString(), callId);
     QCOMPARE(c.value(u"reason"_s).toString(), u"timeout"_s);
-    auto cdrs = cdrsFor(*m_app, hostA, callId);
-    QCOMPARE(cdrs.size(), 1);
-    QCOMPARE(cdrs.first().result, u"missed"_s);
+    QCOMPARE(cdrResult(callId), u"missed"_s);
     // A ring that reached nobody also lives until its timeout.
-    QTRY_COMPARE(cdrsFor(*m_app, hostA, silent).size(), 1);
-    QCOMPARE(cdrsFor(*m_app, hostA, silent).first().result, u"missed"_s);
+    QTRY_COMPARE(cdrResult(silent), u"missed"_s);
 }
 
 void tst_Rings::repeatedAndEndedRing()

@@ -1,4 +1,5 @@
 #include "AdminProtocol.h"
+#include "DataRows.h"
 #include "Signing.h"
 
 #include <QProcess>
@@ -26,8 +27,7 @@ private slots:
 
 void tst_Signing::messages_data()
 {
-    QTest::addColumn<QByteArray>("built");
-    QTest::addColumn<QByteArray>("expected");
+    addColumns<QByteArray, QByteArray>("built", "expected");
     QTest::addRow("webhook") << Signing::webhook("office-ring", "phone.example.com", "{\"a\":1}")
                              << "office-ring|phone.example.com|{\"a\":1}"_ba;
     QTest::addRow("webhook, empty body")
@@ -56,8 +56,7 @@ void tst_Signing::messages()
 
 void tst_Signing::window_data()
 {
-    QTest::addColumn<qint64>("offsetSec");
-    QTest::addColumn<bool>("inside");
+    addColumns<qint64, bool>("offsetSec", "inside");
     QTest::addRow("now") << qint64(0) << true;
     QTest::addRow("edge past") << -Signing::windowSec << true;
     QTest::addRow("edge future") << Signing::windowSec << true;
@@ -77,9 +76,7 @@ void tst_Signing::window()
 
 void tst_Signing::matchAcceptsEitherCaseAndAnyKey_data()
 {
-    QTest::addColumn<QByteArray>("signer");
-    QTest::addColumn<bool>("upper");
-    QTest::addColumn<bool>("matches");
+    addColumns<QByteArray, bool, bool>("signer", "upper", "matches");
     QTest::addRow("current") << "current"_ba << false << true;
     QTest::addRow("current, upper case") << "current"_ba << true << true;
     QTest::addRow("previous") << "previous"_ba << false << true;
@@ -117,11 +114,8 @@ void tst_Signing::adminSocketNonce()
 
 void tst_Signing::adminSignToolAgrees_data()
 {
-    QTest::addColumn<QString>("method");
-    QTest::addColumn<QString>("url");
-    QTest::addColumn<QByteArray>("query");
-    QTest::addColumn<QByteArray>("host");
-    QTest::addColumn<QByteArray>("body");
+    addColumns<QString, QString, QByteArray, QByteArray, QByteArray>("method", "url", "query",
+                                                                     "host", "body");
     QTest::addRow("GET") << u"GET"_s << u"http://Phone.Example.com.:8080/signal.ashx?stats=1"_s
                          << "stats=1"_ba
                          << "phone.example.com"_ba << QByteArray();

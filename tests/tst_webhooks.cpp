@@ -1,239 +1,109 @@
 // The bridge webhooks (DESIGN.md "Webhooks"): order of checks (404, 403, 405, 413, signature
 // 401, body 400, time 401), the signature envelope, and the answers of each flag.
 
-#include "TelephonyHarness.h"
+#include "DataRows.h"
+#include "TelephonyServer.h"
 
 using namespace Qt::StringLiterals;
 using namespace harness;
 
-class tst_Webhooks : public QObject {
+class tst_Webhooks : public TelephonyServer {
     Q_OBJECT
 private slots:
-    void initTestCase();
-    void cleanupTestCase();
     void checks_data();
     void checks();
     void allowFrom();
     void trunkStatusKeepsLatest();
-
-private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<Application> m_app;
-    quint16 m_port = 0;
 };
-
-void tst_Webhooks::initTestCase()
-{
-    QVERIFY(m_dir.isValid());
-    const auto c = config(m_dir.path());
-    QVERIFY(c);
-    m_app = std::make_unique<Application>(*c);
-    QString error;
-    QVERIFY2(m_app->start(&error), qPrintable(error));
-    m_port = m_app->httpPort();
-}
-
-void tst_Webhooks::cleanupTestCase()
-{
-    m_app.reset();
-}
 
 void tst_Webhooks::checks_data()
 {
-    QTest::addColumn<QByteArray>("host");
-    QTest::addColumn<QByteArray>("method");
-    QTest::addColumn<QByteArray>("flag");
-    QTest::addColumn<QByteArray>("body"); // @NOW@ becomes the current unix time
-    QTest::addColumn<QString>("sig"); // how X-Sig is made
-    QTest::addColumn<int>("status");
-    QTest::addColumn<QString>("answer"); // expected JSON body (compact), or the error code
+    // body: @NOW@ becomes the current unix time
+    // sig: how X-Sig is made
+    // answer: expected JSON body (compact), or the error code
+    addColumns<QByteArray, QByteArray, QByteArray, QByteArray, QString, int, QString>(
+        "host", "method", "flag", "body", "sig", "status", "answer");
 
     const QByteArray ring = R"({"time":@NOW@,"callId":"hook-1","from":"+4930123456","to":"*"})";
     const QByteArray clear = R"({"time":@NOW@,"callId":"hook-unknown","reason":"caller-hung-up"})";
     const QByteArray trunks
         = R"({"time":@NOW@,"trunks":[{"id":"t1","host":"sip.example.net","registered":true}]})";
 
-    QTest::addRow("ring: good") << "127.0.0.1"_ba
-                                << "POST"_ba
-                                << "office-ring"_ba << ring << "good" << 200
-                                << R"({"delivered":0})";
-    QTest::addRow("ring: upper-case hex accepted")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":@NOW@,"callId":"hook-2","from":"100","to":"100"})"_ba
-        << "upper" << 200 << R"({"delivered":0})";
-    QTest::addRow("ring: missing signature")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "missing" << 401 << "unauthorized";
-    QTest::addRow("ring: bad signature")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "bad" << 401 << "unauthorized";
-    QTest::addRow("ring: other tenant's secret")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "other-tenant" << 401 << "unauthorized";
-    QTest::addRow("ring: signed for another flag")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "other-flag" << 401 << "unauthorized";
-    QTest::addRow("ring: signed for another host")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "other-host" << 401 << "unauthorized";
-    QTest::addRow("ring: truncated signature")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "short" << 401 << "unauthorized";
-    QTest::addRow("ring: body altered after signing")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "altered" << 401 << "unauthorized";
-    QTest::addRow("ring: unknown host") << "nobody.test"_ba
-                                        << "POST"_ba
-                                        << "office-ring"_ba << ring << "good" << 404 << "not-found";
-    QTest::addRow("ring: GET") << "127.0.0.1"_ba
-                               << "GET"_ba
-                               << "office-ring"_ba << QByteArray() << "good" << 405
-                               << "method-not-allowed";
-    QTest::addRow("ring: bad signature beats bad body") << "127.0.0.1"_ba
-                                                        << "POST"_ba
-                                                        << "office-ring"_ba
-                                                        << "not json"_ba
-                                                        << "bad" << 401 << "unauthorized";
-    QTest::addRow("ring: not JSON") << "127.0.0.1"_ba
-                                    << "POST"_ba
-                                    << "office-ring"_ba
-                                    << "not json"_ba
-                                    << "good" << 400 << "bad-request";
-    QTest::addRow("ring: array") << "127.0.0.1"_ba
-                                 << "POST"_ba
-                                 << "office-ring"_ba
-                                 << "[1]"_ba
-                                 << "good" << 400 << "bad-request";
-    QTest::addRow("ring: duplicate key")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":@NOW@,"callId":"a","callId":"b","from":"1","to":"*"})"_ba
-        << "good" << 400 << "bad-request";
-    QTest::addRow("ring: callId missing") << "127.0.0.1"_ba
-                                          << "POST"_ba
-                                          << "office-ring"_ba
-                                          << R"({"time":@NOW@,"from":"1","to":"*"})"_ba
-                                          << "good" << 400 << "bad-request";
-    QTest::addRow("ring: callId too long")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << (R"({"time":@NOW@,"callId":")" + QByteArray(129, 'x') + R"(","from":"1","to":"*"})")
-        << "good" << 400 << "bad-request";
-    QTest::addRow("ring: callId a number") << "127.0.0.1"_ba
-                                           << "POST"_ba
-                                           << "office-ring"_ba
-                                           << R"({"time":@NOW@,"callId":7,"from":"1","to":"*"})"_ba
-                                           << "good" << 400 << "bad-request";
-    QTest::addRow("ring: to not an extension")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":@NOW@,"callId":"x","from":"1","to":"1234567"})"_ba
-        << "good" << 400 << "bad-request";
-    QTest::addRow("ring: room not a room id")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":@NOW@,"callId":"x","from":"1","to":"*","room":"a b"})"_ba
-        << "good" << 400 << "bad-request";
-    QTest::addRow("ring: time not a number")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":"now","callId":"x","from":"1","to":"*"})"_ba
-        << "good" << 400 << "bad-request";
-    QTest::addRow("ring: time missing") << "127.0.0.1"_ba
-                                        << "POST"_ba
-                                        << "office-ring"_ba
-                                        << R"({"callId":"x","from":"1","to":"*"})"_ba
-                                        << "good" << 401 << "unauthorized";
-    QTest::addRow("ring: time stale") << "127.0.0.1"_ba
-                                      << "POST"_ba
-                                      << "office-ring"_ba
-                                      << R"({"time":@PAST@,"callId":"x","from":"1","to":"*"})"_ba
-                                      << "good" << 401 << "unauthorized";
-    QTest::addRow("ring: time in the future")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":@FUTURE@,"callId":"x","from":"1","to":"*"})"_ba
-        << "good" << 401 << "unauthorized";
-    QTest::addRow("ring: oversized body")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba << (R"({"time":@NOW@,"pad":")" + QByteArray(70000, 'x') + R"("})")
-        << "good" << 413 << "payload-too-large";
-    QTest::addRow("ring: tenant B with B's secret")
-        << "localhost"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "good-b" << 200 << R"({"delivered":0})";
-    QTest::addRow("ring: previous secret inside the rotation window")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring"_ba
-        << R"({"time":@NOW@,"callId":"hook-rotated","from":"1","to":"*"})"_ba
-        << "previous" << 200 << R"({"delivered":0})";
-    QTest::addRow("ring: previous secret after the rotation window")
-        << "localhost"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "previous-b" << 401 << "unauthorized";
-    QTest::addRow("ring: tenant B with A's secret")
-        << "localhost"_ba
-        << "POST"_ba
-        << "office-ring"_ba << ring << "good" << 401 << "unauthorized";
-    QTest::addRow("clear: unknown callId is ok")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring-clear"_ba << clear << "good" << 200 << R"({"ok":true})";
-    QTest::addRow("clear: missing signature")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "office-ring-clear"_ba << clear << "missing" << 401 << "unauthorized";
-    QTest::addRow("clear: callId missing") << "127.0.0.1"_ba
-                                           << "POST"_ba
-                                           << "office-ring-clear"_ba
-                                           << R"({"time":@NOW@})"_ba
-                                           << "good" << 400 << "bad-request";
-    QTest::addRow("clear: reason not a string") << "127.0.0.1"_ba
-                                                << "POST"_ba
-                                                << "office-ring-clear"_ba
-                                                << R"({"time":@NOW@,"callId":"x","reason":5})"_ba
-                                                << "good" << 400 << "bad-request";
-    QTest::addRow("trunks: good") << "127.0.0.1"_ba
-                                  << "POST"_ba
-                                  << "trunk-status"_ba << trunks << "good" << 200
-                                  << R"({"ok":true})";
-    QTest::addRow("trunks: bad signature")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "trunk-status"_ba << trunks << "bad" << 401 << "unauthorized";
-    QTest::addRow("trunks: not an array") << "127.0.0.1"_ba
-                                          << "POST"_ba
-                                          << "trunk-status"_ba
-                                          << R"({"time":@NOW@,"trunks":{}})"_ba
-                                          << "good" << 400 << "bad-request";
-    QTest::addRow("trunks: registered not a bool")
-        << "127.0.0.1"_ba
-        << "POST"_ba
-        << "trunk-status"_ba
-        << R"({"time":@NOW@,"trunks":[{"id":"t","host":"h","registered":1}]})"_ba
-        << "good" << 400 << "bad-request";
-    QTest::addRow("trunks: stale") << "127.0.0.1"_ba
-                                   << "POST"_ba
-                                   << "trunk-status"_ba
-                                   << R"({"time":@PAST@,"trunks":[]})"_ba
-                                   << "good" << 401 << "unauthorized";
+    // A row: a POST of `flag` to tenant A (127.0.0.1) unless it names another host or method.
+    const auto row = [](const QByteArray &flag, const char *name, const QByteArray &body,
+                        const char *sig, int status, const char *answer,
+                        const QByteArray &host = "127.0.0.1", const QByteArray &method = "POST") {
+        QTest::addRow("%s", name) << host << method << flag << body << QString::fromLatin1(sig)
+                                  << status << QString::fromLatin1(answer);
+    };
+    row("office-ring", "ring: good", ring, "good", 200, R"({"delivered":0})");
+    row("office-ring", "ring: upper-case hex accepted",
+        R"({"time":@NOW@,"callId":"hook-2","from":"100","to":"100"})"_ba, "upper", 200,
+        R"({"delivered":0})");
+    row("office-ring", "ring: missing signature", ring, "missing", 401, "unauthorized");
+    row("office-ring", "ring: bad signature", ring, "bad", 401, "unauthorized");
+    row("office-ring", "ring: other tenant's secret", ring, "other-tenant", 401, "unauthorized");
+    row("office-ring", "ring: signed for another flag", ring, "other-flag", 401, "unauthorized");
+    row("office-ring", "ring: signed for another host", ring, "other-host", 401, "unauthorized");
+    row("office-ring", "ring: truncated signature", ring, "short", 401, "unauthorized");
+    row("office-ring", "ring: body altered after signing", ring, "altered", 401, "unauthorized");
+    row("office-ring", "ring: unknown host", ring, "good", 404, "not-found", "nobody.test");
+    row("office-ring", "ring: GET", QByteArray(), "good", 405, "method-not-allowed", "127.0.0.1",
+        "GET");
+    row("office-ring", "ring: bad signature beats bad body", "not json"_ba, "bad", 401,
+        "unauthorized");
+    row("office-ring", "ring: not JSON", "not json"_ba, "good", 400, "bad-request");
+    row("office-ring", "ring: array", "[1]"_ba, "good", 400, "bad-request");
+    row("office-ring", "ring: duplicate key",
+        R"({"time":@NOW@,"callId":"a","callId":"b","from":"1","to":"*"})"_ba, "good", 400,
+        "bad-request");
+    row("office-ring", "ring: callId missing", R"({"time":@NOW@,"from":"1","to":"*"})"_ba, "good",
+        400, "bad-request");
+    row("office-ring", "ring: callId too long",
+        (R"({"time":@NOW@,"callId":")" + QByteArray(129, 'x') + R"(","from":"1","to":"*"})"),
+        "good", 400, "bad-request");
+    row("office-ring", "ring: callId a number",
+        R"({"time":@NOW@,"callId":7,"from":"1","to":"*"})"_ba, "good", 400, "bad-request");
+    row("office-ring", "ring: to not an extension",
+        R"({"time":@NOW@,"callId":"x","from":"1","to":"1234567"})"_ba, "good", 400, "bad-request");
+    row("office-ring", "ring: room not a room id",
+        R"({"time":@NOW@,"callId":"x","from":"1","to":"*","room":"a b"})"_ba, "good", 400,
+        "bad-request");
+    row("office-ring", "ring: time not a number",
+        R"({"time":"now","callId":"x","from":"1","to":"*"})"_ba, "good", 400, "bad-request");
+    row("office-ring", "ring: time missing", R"({"callId":"x","from":"1","to":"*"})"_ba, "good",
+        401, "unauthorized");
+    row("office-ring", "ring: time stale", R"({"time":@PAST@,"callId":"x","from":"1","to":"*"})"_ba,
+        "good", 401, "unauthorized");
+    row("office-ring", "ring: time in the future",
+        R"({"time":@FUTURE@,"callId":"x","from":"1","to":"*"})"_ba, "good", 401, "unauthorized");
+    row("office-ring", "ring: oversized body",
+        (R"({"time":@NOW@,"pad":")" + QByteArray(70000, 'x') + R"("})"), "good", 413,
+        "payload-too-large");
+    row("office-ring", "ring: tenant B with B's secret", ring, "good-b", 200, R"({"delivered":0})",
+        "localhost");
+    row("office-ring", "ring: previous secret inside the rotation window",
+        R"({"time":@NOW@,"callId":"hook-rotated","from":"1","to":"*"})"_ba, "previous", 200,
+        R"({"delivered":0})");
+    row("office-ring", "ring: previous secret after the rotation window", ring, "previous-b", 401,
+        "unauthorized", "localhost");
+    row("office-ring", "ring: tenant B with A's secret", ring, "good", 401, "unauthorized",
+        "localhost");
+    row("office-ring-clear", "clear: unknown callId is ok", clear, "good", 200, R"({"ok":true})");
+    row("office-ring-clear", "clear: missing signature", clear, "missing", 401, "unauthorized");
+    row("office-ring-clear", "clear: callId missing", R"({"time":@NOW@})"_ba, "good", 400,
+        "bad-request");
+    row("office-ring-clear", "clear: reason not a string",
+        R"({"time":@NOW@,"callId":"x","reason":5})"_ba, "good", 400, "bad-request");
+    row("trunk-status", "trunks: good", trunks, "good", 200, R"({"ok":true})");
+    row("trunk-status", "trunks: bad signature", trunks, "bad", 401, "unauthorized");
+    row("trunk-status", "trunks: not an array", R"({"time":@NOW@,"trunks":{}})"_ba, "good", 400,
+        "bad-request");
+    row("trunk-status", "trunks: registered not a bool",
+        R"({"time":@NOW@,"trunks":[{"id":"t","host":"h","registered":1}]})"_ba, "good", 400,
+        "bad-request");
+    row("trunk-status", "trunks: stale", R"({"time":@PAST@,"trunks":[]})"_ba, "good", 401,
+        "unauthorized");
 }
 
 void tst_Webhooks::checks()
