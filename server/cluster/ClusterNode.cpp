@@ -1,6 +1,7 @@
 #include "cluster/ClusterNode.h"
 
 #include "Crypto.h"
+#include "cluster/ClusterAdmin.h"
 #include "cluster/TenantPresence.h"
 #include "signal/Tenant.h"
 
@@ -87,6 +88,11 @@ bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const 
     return m_link.publish("sb.node." + node.toUtf8() + '.' + kind, payload);
 }
 
+bool ClusterNode::publish(const QByteArray &subject, const QByteArray &payload)
+{
+    return m_link.publish(subject, payload);
+}
+
 void ClusterNode::onConnectedChanged(bool connected)
 {
     if (connected)
@@ -147,6 +153,8 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
 
 void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
 {
+    if (m_admin && m_admin->onMessage(subject, data))
+        return; // admin edits (ClusterAdmin)
     const QByteArray own = "sb.node." + m_config.node.toUtf8() + '.';
     if (subject == own + "sig") {
         // `<tenant key> <room> <peerId>\n<frame>`: the frame bytes go out unchanged.

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QTimer>
 
+class ClusterAdmin;
 class Tenant;
 class TenantPresence;
 
@@ -34,6 +35,10 @@ public:
     // For TenantPresence.
     void publishEvent(const QByteArray &tenantKey, QJsonObject event);
     bool sendToNode(const QString &node, const QByteArray &kind, const QByteArray &payload);
+    // For ClusterAdmin: publishes as is; its subjects are handed to it first (setAdmin).
+    bool publish(const QByteArray &subject, const QByteArray &payload);
+    void setAdmin(ClusterAdmin *admin) { m_admin = admin; }
+    ClusterAdmin *admin() const { return m_admin; }
     // The subject-safe key of a tenant: its canonical host, hashed.
     static QByteArray tenantKey(const QString &host);
 
@@ -62,4 +67,5 @@ private:
     QTimer m_sweep;
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
+    ClusterAdmin *m_admin = nullptr;
 };
