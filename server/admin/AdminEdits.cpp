@@ -2,7 +2,7 @@
 
 #include "NameRules.h"
 #include "http/ApiError.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Room.h"
 #include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
@@ -243,7 +243,7 @@ QString AdminEdits::kick(Tenant &tenant, const Kick &kick)
         return roomId;
     }
     // An office phone that is registered but in no room.
-    if (PeerSession *phone = tenant.rings().phoneSession(kick.peerId)) {
+    if (PeerChannel *phone = tenant.rings().phoneSession(kick.peerId)) {
         phone->kick("admin"_L1, 4000, "kicked"_L1, kick.message);
         return {};
     }

@@ -5,9 +5,9 @@
 #include "camera/CandidateFilter.h"
 #include "camera/Go2rtcClient.h"
 #include "config/ServerConfig.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Room.h"
-#include "signal/Tenant.h" // PeerSession.h needs it complete
+#include "signal/Tenant.h" // PeerChannel.h needs it complete
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -47,7 +47,7 @@ QJsonObject CameraRoom::describe() const
     return QJsonObject{{u"peerId"_s, m_peerId}, {u"name"_s, m_name}, {u"kind"_s, u"camera"_s}};
 }
 
-void CameraRoom::handleSignal(PeerSession &from, QStringView to, const Frame &frame)
+void CameraRoom::handleSignal(PeerChannel &from, QStringView to, const Frame &frame)
 {
     const QString ref = frame.typeName();
     if (to != m_peerId) {
@@ -75,7 +75,7 @@ void CameraRoom::handleSignal(PeerSession &from, QStringView to, const Frame &fr
     postOffer(from, text);
 }
 
-void CameraRoom::postOffer(PeerSession &from, const QString &offerSdp)
+void CameraRoom::postOffer(PeerChannel &from, const QString &offerSdp)
 {
     QString streamId;
     for (const CameraConfig &c : m_tenant.cameras) {

@@ -9,7 +9,7 @@
 
 class Frame;
 class Go2rtcClient;
-class PeerSession;
+class PeerChannel;
 class QNetworkReply;
 class Room;
 struct TenantConfig;
@@ -31,11 +31,11 @@ public:
     // The virtual peer as `welcome.peers` lists it.
     QJsonObject describe() const;
     // A `signal` frame of a viewer of this room, to `to`.
-    void handleSignal(PeerSession &from, QStringView to, const Frame &frame);
+    void handleSignal(PeerChannel &from, QStringView to, const Frame &frame);
     int offersInFlight() const { return int(m_inFlight.size()); }
 
 private:
-    void postOffer(PeerSession &from, const QString &offerSdp);
+    void postOffer(PeerChannel &from, const QString &offerSdp);
     void onReply(const QString &viewerId, QNetworkReply *reply);
     void deliver(const QString &viewerId, const QString &frame);
     void forget(const QString &viewerId);

@@ -2,7 +2,7 @@
 
 #include "FrameWriter.h"
 #include "cluster/ClusterNode.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Room.h"
 #include "signal/Tenant.h"
 

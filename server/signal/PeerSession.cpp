@@ -31,10 +31,10 @@ qint64 nowMs()
 
 PeerSession::PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
                          const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_socket(socket), m_tenant(tenant), m_config(config), m_client(info.client),
-      m_host(info.host), m_tcp(info.tcp), m_createdMs(nowMs()), m_lastSeenMs(m_createdMs),
-      m_lastPingMs(m_createdMs), m_signalBucket(config.limits.signalBurst),
-      m_joinBucket(config.limits.joinBurst)
+    : PeerChannel(parent), m_socket(socket), m_tenant(tenant), m_config(config),
+      m_client(info.client), m_host(info.host), m_tcp(info.tcp), m_createdMs(nowMs()),
+      m_lastSeenMs(m_createdMs), m_lastPingMs(m_createdMs),
+      m_signalBucket(config.limits.signalBurst), m_joinBucket(config.limits.joinBurst)
 {
     m_socket->setParent(this);
     connect(m_socket, &QWebSocket::textMessageReceived, this, &PeerSession::onText);
@@ -473,7 +473,7 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
         sendError("invalid-token"_L1, ref);
         return;
     }
-    if (PeerSession *old = m->session) {
+    if (auto *old = qobject_cast<PeerSession *>(m->session)) {
         // A valid resume takes over a socket that still looks alive; nobody sees a peer-left.
         old->detachMember();
         old->kick("replaced"_L1, 4001, {});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/FrontDoor.h"
+#include "signal/PeerChannel.h"
 #include "signal/Room.h"
 #include "signal/TokenBucket.h"
 
@@ -17,38 +18,35 @@ class Tenant;
 
 // One signaling WebSocket: parses each frame once, relays `signal` as raw bytes with `from`
 // spliced in, and keeps the socket's membership of at most one room.
-class PeerSession : public QObject {
+class PeerSession final : public PeerChannel {
     Q_OBJECT
 public:
     PeerSession(QWebSocket *socket, Tenant *tenant, const UpgradeInfo &info,
                 const ServerConfig &config, QObject *parent = nullptr);
     ~PeerSession() override;
 
-    void sendText(const QString &frame);
+    void sendText(const QString &frame) override;
     // Sends `{"type":"signal","from":<from>,"data":<rawData>}` (the relay) without building it
     // as a QString first.
-    void sendSignal(QStringView from, QStringView rawData);
-    void sendError(QLatin1StringView code, QStringView ref = {});
+    void sendSignal(QStringView from, QStringView rawData) override;
+    void sendError(QLatin1StringView code, QStringView ref = {}) override;
     // Sends `kicked {reason}` then closes with `closeCode`; the membership ends as `leftReason`
     // (empty: the peer is held for resume, as for a lost socket).
     // `message`, when given, is sent as `kicked.message` (an admin's reason).
     void kick(QLatin1StringView reason, quint16 closeCode, QLatin1StringView leftReason,
-              const QString &message = {});
+              const QString &message = {}) override;
     // Closes with a code; `final` ends the membership at once, otherwise the peer is held.
     void closeWith(quint16 code, bool final,
-                   QLatin1StringView leftReason = QLatin1StringView("closed"));
+                   QLatin1StringView leftReason = QLatin1StringView("closed")) override;
 
     // Called by the Application's sweep: keepalive pings, the timeouts.
     void tick(qint64 nowMs);
 
     Tenant *tenant() const { return m_tenant; }
-    const QString &peerId() const { return m_peerId; }
-    Room *room() const { return m_room; }
-    const QHostAddress &clientAddress() const { return m_client; }
-    const QString &host() const { return m_host; } // normalised Host, as signatures use it
-
-signals:
-    void finished();
+    const QString &peerId() const override { return m_peerId; }
+    Room *room() const override { return m_room; }
+    const QHostAddress &clientAddress() const override { return m_client; }
+    const QString &host() const override { return m_host; }
 
 private:
     void onText(const QString &text);

@@ -1,7 +1,7 @@
 #include "signal/Room.h"
 
 #include "FrameWriter.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-class PeerSession;
+class PeerChannel;
 class RoomCluster;
 
 // One room of a tenant. Members are kept in join order; a member whose socket was lost is
@@ -24,7 +24,7 @@ public:
         QString name;
         QLatin1StringView kind; // "browser", "bridge" or "camera"
         QJsonObject verifiedIdentity; // empty: not verified
-        PeerSession *session = nullptr; // nullptr while held
+        PeerChannel *session = nullptr; // nullptr while held
         QList<QString> queue; // frames for a held member
         qint64 queueBytes = 0;
         quint32 holdGeneration = 0;

@@ -4,7 +4,7 @@
 #include "FrameWriter.h"
 #include "NameRules.h"
 #include "Signing.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
 
@@ -64,7 +64,7 @@ bool BridgeLink::acceptSignature(const QByteArray &mac, qint64 nowSec)
     return true;
 }
 
-void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame)
+void BridgeLink::hello(PeerChannel &session, const Frame &frame, bool firstFrame)
 {
     const TenantConfig &config = m_tenant.config();
     const bool allowed = config.bridgeAllowed(session.clientAddress());
@@ -83,14 +83,14 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
         session.closeWith(1008, true);
         return;
     }
-    if (PeerSession *old = m_session) {
+    if (PeerChannel *old = m_session) {
         m_session = nullptr;
         old->disconnect(this);
         old->kick("replaced"_L1, 4001, "closed"_L1);
         qCInfo(lcBridge) << "bridge session replaced for tenant" << config.host;
     }
     m_session = &session;
-    connect(&session, &PeerSession::finished, this, [this, s = &session] { sessionGone(s); });
+    connect(&session, &PeerChannel::finished, this, [this, s = &session] { sessionGone(s); });
     connect(&session, &QObject::destroyed, this, [this, s = &session] { sessionGone(s); });
     session.sendText(
         FrameWriter::make("bridge-welcome"_L1,
@@ -100,7 +100,7 @@ void BridgeLink::hello(PeerSession &session, const Frame &frame, bool firstFrame
     emit connectedChanged(true);
 }
 
-void BridgeLink::sessionGone(PeerSession *session)
+void BridgeLink::sessionGone(PeerChannel *session)
 {
     if (m_session != session)
         return;
@@ -109,7 +109,7 @@ void BridgeLink::sessionGone(PeerSession *session)
     emit connectedChanged(false);
 }
 
-void BridgeLink::handleFrame(PeerSession &session, const Frame &frame)
+void BridgeLink::handleFrame(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
     switch (frame.type()) {

@@ -6,7 +6,7 @@
 #include <QString>
 
 class Frame;
-class PeerSession;
+class PeerChannel;
 class Tenant;
 
 // The tenant's bridge session (DESIGN.md "The SIP bridge"): a socket whose first frame was a
@@ -23,13 +23,13 @@ public:
 
     // `bridge-hello {time, sig}`: checks bridgeAllowFrom, the time window, the signature and that
     // it was not used before. Answers `bridge-welcome`, or `error forbidden` and close 1008.
-    void hello(PeerSession &session, const Frame &frame, bool firstFrame);
+    void hello(PeerChannel &session, const Frame &frame, bool firstFrame);
     // A frame from the bridge session itself (dial-status, registrar, ping; anything else is
     // bad-frame).
-    void handleFrame(PeerSession &session, const Frame &frame);
+    void handleFrame(PeerChannel &session, const Frame &frame);
 
     bool isConnected() const { return m_session != nullptr; }
-    bool isBridge(const PeerSession *session) const { return session && session == m_session; }
+    bool isBridge(const PeerChannel *session) const { return session && session == m_session; }
     // Writes a frame to the bridge session; false when there is none.
     bool send(const QString &frame);
 
@@ -44,10 +44,10 @@ signals:
 
 private:
     bool acceptSignature(const QByteArray &mac, qint64 nowSec);
-    void sessionGone(PeerSession *session);
+    void sessionGone(PeerChannel *session);
 
     Tenant &m_tenant;
-    PeerSession *m_session = nullptr; // cleared on its finished/destroyed
+    PeerChannel *m_session = nullptr; // cleared on its finished/destroyed
     QHash<QByteArray, qint64> m_seenSignatures; // raw MAC → expiry (unix seconds)
     QJsonArray m_registrar;
     qint64 m_registrarSeenMs = 0;

@@ -4,7 +4,7 @@
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Room.h"
 #include "signal/RoomRegistry.h"
 #include "signal/Tenant.h"
@@ -60,14 +60,14 @@ std::optional<QString> Dialer::vnumRoomFor(const QString &number, bool verified)
     return id;
 }
 
-bool Dialer::takeRate(PeerSession &session)
+bool Dialer::takeRate(PeerChannel &session)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     auto it = m_recent.find(&session);
     if (it == m_recent.end()) {
         it = m_recent.insert(&session, {});
         const auto forget = [this, s = &session] { m_recent.remove(s); };
-        connect(&session, &PeerSession::finished, this, forget);
+        connect(&session, &PeerChannel::finished, this, forget);
         connect(&session, &QObject::destroyed, this, forget);
     }
     QList<qint64> &times = it.value();
@@ -93,7 +93,7 @@ void Dialer::log(const QString &callId, const QString &roomId, const QString &pe
     store.addDial(m_tenant.config().host, row);
 }
 
-void Dialer::dial(PeerSession &session, const QString &number, const std::optional<QString> &trunk)
+void Dialer::dial(PeerChannel &session, const QString &number, const std::optional<QString> &trunk)
 {
     Room *room = session.room();
     Room::Member *me = room ? room->member(session.peerId()) : nullptr;
@@ -173,7 +173,7 @@ void Dialer::watchRoom(Dial *d)
     });
 }
 
-void Dialer::hangup(PeerSession &session, const Frame &frame)
+void Dialer::hangup(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
     Room *room = session.room();

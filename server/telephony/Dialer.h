@@ -10,7 +10,7 @@
 
 class Dial;
 class Frame;
-class PeerSession;
+class PeerChannel;
 class Tenant;
 
 // Dials of one tenant (DESIGN.md "Dials"): who may dial what, the per-peer rate, the dial log,
@@ -27,8 +27,8 @@ public:
 
     // `dial {number, trunk?}` (or the `dial` of a join) from a socket in a room; errors carry
     // ref "dial".
-    void dial(PeerSession &session, const QString &number, const std::optional<QString> &trunk);
-    void hangup(PeerSession &session, const Frame &frame);
+    void dial(PeerChannel &session, const QString &number, const std::optional<QString> &trunk);
+    void hangup(PeerChannel &session, const Frame &frame);
     // For `join {room: "random", dial}`: `vnum-<number>-<22 base64url>` when the number is a
     // virtual number this peer may dial, else nullopt (the room is then minted as `room-…`).
     std::optional<QString> vnumRoomFor(const QString &number, bool verified) const;
@@ -45,7 +45,7 @@ signals:
 private:
     enum class Right { Allowed, Forbidden, Unknown };
     Right rightFor(const QString &number, bool verified, bool *virtualNumber) const;
-    bool takeRate(PeerSession &session);
+    bool takeRate(PeerChannel &session);
     void log(const QString &callId, const QString &roomId, const QString &peerId,
              const QString &number, const QString &outcome);
     void onStatus(const QString &callId, const QString &state, const QString &reason);
@@ -56,6 +56,6 @@ private:
 
     Tenant &m_tenant;
     QHash<QString, Dial *> m_dials; // by callId
-    QHash<PeerSession *, QList<qint64>> m_recent; // dial times in the rate window
+    QHash<PeerChannel *, QList<qint64>> m_recent; // dial times in the rate window
     AddressWindow m_perAddress; // dials past the rights check, per client address
 };

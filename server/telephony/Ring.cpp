@@ -22,13 +22,13 @@ Ring::Ring(const Call &call, int timeoutSec, QObject *parent)
     m_timeout.start();
 }
 
-void Ring::addRinging(PeerSession *phone)
+void Ring::addRinging(PeerChannel *phone)
 {
     if (!m_ringing.contains(phone))
         m_ringing.append(phone);
 }
 
-void Ring::drop(PeerSession *phone, bool declined)
+void Ring::drop(PeerChannel *phone, bool declined)
 {
     if (m_ringing.removeOne(phone) && declined)
         ++m_declines;

@@ -7,7 +7,7 @@
 #include <QString>
 #include <QTimer>
 
-class PeerSession;
+class PeerChannel;
 
 // One inbound call in flight (DESIGN.md "Office phones and rings"): who it rang, who declined,
 // who answered, and the `ringTimeoutSec` timer. Owned by the RingDispatcher.
@@ -35,12 +35,12 @@ public:
     const QString &frame() const { return m_frame; }
 
     // Phones it is ringing on now (rung, not declined, still connected).
-    const QList<PeerSession *> &ringing() const { return m_ringing; }
-    bool isRingingOn(PeerSession *phone) const { return m_ringing.contains(phone); }
-    void addRinging(PeerSession *phone);
+    const QList<PeerChannel *> &ringing() const { return m_ringing; }
+    bool isRingingOn(PeerChannel *phone) const { return m_ringing.contains(phone); }
+    void addRinging(PeerChannel *phone);
     void setDelivered(int count) { m_delivered = count; }
     // Takes the phone off the ring; `declined` remembers it declined.
-    void drop(PeerSession *phone, bool declined);
+    void drop(PeerChannel *phone, bool declined);
     // True when at least one phone declined and no phone is left ringing.
     bool everyoneDeclined() const { return m_ringing.isEmpty() && m_declines > 0; }
 
@@ -61,6 +61,6 @@ private:
     int m_declines = 0;
     QString m_frame;
     QString m_answeredBy;
-    QList<PeerSession *> m_ringing;
+    QList<PeerChannel *> m_ringing;
     QTimer m_timeout;
 };

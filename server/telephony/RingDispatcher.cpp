@@ -4,7 +4,7 @@
 #include "Frame.h"
 #include "FrameWriter.h"
 #include "NameRules.h"
-#include "signal/PeerSession.h"
+#include "signal/PeerChannel.h"
 #include "signal/Room.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -37,13 +37,13 @@ bool RingDispatcher::matches(const QString &ringTo, const QString &phoneExtensio
     return ringTo == u"*"_s || phoneExtension == u"*"_s || ringTo == phoneExtension;
 }
 
-QString RingDispatcher::phonePeerId(const PeerSession *session) const
+QString RingDispatcher::phonePeerId(const PeerChannel *session) const
 {
-    const auto it = m_phones.constFind(const_cast<PeerSession *>(session));
+    const auto it = m_phones.constFind(const_cast<PeerChannel *>(session));
     return it == m_phones.cend() ? QString() : it->peerId;
 }
 
-PeerSession *RingDispatcher::phoneSession(const QString &peerId) const
+PeerChannel *RingDispatcher::phoneSession(const QString &peerId) const
 {
     for (auto it = m_phones.cbegin(); it != m_phones.cend(); ++it) {
         if (it->peerId == peerId)
@@ -116,7 +116,7 @@ void RingDispatcher::clear(const QString &callId, const QString &reason)
     else if (reason == u"answered-elsewhere"_s)
         why = "answered-elsewhere"_L1;
     const QString frame = cleared(callId, why);
-    for (PeerSession *phone : r->ringing())
+    for (PeerChannel *phone : r->ringing())
         phone->sendText(frame);
     // A ring cleared before anyone answered is `missed` when the caller hung up.
     finish(r, why == "caller-hung-up"_L1 ? u"missed"_s : u"cleared"_s);
@@ -141,13 +141,13 @@ void RingDispatcher::onTimeout(Ring *r)
         return;
     }
     const QString frame = cleared(r->call().callId, "timeout"_L1);
-    for (PeerSession *phone : r->ringing())
+    for (PeerChannel *phone : r->ringing())
         phone->sendText(frame);
     emit ringTimedOut(r->call().callId);
     finish(r, u"missed"_s);
 }
 
-void RingDispatcher::registerPhone(PeerSession &session, const Frame &frame)
+void RingDispatcher::registerPhone(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
     const QString extension = frame.string("extension"_L1).value_or(QString());
@@ -189,7 +189,7 @@ void RingDispatcher::registerPhone(PeerSession &session, const Frame &frame)
     if (it == m_phones.end()) {
         it = m_phones.insert(&session, Phone{});
         it->peerId = session.peerId().isEmpty() ? Crypto::randomId() : session.peerId();
-        connect(&session, &PeerSession::finished, this, [this, s = &session] { phoneGone(s); });
+        connect(&session, &PeerChannel::finished, this, [this, s = &session] { phoneGone(s); });
         connect(&session, &QObject::destroyed, this, [this, s = &session] { phoneGone(s); });
     }
     it->extension = extension; // a second register replaces the socket's extension
@@ -208,7 +208,7 @@ void RingDispatcher::registerPhone(PeerSession &session, const Frame &frame)
     }
 }
 
-void RingDispatcher::phoneGone(PeerSession *session)
+void RingDispatcher::phoneGone(PeerChannel *session)
 {
     const auto it = m_phones.find(session);
     if (it == m_phones.end())
@@ -229,7 +229,7 @@ void RingDispatcher::phoneGone(PeerSession *session)
     emit phoneUnregistered(peerId);
 }
 
-void RingDispatcher::answer(PeerSession &session, const Frame &frame)
+void RingDispatcher::answer(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
     Ring *r = m_rings.value(frame.string("callId"_L1).value_or(QString()));
@@ -245,7 +245,7 @@ void RingDispatcher::answer(PeerSession &session, const Frame &frame)
     const QString peerId = phonePeerId(&session);
     session.sendText(cleared(callId, "answered"_L1));
     const QString elsewhere = cleared(callId, "answered-elsewhere"_L1);
-    for (PeerSession *phone : r->ringing()) {
+    for (PeerChannel *phone : r->ringing()) {
         if (phone != &session)
             phone->sendText(elsewhere);
     }
@@ -257,7 +257,7 @@ void RingDispatcher::answer(PeerSession &session, const Frame &frame)
     emit ringAnswered(callId, peerId);
 }
 
-void RingDispatcher::decline(PeerSession &session, const Frame &frame)
+void RingDispatcher::decline(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
     Ring *r = m_rings.value(frame.string("callId"_L1).value_or(QString()));

@@ -9,7 +9,7 @@
 #include <QString>
 
 class Frame;
-class PeerSession;
+class PeerChannel;
 class Room;
 class Tenant;
 
@@ -31,14 +31,14 @@ public:
     void clear(const QString &callId, const QString &reason);
 
     // Frames from a phone socket.
-    void registerPhone(PeerSession &session, const Frame &frame);
-    void answer(PeerSession &session, const Frame &frame);
-    void decline(PeerSession &session, const Frame &frame);
+    void registerPhone(PeerChannel &session, const Frame &frame);
+    void answer(PeerChannel &session, const Frame &frame);
+    void decline(PeerChannel &session, const Frame &frame);
 
     // The peerId a registered phone was given (empty when the socket is not a phone).
-    QString phonePeerId(const PeerSession *session) const;
+    QString phonePeerId(const PeerChannel *session) const;
     // The socket of the registered phone with this peerId; nullptr when there is none.
-    PeerSession *phoneSession(const QString &peerId) const;
+    PeerChannel *phoneSession(const QString &peerId) const;
     // A room id minted or named for a ring in the last 24 h: it is joined as a call room.
     bool isCallRoom(const QString &roomId) const;
     int phoneCount() const { return int(m_phones.size()); }
@@ -71,7 +71,7 @@ private:
         QString peerId;
     };
     static bool matches(const QString &ringTo, const QString &phoneExtension);
-    void phoneGone(PeerSession *session);
+    void phoneGone(PeerChannel *session);
     void onTimeout(Ring *ring);
     void watchRoom(Room *room);
     // Ends a ring: one CDR row, remembered for 24 h, then deleted.
@@ -80,7 +80,7 @@ private:
     QString ringDedupeKind() const; // the store's replay kind of this tenant's ended rings
 
     Tenant &m_tenant;
-    QHash<PeerSession *, Phone> m_phones;
+    QHash<PeerChannel *, Phone> m_phones;
     // Wrong office keys per client address, across its sockets (DESIGN.md "Limits").
     AddressWindow m_keyFailures{10, 60 * 1000};
     QHash<QString, Ring *> m_rings; // by callId
