@@ -80,7 +80,9 @@ ClusterAdmin::ClusterAdmin(ClusterNode &node, Store &store, const TenantDirector
                            int keepaliveSec, QObject *parent)
     : QObject(parent), m_node(node), m_store(store), m_tenants(tenants), m_edits(store),
       // Heartbeats come every keepaliveSec / 4: after two of them every live node is known.
-      m_waitForNodesMs(std::max(500, keepaliveSec * 600))
+      m_waitForNodesMs(std::max(500, keepaliveSec * 600)),
+      m_syncRequestSubject("sb.node." + node.node().toUtf8() + ".admin-sync-req"),
+      m_syncSubject("sb.node." + node.node().toUtf8() + ".admin-sync")
 {
     m_syncTimer.setInterval(syncTickMs);
     connect(&m_syncTimer, &QTimer::timeout, this, &ClusterAdmin::trySync);
@@ -137,12 +139,12 @@ bool ClusterAdmin::onMessage(const QByteArray &subject, const QByteArray &data)
         onEdit(subject.mid(editPrefix.size()), data);
         return true;
     }
-    const QByteArray own = "sb.node." + m_node.node().toUtf8() + '.';
-    if (subject == own + "admin-sync-req") {
+    // Every relayed frame passes here too: two comparisons, no allocation.
+    if (subject == m_syncRequestSubject) {
         onSyncRequest(data);
         return true;
     }
-    if (subject == own + "admin-sync") {
+    if (subject == m_syncSubject) {
         onSync(data);
         return true;
     }

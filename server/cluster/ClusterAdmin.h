@@ -76,4 +76,6 @@ private:
     QString m_askedNode;
     int m_syncAttempts = 0;
     int m_waitForNodesMs;
+    QByteArray m_syncRequestSubject; // sb.node.<this node>.admin-sync-req
+    QByteArray m_syncSubject; // sb.node.<this node>.admin-sync
 };
