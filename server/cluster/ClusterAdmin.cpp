@@ -130,7 +130,7 @@ void ClusterAdmin::edited(const QString &tenant, const AdminEdits::Edit &edit)
                     {u"ts"_s, double(stamp.ts)}};
     if (!edit.removed)
         msg.insert(u"value"_s, edit.value);
-    m_node.publish(editPrefix.toByteArray() + key, toJson(msg));
+    m_node.publishFrom(editPrefix.toByteArray() + key, std::move(msg));
 }
 
 bool ClusterAdmin::onMessage(const QByteArray &subject, const QByteArray &data)

@@ -21,7 +21,7 @@ class TenantDirectory;
 // edits of one entry resolve last writer wins by (timestamp, node). A node that starts asks one
 // live node for its admin data once and adds or overwrites what it lacks (never deletes).
 //
-// Subjects: `sb.all.admin.<tenant key>` {node, op: put|delete, table, key, value?, ts};
+// Subjects: `sb.all.admin.<tenant key>` {node, inc, op: put|delete, table, key, value?, ts};
 // `sb.node.<node>.admin-sync-req` {node}; `sb.node.<node>.admin-sync` {node, tenant,
 // virtualNumbers, aliases, whitelist}, one message per tenant.
 class ClusterAdmin : public QObject, public AdminEdits::Sink {

@@ -2,6 +2,7 @@
 
 #include "Crypto.h"
 #include "cluster/ClusterAdmin.h"
+#include "cluster/ClusterResume.h"
 #include "cluster/TenantPresence.h"
 #include "signal/Tenant.h"
 
@@ -68,6 +69,7 @@ void ClusterNode::addTenant(Tenant &tenant)
         return;
     auto *p = new TenantPresence(*this, tenant, key, this);
     m_tenants.insert(key, p);
+    m_resumes.insert(key, new ClusterResume(*this, *p, this));
     tenant.rooms().setCluster(p);
 }
 
@@ -83,14 +85,16 @@ void ClusterNode::publishEvent(const QByteArray &tenantKey, QJsonObject event)
     m_link.publish("sb.all.t." + tenantKey, toJson(event));
 }
 
+void ClusterNode::publishFrom(const QByteArray &subject, QJsonObject msg)
+{
+    msg.insert(u"node"_s, m_config.node);
+    msg.insert(u"inc"_s, m_incarnation);
+    m_link.publish(subject, toJson(msg));
+}
+
 bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const QByteArray &payload)
 {
     return m_link.publish("sb.node." + node.toUtf8() + '.' + kind, payload);
-}
-
-bool ClusterNode::publish(const QByteArray &subject, const QByteArray &payload)
-{
-    return m_link.publish(subject, payload);
 }
 
 void ClusterNode::onConnectedChanged(bool connected)
@@ -162,6 +166,9 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
         const QList<QByteArray> head = data.left(nl).split(' ');
         if (nl < 0 || head.size() != 3)
             return;
+        if (ClusterResume *r = m_resumes.value(head[0]);
+            r && r->forward(QString::fromUtf8(head[1]), QString::fromUtf8(head[2]), data))
+            return; // its member was handed over to another node a moment ago
         if (TenantPresence *p = m_tenants.value(head[0]))
             p->deliver(QString::fromUtf8(head[1]), QString::fromUtf8(head[2]), data.mid(nl + 1));
         return;
@@ -176,6 +183,18 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
         const QJsonObject tenants = msg.value(u"tenants"_s).toObject();
         for (auto t = m_tenants.cbegin(); t != m_tenants.cend(); ++t)
             (*t)->onState(node, tenants.value(QString::fromLatin1(t.key())).toObject());
+        return;
+    }
+    if (subject == own + "resume") {
+        noteNode(node, inc);
+        if (ClusterResume *r = m_resumes.value(msg.value(u"key"_s).toString().toLatin1()))
+            r->onAnswer(node, msg);
+        return;
+    }
+    if (subject.startsWith("sb.all.r.")) {
+        noteNode(node, inc);
+        if (ClusterResume *r = m_resumes.value(subject.mid(9)))
+            r->onAsk(node, msg);
         return;
     }
     if (subject == "sb.all.hb") {

@@ -9,6 +9,7 @@
 #include <QTimer>
 
 class ClusterAdmin;
+class ClusterResume;
 class Tenant;
 class TenantPresence;
 
@@ -17,7 +18,9 @@ class TenantPresence;
 //
 // Subjects: `sb.all.hb` (heartbeats), `sb.all.t.<tenant key>` (room presence events), both on
 // one subscription so that they arrive in the order a node sent them; `sb.node.<node>.sig`
-// (relayed frames) and `sb.node.<node>.state` (a node's full state, sent to one that appeared).
+// (relayed frames) and `sb.node.<node>.state` (a node's full state, sent to one that appeared);
+// `sb.all.r.<tenant key>` / `sb.node.<node>.resume`: resume on another node (ClusterResume).
+// `sb.all.admin.<tenant key>` / `sb.node.<node>.admin-sync(-req)`: admin edits (ClusterAdmin).
 class ClusterNode : public QObject {
     Q_OBJECT
 public:
@@ -35,9 +38,9 @@ public:
     // For TenantPresence.
     void publishEvent(const QByteArray &tenantKey, QJsonObject event);
     bool sendToNode(const QString &node, const QByteArray &kind, const QByteArray &payload);
-    // For ClusterAdmin: publishes as is; its subjects are handed to it first (setAdmin).
-    bool publish(const QByteArray &subject, const QByteArray &payload);
-    void setAdmin(ClusterAdmin *admin) { m_admin = admin; }
+    // For ClusterResume: `msg` with this node's name and incarnation, published to `subject`.
+    void publishFrom(const QByteArray &subject, QJsonObject msg);
+    void setAdmin(ClusterAdmin *admin) { m_admin = admin; } // its subjects go to it first
     ClusterAdmin *admin() const { return m_admin; }
     // The subject-safe key of a tenant: its canonical host, hashed.
     static QByteArray tenantKey(const QString &host);
@@ -68,4 +71,5 @@ private:
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
     ClusterAdmin *m_admin = nullptr;
+    QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
 };

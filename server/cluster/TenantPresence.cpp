@@ -275,3 +275,18 @@ QJsonArray TenantPresence::remotePeersWithNodes(const QString &roomId) const
     }
     return out;
 }
+
+void TenantPresence::relocate(const QString &roomId, const QJsonObject &description,
+                              const QString &node)
+{
+    const QString peerId = description.value(u"peerId"_s).toString();
+    if (!node.isEmpty()) {
+        m_rooms[roomId].insert(peerId, Remote{node, description});
+        return;
+    }
+    auto it = m_rooms.find(roomId);
+    if (it != m_rooms.end() && it->remove(peerId) && it->isEmpty()) {
+        m_rooms.erase(it);
+        m_roomKinds.remove(roomId);
+    }
+}

@@ -47,6 +47,9 @@ public:
     void deliver(const QString &roomId, const QString &peerId, const QByteArray &frame);
     // Remote members per room (for the whole-cluster views).
     QHash<QString, int> remoteRoomSizes() const;
+    // A resume moved a member between nodes (ClusterResume): the directory holds it as
+    // `node`'s, or forgets it when `node` is empty (it is this node's now). Nobody is told.
+    void relocate(const QString &roomId, const QJsonObject &description, const QString &node);
 
 private:
     struct Remote {

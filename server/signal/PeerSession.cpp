@@ -7,6 +7,7 @@
 #include "Signing.h"
 #include "auth/OidcVerifier.h"
 #include "camera/CameraRoom.h"
+#include "signal/RemoteResume.h"
 #include "signal/Tenant.h"
 #include "signal/TurnCredentials.h"
 #include "store/Store.h"
@@ -365,7 +366,7 @@ void PeerSession::onText(const QString &text)
 void PeerSession::handleJoin(const Frame &frame)
 {
     const QString ref = frame.typeName();
-    if (member()) {
+    if (member() || m_resumePending) {
         sendError("already-joined"_L1, ref);
         return;
     }
@@ -469,7 +470,16 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
     const auto entry = m_tenant->takeResumeToken(token);
     Room *room = entry ? m_tenant->rooms().find(entry->roomId) : nullptr;
     Room::Member *m = room ? room->member(entry->peerId) : nullptr;
-    if (!m || frame.string("room"_L1).value_or(QString()) != entry->roomId) {
+    const QString roomId = frame.string("room"_L1).value_or(QString());
+    RemoteResume *remote = m_tenant->remoteResume();
+    if (!entry && remote && NameRules::isRoomId(roomId) && !Cameras::isCameraRoom(roomId)) {
+        // Cluster mode: another node may hold the member; the join is answered when it replies.
+        // (A camera room's media session lives on its node: it is not resumed elsewhere.)
+        m_resumePending = true;
+        remote->ask(*this, roomId, token);
+        return;
+    }
+    if (!m || roomId != entry->roomId) {
         sendError("invalid-token"_L1, ref);
         return;
     }
@@ -488,6 +498,34 @@ void PeerSession::handleResume(const Frame &frame, const QString &token)
     m->queueBytes = 0;
     for (const QString &f : queued)
         sendText(f);
+}
+
+bool PeerSession::awaitsResume() const
+{
+    return m_resumePending && !m_closingByUs && !m_finished
+        && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void PeerSession::refuseResume()
+{
+    m_resumePending = false;
+    sendError("invalid-token"_L1, u"join");
+}
+
+void PeerSession::adoptResumed(Room &room, std::unique_ptr<Room::Member> member,
+                               const QList<QString> &queued)
+{
+    m_resumePending = false;
+    member->session = this;
+    m_room = &room;
+    m_peerId = member->peerId;
+    // The other nodes knew this member already: add() moves it here in their directories, and
+    // nobody sees a peer-joined (nor, from the old node, a peer-left).
+    Room::Member &me = room.add(std::move(member));
+    sendWelcome(me, true);
+    for (const QString &f : queued)
+        sendText(f);
+    qCDebug(lcSignal) << "resumed from another node" << m_peerId;
 }
 
 void PeerSession::sendWelcome(Room::Member &me, bool resumed)

@@ -39,6 +39,16 @@ public:
     void closeWith(quint16 code, bool final,
                    QLatin1StringView leftReason = QLatin1StringView("closed")) override;
 
+    // Cluster mode (RemoteResume): this socket's `join` with `resume` named a member another node
+    // held, and that node handed it over: it joins `room` as `member` (the same peerId), gets
+    // `welcome` with `resumed: true`, then the frames that were queued for it there.
+    void adoptResumed(Room &room, std::unique_ptr<Room::Member> member,
+                      const QList<QString> &queued);
+    // No node knew the token (or none answered in time): `error invalid-token`.
+    void refuseResume();
+    // True while this socket waits for the other nodes' answer and can still take a member.
+    bool awaitsResume() const;
+
     // Called by the Application's sweep: keepalive pings, the timeouts.
     void tick(qint64 nowMs);
 
@@ -95,5 +105,6 @@ private:
     bool m_closingByUs = false;
     bool m_peerClosed = false;
     bool m_gotFrame = false;
+    bool m_resumePending = false; // cluster mode: a resume waits for the other nodes
     bool m_finished = false;
 };

@@ -65,6 +65,21 @@ void Room::remove(QStringView peerId, QLatin1StringView reason)
     }
 }
 
+std::unique_ptr<Room::Member> Room::take(QStringView peerId)
+{
+    for (auto it = m_members.begin(); it != m_members.end(); ++it) {
+        if ((*it)->peerId != peerId)
+            continue;
+        std::unique_ptr<Member> m = std::move(*it);
+        m_members.erase(it);
+        emit peerLeft(m->peerId, u"moved"_s);
+        if (m_members.empty())
+            emit emptied();
+        return m;
+    }
+    return nullptr;
+}
+
 void Room::broadcast(const QString &frame, QStringView except)
 {
     // deliver() may drop an overflowing held member: collect those and remove after the loop.

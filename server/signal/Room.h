@@ -55,6 +55,9 @@ public:
     Member &add(std::unique_ptr<Member> member);
     // Removes the member and tells the others `peer-left {reason}`.
     void remove(QStringView peerId, QLatin1StringView reason);
+    // Cluster mode: takes the member out without telling the room or the other nodes (a resume
+    // moved it to another node); peerLeft says `moved`. nullptr when it is not here.
+    std::unique_ptr<Member> take(QStringView peerId);
     // Sends to every member but `except` (held ones queue).
     void broadcast(const QString &frame, QStringView except = {});
     // Sends to one member, queueing while it is held; false when its queue overflowed.

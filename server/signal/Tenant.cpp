@@ -51,7 +51,12 @@ QString Tenant::issueResumeToken(const QString &roomId, const QString &peerId)
 
 std::optional<Tenant::ResumeEntry> Tenant::takeResumeToken(const QString &token)
 {
-    const auto it = m_resumeByHash.constFind(Crypto::sha256(token.toUtf8()));
+    return takeResumeHash(Crypto::sha256(token.toUtf8()));
+}
+
+std::optional<Tenant::ResumeEntry> Tenant::takeResumeHash(const QByteArray &hash)
+{
+    const auto it = m_resumeByHash.constFind(hash);
     if (it == m_resumeByHash.cend())
         return std::nullopt;
     ResumeEntry e = it.value();

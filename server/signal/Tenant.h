@@ -14,6 +14,7 @@
 #include <optional>
 
 class OidcVerifier;
+class RemoteResume;
 class Store;
 
 // One office: its configuration and its live state (rooms, resume tokens, phones, rings, the
@@ -53,8 +54,13 @@ public:
     QString issueResumeToken(const QString &roomId, const QString &peerId);
     // Spends the token; nullopt when unknown or already spent.
     std::optional<ResumeEntry> takeResumeToken(const QString &token);
+    // The same by the token's SHA-256 (cluster mode: other nodes ask by hash, never by token).
+    std::optional<ResumeEntry> takeResumeHash(const QByteArray &hash);
     void forgetResumeToken(const QString &peerId);
     int resumeTokenCount() const { return int(m_resumeByHash.size()); }
+    // Cluster mode: asks the other nodes about tokens this node does not know (nullptr: one node).
+    void setRemoteResume(RemoteResume *remote) { m_remoteResume = remote; }
+    RemoteResume *remoteResume() const { return m_remoteResume; }
 
     // Telephony (DESIGN.md "Office phones, the SIP bridge, rings and dials").
     BridgeLink &bridge() { return m_bridge; }
@@ -87,6 +93,7 @@ private:
     qint64 m_trunksSeenMs = 0;
     QHash<QByteArray, ResumeEntry> m_resumeByHash;
     QHash<QString, QByteArray> m_resumeByPeer;
+    RemoteResume *m_remoteResume = nullptr;
     Store &m_store;
     BridgeLink m_bridge; // before the dispatcher and dialer, which connect to it
     RingDispatcher m_rings;

@@ -40,6 +40,7 @@ struct Options {
     double stormSeconds = 2;
     int phones = 0;
     int rings = 5;
+    int crossJoins = 0; // cluster: joins on --port2 timed until the member on --port sees them
     std::string officeKey = "bench-office-key";
     std::string bridgeSecret = "bench-bridge-secret";
     std::string json;
@@ -47,7 +48,7 @@ struct Options {
     int maxSeconds = 600;
 };
 
-enum Role { RoleRelay = 1, RoleIdle, RoleStorm, RolePhone };
+enum Role { RoleRelay = 1, RoleIdle, RoleStorm, RolePhone, RoleCross };
 
 struct Latencies {
     std::vector<std::uint32_t> us;
@@ -86,6 +87,9 @@ struct Results {
     std::string ringStatus = "skipped";
     int phonesRegistered = 0, ringsDone = 0, ringsComplete = 0, deliveredReported = -1;
     double ringP50 = 0, ringP99 = 0, ringLastP50 = 0, ringLastMax = 0;
+    bool crossRan = false;
+    int crossWanted = 0, crossDone = 0, crossListed = 0;
+    double crossWelcomeP50 = 0, crossWelcomeP99 = 0, crossJoinedP50 = 0, crossJoinedP99 = 0;
     std::uint64_t errors = 0;
     std::string firstError;
     std::uint64_t unexpectedCloses = 0;
@@ -140,7 +144,7 @@ public:
     Results run();
 
 private:
-    int openConn(int role);
+    int openConn(int role, bool secondNode = false);
     bool waitUntil(double seconds, const std::function<bool()> &done);
     bool openJoined(int count, int role, const std::string &roomPrefix, std::vector<int> &ids);
     void onOpen(WsLoop::Conn &c);
@@ -155,6 +159,7 @@ private:
     void idle();
     void storm();
     void ring();
+    void crossJoins();
     void noteError(std::string_view text);
 
     const Options &m_o;
@@ -188,6 +193,10 @@ private:
     std::int64_t m_ringStartNs = 0, m_ringLastNs = 0;
     int m_ringsSeen = 0;
     Latencies m_ringLat;
+    // Cross-node joins: A's connection (node 1), B's (node 2), and when B's join was answered.
+    int m_crossA = -1, m_crossB = -1;
+    std::int64_t m_crossWelcomeNs = 0, m_crossJoinedNs = 0;
+    bool m_crossListed = false;
     bool m_httpDone = false;
     int m_httpStatus = 0;
     std::string m_httpBody;
@@ -196,7 +205,7 @@ private:
     ServerProcess m_server2; // --server-pid2: its CPU is added to the server's
 };
 
-int Bench::openConn(int role)
+int Bench::openConn(int role, bool secondNode)
 {
     int id;
     if (m_peerjs) {
@@ -207,7 +216,8 @@ int Bench::openConn(int role)
         m_loop.conn(id)->peerId = peerId;
     } else {
         // --port2: side B of each relay pair on the second node, so every frame crosses nodes.
-        const bool sideB = role == RoleRelay && m_o.port2 > 0 && (m_relaySeq++ % 2 == 1);
+        const bool sideB
+            = m_o.port2 > 0 && (secondNode || (role == RoleRelay && (m_relaySeq++ % 2 == 1)));
         id = m_loop.openWebSocket("/signal.ashx", m_o.hostHeader,
                                   sideB ? std::uint16_t(m_o.port2) : std::uint16_t(0));
     }
@@ -274,8 +284,8 @@ void Bench::onOpen(WsLoop::Conn &c)
                             + "\",\"officeKey\":\"" + m_o.officeKey + "\"}");
         return;
     }
-    if (c.role == RoleStorm)
-        return; // joins are paced by storm()
+    if (c.role == RoleStorm || c.role == RoleCross)
+        return; // joins are paced by storm() and crossJoins()
     sendJoin(c);
 }
 
@@ -310,6 +320,12 @@ void Bench::onText(WsLoop::Conn &c, std::string_view text)
     if (text.substr(0, typeHead.size()) == typeHead) {
         if (!m_peerjs)
             c.peerId = fieldString(text, "peerId");
+        if (c.id == m_crossB && m_crossWelcomeNs == 0) {
+            m_crossWelcomeNs = WsLoop::nowNs();
+            const WsLoop::Conn *a = m_loop.conn(m_crossA);
+            m_crossListed = a && !a->peerId.empty()
+                && text.find("\"" + a->peerId + "\"") != std::string_view::npos;
+        }
         if (!m_joined[std::size_t(c.id)]) {
             m_joined[std::size_t(c.id)] = 1;
             ++m_joinedCount;
@@ -318,6 +334,11 @@ void Bench::onText(WsLoop::Conn &c, std::string_view text)
                     std::uint32_t((WsLoop::nowNs() - m_joinSentNs[std::size_t(c.id)]) / 1000));
             }
         }
+        return;
+    }
+    if (c.id == m_crossA && m_crossJoinedNs == 0
+        && text.rfind("{\"type\":\"peer-joined\"", 0) == 0) {
+        m_crossJoinedNs = WsLoop::nowNs();
         return;
     }
     if (text.rfind("{\"type\":\"registered\"", 0) == 0) {
@@ -631,6 +652,52 @@ void Bench::ring()
     }
 }
 
+// One pair at a time: A joins a fresh room on node 1; after a settle for its presence to reach
+// node 2 (not measured), B joins it on node 2. Timed from B's join: B's welcome (which must list
+// A's member) and A's peer-joined for B, which crossed NATS.
+void Bench::crossJoins()
+{
+    m_r.crossRan = true;
+    m_r.crossWanted = m_o.crossJoins;
+    Latencies welcome, joined;
+    for (int i = 0; i < m_o.crossJoins; ++i) {
+        const int a = openConn(RoleCross);
+        const int b = openConn(RoleCross, true);
+        const std::string room = "xjoin-" + std::to_string(getpid()) + "-" + std::to_string(i);
+        m_room[std::size_t(a)] = room;
+        m_room[std::size_t(b)] = room;
+        const auto open = [&](int id) { return m_loop.conn(id)->state == WsLoop::State::Open; };
+        if (!waitUntil(5, [&] { return open(a) && open(b); }))
+            continue;
+        m_crossA = a;
+        m_crossB = b;
+        m_crossWelcomeNs = m_crossJoinedNs = 0;
+        m_crossListed = false;
+        sendJoin(*m_loop.conn(a));
+        if (!waitUntil(5, [&] { return m_joined[std::size_t(a)] != 0; }))
+            continue;
+        waitUntil(0.05, [] { return false; }); // node 2 learns of A's member
+        sendJoin(*m_loop.conn(b));
+        const std::int64_t t0 = m_joinSentNs[std::size_t(b)];
+        if (waitUntil(5, [&] { return m_crossWelcomeNs != 0 && m_crossJoinedNs != 0; })) {
+            ++m_r.crossDone;
+            m_r.crossListed += m_crossListed;
+            welcome.us.push_back(std::uint32_t((m_crossWelcomeNs - t0) / 1000));
+            joined.us.push_back(std::uint32_t((m_crossJoinedNs - t0) / 1000));
+        }
+        m_crossA = m_crossB = -1;
+        for (const int id : {a, b}) {
+            m_loop.conn(id)->role = 0; // closed by us: not a server close
+            m_loop.close(*m_loop.conn(id));
+        }
+        m_loop.poll(0);
+    }
+    m_r.crossWelcomeP50 = welcome.pct(50);
+    m_r.crossWelcomeP99 = welcome.pct(99);
+    m_r.crossJoinedP50 = joined.pct(50);
+    m_r.crossJoinedP99 = joined.pct(99);
+}
+
 Results Bench::run()
 {
     // (a) relay pairs
@@ -658,7 +725,7 @@ Results Bench::run()
             idle();
             m_r.relayIdle = m_o.rates.empty() ? relay() : paced(m_o.rates.front());
         }
-    } else {
+    } else if (m_o.pairs > 0) {
         std::fprintf(stderr, "switchboard-bench: only %d of %d relay pairs joined\n", ready,
                      m_o.pairs);
     }
@@ -667,6 +734,8 @@ Results Bench::run()
         storm();
     if (!m_peerjs && m_o.phones > 0)
         ring();
+    if (!m_peerjs && m_o.crossJoins > 0 && m_o.port2 > 0)
+        crossJoins();
     m_closing = true;
     m_r.relayedTotal = m_received;
     return m_r;
@@ -743,6 +812,16 @@ void printTable(const Options &o, const Results &r)
             row("POST->last ring, worst ring (ms)", num(r.ringLastMax, 3));
         }
     }
+    if (r.crossRan) {
+        row("cross-node joins measured",
+            std::to_string(r.crossDone) + "/" + std::to_string(r.crossWanted));
+        row("cross-node welcomes listing node 1's peer",
+            std::to_string(r.crossListed) + "/" + std::to_string(r.crossDone));
+        row("join on node 2 -> its welcome p50 (ms)", num(r.crossWelcomeP50, 3));
+        row("join on node 2 -> its welcome p99 (ms)", num(r.crossWelcomeP99, 3));
+        row("join on node 2 -> peer-joined on node 1 p50 (ms)", num(r.crossJoinedP50, 3));
+        row("join on node 2 -> peer-joined on node 1 p99 (ms)", num(r.crossJoinedP99, 3));
+    }
     row("error frames received",
         std::to_string(r.errors) + (r.firstError.empty() ? "" : " (" + r.firstError + ")"));
     row("connections closed by the server", std::to_string(r.unexpectedCloses));
@@ -805,6 +884,12 @@ void writeJson(const Options &o, const Results &r)
         "\"lastMaxMs\": %.3f},\n",
         r.ringRan ? "true" : "false", r.ringStatus.c_str(), r.phonesRegistered, r.ringsDone,
         r.ringsComplete, r.deliveredReported, r.ringP50, r.ringP99, r.ringLastP50, r.ringLastMax);
+    std::fprintf(f,
+                 "  \"crossJoin\": {\"ran\": %s, \"wanted\": %d, \"measured\": %d, "
+                 "\"listed\": %d, \"welcomeP50Ms\": %.3f, \"welcomeP99Ms\": %.3f, "
+                 "\"peerJoinedP50Ms\": %.3f, \"peerJoinedP99Ms\": %.3f},\n",
+                 r.crossRan ? "true" : "false", r.crossWanted, r.crossDone, r.crossListed,
+                 r.crossWelcomeP50, r.crossWelcomeP99, r.crossJoinedP50, r.crossJoinedP99);
     std::fprintf(f, "  \"relayedTotal\": %llu, \"errors\": %llu, \"serverCloses\": %llu\n}\n",
                  static_cast<unsigned long long>(r.relayedTotal),
                  static_cast<unsigned long long>(r.errors),
@@ -824,6 +909,8 @@ void usage()
         "port\n"
         "  --spawn-cpu N                 pin the spawned server to CPU N\n"
         "  --port2 N --server-pid2 PID   cluster: side B of each relay pair on a second node\n"
+        "  --cross-joins N               cluster (--port2): N joins on the second node, timed\n"
+        "                                to its welcome and to peer-joined on the first\n"
         "  --host-header NAME            Host header / tenant (default localhost)\n"
         "  --pairs N --window W --payload P   relay scenario (default 50, 4, 600)\n"
         "  --rate N[,N...]               paced relay instead of a window: N frames/s offered,\n"
@@ -926,6 +1013,8 @@ int main(int argc, char **argv)
             o.json = value();
         else if (a == "--check")
             o.check = true;
+        else if (a == "--cross-joins")
+            o.crossJoins = std::max(0, std::atoi(value().c_str()));
         else if (a == "--max-seconds")
             o.maxSeconds = std::atoi(value().c_str());
         else {
@@ -952,7 +1041,8 @@ int main(int argc, char **argv)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    const int needed = 2 * o.pairs + o.idle + int(o.stormRate * o.stormSeconds) + o.phones + 64;
+    const int needed = 2 * o.pairs + o.idle + int(o.stormRate * o.stormSeconds) + o.phones
+        + 2 * o.crossJoins + 64;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rlim_t(needed) > rl.rlim_cur)
         std::fprintf(stderr, "switchboard-bench: warning: open-files limit %llu < %d needed\n",
                      static_cast<unsigned long long>(rl.rlim_cur), needed);
@@ -1014,6 +1104,10 @@ int main(int argc, char **argv)
                                + std::to_string(o.phones) + " phones registered");
         if (r.ringRan && r.ringStatus == "ok" && r.ringsComplete != r.ringsDone)
             failures.push_back("ring fan-out: not every phone got every ring");
+        if (r.crossRan && (r.crossDone != r.crossWanted || r.crossListed != r.crossDone))
+            failures.push_back("cross-node joins: " + std::to_string(r.crossDone) + " of "
+                               + std::to_string(r.crossWanted) + " measured, "
+                               + std::to_string(r.crossListed) + " welcomes listed the other");
         if (r.errors > 0)
             failures.push_back("the server answered with error frames (" + r.firstError + ")");
         for (const auto &f : failures)

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Cross-node relay (BENCHMARKS.md "Cluster"): one nats-server and two switchboard-server nodes
 # on loopback; switchboard-bench relays with both sides of every pair on node 1, then with side
-# B on node 2 (every frame crosses NATS). CPU per frame is the sum of both nodes' CPU.
-# usage: tests/bench/run-cluster.sh [build dir] [pairs] [seconds]
+# B on node 2 (every frame crosses NATS). CPU per frame is the sum of both nodes' CPU. Then
+# join latency across nodes: JOINS joins on node 2, each timed to its welcome (which lists the
+# member on node 1) and to that member's peer-joined on node 1.
+# usage: tests/bench/run-cluster.sh [build dir] [pairs] [seconds] [joins]
 set -eu
-BUILD=${1:-build}; PAIRS=${2:-20}; SECONDS_=${3:-3}
+BUILD=${1:-build}; PAIRS=${2:-20}; SECONDS_=${3:-3}; JOINS=${4:-200}
 DIR=$(mktemp -d); trap 'kill $PIDS 2>/dev/null; rm -rf "$DIR"' EXIT; PIDS=""
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 NATS_PORT=$(free_port)
@@ -31,3 +33,6 @@ echo "== within one node (cluster on)"
 echo "== across two nodes"
 "$BUILD/bin/switchboard-bench" --port "$PORT1" --server-pid "$PID1" --port2 "$PORT2" \
     --server-pid2 "$PID2" --pairs "$PAIRS" --seconds "$SECONDS_" --check
+echo "== join latency across two nodes"
+"$BUILD/bin/switchboard-bench" --port "$PORT1" --server-pid "$PID1" --port2 "$PORT2" \
+    --server-pid2 "$PID2" --pairs 0 --cross-joins "$JOINS" --check --max-seconds 120
