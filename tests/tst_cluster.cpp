@@ -36,6 +36,7 @@ void tst_Cluster::singleNodeRunsNoCluster()
     QVERIFY(app.start(&error));
     QVERIFY(!app.cluster());
     QVERIFY(!app.tenants().value(0)->rooms().cluster());
+    QVERIFY(!app.tenants().value(0)->rings().cluster());
 }
 
 void tst_Cluster::roomAcrossNodes_data()

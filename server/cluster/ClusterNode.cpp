@@ -3,6 +3,7 @@
 #include "Crypto.h"
 #include "cluster/ClusterAdmin.h"
 #include "cluster/ClusterResume.h"
+#include "cluster/ClusterRings.h"
 #include "cluster/TenantPresence.h"
 #include "signal/Tenant.h"
 
@@ -71,6 +72,7 @@ void ClusterNode::addTenant(Tenant &tenant)
     m_tenants.insert(key, p);
     m_resumes.insert(key, new ClusterResume(*this, *p, this));
     tenant.rooms().setCluster(p);
+    m_rings.insert(key, new ClusterRings(*this, tenant, key, this));
 }
 
 TenantPresence *ClusterNode::presence(const Tenant &tenant) const
@@ -99,8 +101,11 @@ bool ClusterNode::sendToNode(const QString &node, const QByteArray &kind, const 
 
 void ClusterNode::onConnectedChanged(bool connected)
 {
-    if (connected)
-        heartbeat(); // the others answer a node they do not know with their state
+    if (!connected)
+        return;
+    heartbeat(); // the others answer a node they do not know with their state
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->resync(); // phone events may have been lost while NATS was away
 }
 
 void ClusterNode::heartbeat()
@@ -128,6 +133,8 @@ void ClusterNode::dropNode(const QString &node)
     m_nodes.remove(node);
     for (TenantPresence *p : std::as_const(m_tenants))
         p->dropNode(node);
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->dropNode(node);
     emit nodeLost(node);
 }
 
@@ -153,6 +160,8 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
                toJson(QJsonObject{{u"node"_s, m_config.node},
                                   {u"inc"_s, m_incarnation},
                                   {u"tenants"_s, tenants}}));
+    for (ClusterRings *r : std::as_const(m_rings))
+        r->announce(); // on the broadcast subject, in order with the phone events
 }
 
 void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
@@ -203,7 +212,9 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
     }
     if (subject.startsWith("sb.all.t.")) {
         noteNode(node, inc);
-        if (TenantPresence *p = m_tenants.value(subject.mid(9)))
+        if (ClusterRings *r = m_rings.value(subject.mid(9)); r && ClusterRings::handles(msg))
+            r->onEvent(node, msg);
+        else if (TenantPresence *p = m_tenants.value(subject.mid(9)))
             p->onEvent(node, msg);
     }
 }

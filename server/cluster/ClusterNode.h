@@ -10,6 +10,7 @@
 
 class ClusterAdmin;
 class ClusterResume;
+class ClusterRings;
 class Tenant;
 class TenantPresence;
 
@@ -72,4 +73,5 @@ private:
     QHash<QByteArray, TenantPresence *> m_tenants;
     ClusterAdmin *m_admin = nullptr;
     QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
+    QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key
 };

@@ -6,8 +6,7 @@
 
 using namespace Qt::StringLiterals;
 
-Ring::Ring(const Call &call, int timeoutSec, QObject *parent)
-    : QObject(parent), m_call(call), m_startedAt(QDateTime::currentDateTimeUtc())
+QString Ring::frameFor(const Call &call)
 {
     QJsonObject body{{u"callId"_s, call.callId},
                      {u"from"_s, call.from},
@@ -15,7 +14,13 @@ Ring::Ring(const Call &call, int timeoutSec, QObject *parent)
                      {u"room"_s, call.room}};
     if (!call.fromName.isEmpty())
         body.insert(u"fromName"_s, call.fromName);
-    m_frame = FrameWriter::make("ring"_L1, body);
+    return FrameWriter::make("ring"_L1, body);
+}
+
+Ring::Ring(const Call &call, int timeoutSec, QObject *parent)
+    : QObject(parent), m_call(call), m_startedAt(QDateTime::currentDateTimeUtc()),
+      m_frame(frameFor(call))
+{
     m_timeout.setSingleShot(true);
     m_timeout.setInterval(std::chrono::seconds(timeoutSec));
     connect(&m_timeout, &QTimer::timeout, this, &Ring::timedOut);

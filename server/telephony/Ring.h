@@ -25,6 +25,8 @@ public:
     };
 
     Ring(const Call &call, int timeoutSec, QObject *parent = nullptr);
+    // The `ring` frame of a call (also written by other nodes to their phones).
+    static QString frameFor(const Call &call);
 
     const Call &call() const { return m_call; }
     State state() const { return m_state; }
@@ -43,6 +45,7 @@ public:
     void drop(PeerChannel *phone, bool declined);
     // True when at least one phone declined and no phone is left ringing.
     bool everyoneDeclined() const { return m_ringing.isEmpty() && m_declines > 0; }
+    int declines() const { return m_declines; }
 
     void markAnswered(const QString &phonePeerId);
     const QString &answeredBy() const { return m_answeredBy; }

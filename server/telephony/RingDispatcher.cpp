@@ -9,6 +9,7 @@
 #include "signal/Tenant.h"
 #include "store/Store.h"
 #include "telephony/BridgeLink.h"
+#include "telephony/RingCluster.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -52,11 +53,21 @@ PeerChannel *RingDispatcher::phoneSession(const QString &peerId) const
     return nullptr;
 }
 
+QList<PeerChannel *> RingDispatcher::matchingPhones(const QString &ringTo) const
+{
+    QList<PeerChannel *> out;
+    for (auto it = m_phones.cbegin(); it != m_phones.cend(); ++it) {
+        if (matches(ringTo, it->extension))
+            out.append(it.key());
+    }
+    return out;
+}
+
 bool RingDispatcher::isCallRoom(const QString &roomId) const
 {
     const auto it = m_callRooms.constFind(roomId);
     if (it == m_callRooms.cend())
-        return false;
+        return m_cluster && m_cluster->isCallRoom(roomId);
     return it.value() == 0 || QDateTime::currentMSecsSinceEpoch() - it.value() < rememberEndedMs;
 }
 
@@ -78,6 +89,10 @@ int RingDispatcher::ring(const Ring::Call &call)
         return inFlight->delivered(); // a repeated office-ring rings nobody again
     if (m_ended.contains(call.callId))
         return 0;
+    if (m_cluster) {
+        if (const auto known = m_cluster->knownRing(call.callId))
+            return *known; // another node is the ring's origin
+    }
     // The dedupe outlives a restart: a callId that rang and ended in the last 24 h rings nobody.
     if (m_tenant.store().isRemembered(ringDedupeKind(), call.callId.toUtf8()))
         return 0;
@@ -95,6 +110,8 @@ int RingDispatcher::ring(const Ring::Call &call)
         r->addRinging(it.key());
         ++delivered;
     }
+    if (m_cluster)
+        delivered += m_cluster->started(*r, delivered);
     r->setDelivered(delivered);
     qCInfo(lcRing) << "ring" << call.callId << "delivered to" << delivered << "phone(s)";
     emit ringStarted(call.callId, delivered);
@@ -104,8 +121,11 @@ int RingDispatcher::ring(const Ring::Call &call)
 void RingDispatcher::clear(const QString &callId, const QString &reason)
 {
     Ring *r = m_rings.value(callId);
-    if (!r)
+    if (!r) {
+        if (m_cluster)
+            m_cluster->clear(callId, reason); // the origin may be another node
         return;
+    }
     if (r->state() == Ring::State::Answered) {
         finish(r, u"answered"_s);
         return;
@@ -119,7 +139,7 @@ void RingDispatcher::clear(const QString &callId, const QString &reason)
     for (PeerChannel *phone : r->ringing())
         phone->sendText(frame);
     // A ring cleared before anyone answered is `missed` when the caller hung up.
-    finish(r, why == "caller-hung-up"_L1 ? u"missed"_s : u"cleared"_s);
+    finish(r, why == "caller-hung-up"_L1 ? u"missed"_s : u"cleared"_s, why);
 }
 
 QString RingDispatcher::ringDedupeKind() const
@@ -144,7 +164,7 @@ void RingDispatcher::onTimeout(Ring *r)
     for (PeerChannel *phone : r->ringing())
         phone->sendText(frame);
     emit ringTimedOut(r->call().callId);
-    finish(r, u"missed"_s);
+    finish(r, u"missed"_s, "timeout"_L1);
 }
 
 void RingDispatcher::registerPhone(PeerChannel &session, const Frame &frame)
@@ -220,11 +240,7 @@ void RingDispatcher::phoneGone(PeerChannel *session)
         if (!r->isRingingOn(session))
             continue;
         r->drop(session, false);
-        if (r->everyoneDeclined()) {
-            m_tenant.bridge().send(FrameWriter::make("ring-declined"_L1,
-                                                     QJsonObject{{u"callId"_s, r->call().callId}}));
-            finish(r, u"declined"_s);
-        }
+        endIfDeclined(r);
     }
     emit phoneUnregistered(peerId);
 }
@@ -232,7 +248,10 @@ void RingDispatcher::phoneGone(PeerChannel *session)
 void RingDispatcher::answer(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
-    Ring *r = m_rings.value(frame.string("callId"_L1).value_or(QString()));
+    const QString callId = frame.string("callId"_L1).value_or(QString());
+    Ring *r = m_rings.value(callId);
+    if (!r && m_cluster && m_cluster->answer(session, callId))
+        return; // another node is the ring's origin
     if (!r || !r->isRingingOn(&session)) {
         session.sendError("unknown-call"_L1, ref);
         return;
@@ -241,7 +260,6 @@ void RingDispatcher::answer(PeerChannel &session, const Frame &frame)
         session.sendError("bridge-unavailable"_L1, ref);
         return; // the ring goes on
     }
-    const QString &callId = r->call().callId;
     const QString peerId = phonePeerId(&session);
     session.sendText(cleared(callId, "answered"_L1));
     const QString elsewhere = cleared(callId, "answered-elsewhere"_L1);
@@ -253,25 +271,62 @@ void RingDispatcher::answer(PeerChannel &session, const Frame &frame)
         "ring-answered"_L1,
         QJsonObject{{u"callId"_s, callId}, {u"room"_s, r->call().room}, {u"peerId"_s, peerId}}));
     r->markAnswered(peerId);
+    if (m_cluster)
+        m_cluster->answered(*r);
     qCInfo(lcRing) << "ring" << callId << "answered";
     emit ringAnswered(callId, peerId);
+}
+
+bool RingDispatcher::answerFromNode(const QString &callId, const QString &peerId)
+{
+    Ring *r = m_rings.value(callId);
+    if (!r || r->state() != Ring::State::Ringing)
+        return false;
+    // The winner's node tells its phone and the bridge; here the local phones hear of it.
+    const QString elsewhere = cleared(callId, "answered-elsewhere"_L1);
+    for (PeerChannel *phone : r->ringing())
+        phone->sendText(elsewhere);
+    r->markAnswered(peerId);
+    qCInfo(lcRing) << "ring" << callId << "answered on another node";
+    emit ringAnswered(callId, peerId);
+    return true;
+}
+
+void RingDispatcher::remoteChanged(const QString &callId)
+{
+    if (Ring *r = m_rings.value(callId); r && r->state() == Ring::State::Ringing)
+        endIfDeclined(r);
+}
+
+void RingDispatcher::endIfDeclined(Ring *r)
+{
+    bool declined = r->everyoneDeclined();
+    if (m_cluster) {
+        const RingCluster::Remote remote = m_cluster->remote(r->call().callId);
+        declined
+            = r->ringing().isEmpty() && remote.ringing == 0 && r->declines() + remote.declined > 0;
+    }
+    if (!declined)
+        return;
+    m_tenant.bridge().send(
+        FrameWriter::make("ring-declined"_L1, QJsonObject{{u"callId"_s, r->call().callId}}));
+    finish(r, u"declined"_s);
 }
 
 void RingDispatcher::decline(PeerChannel &session, const Frame &frame)
 {
     const QString &ref = frame.typeName();
-    Ring *r = m_rings.value(frame.string("callId"_L1).value_or(QString()));
+    const QString callId = frame.string("callId"_L1).value_or(QString());
+    Ring *r = m_rings.value(callId);
+    if (!r && m_cluster && m_cluster->decline(session, callId))
+        return; // another node is the ring's origin
     if (!r || !r->isRingingOn(&session)) {
         session.sendError("unknown-call"_L1, ref);
         return;
     }
     session.sendText(cleared(r->call().callId, "declined"_L1));
     r->drop(&session, true);
-    if (r->everyoneDeclined()) {
-        m_tenant.bridge().send(
-            FrameWriter::make("ring-declined"_L1, QJsonObject{{u"callId"_s, r->call().callId}}));
-        finish(r, u"declined"_s);
-    }
+    endIfDeclined(r);
 }
 
 void RingDispatcher::watchRoom(Room *room)
@@ -300,7 +355,7 @@ void RingDispatcher::watchRoom(Room *room)
     });
 }
 
-void RingDispatcher::finish(Ring *r, const QString &result)
+void RingDispatcher::finish(Ring *r, const QString &result, QLatin1StringView clearReason)
 {
     const Ring::Call &call = r->call();
     CdrRecord cdr;
@@ -319,6 +374,8 @@ void RingDispatcher::finish(Ring *r, const QString &result)
     m_ended.insert(call.callId, now);
     m_tenant.store().rememberOnce(ringDedupeKind(), call.callId.toUtf8(), now + rememberEndedMs);
     m_callRooms.insert(call.room, now);
+    if (m_cluster)
+        m_cluster->ended(*r, clearReason);
     qCInfo(lcRing) << "ring" << call.callId << "ended" << result;
     emit ringEnded(call.callId, result);
     r->deleteLater();

@@ -11,6 +11,7 @@
 class Frame;
 class PeerChannel;
 class Room;
+class RingCluster;
 class Tenant;
 
 // The office phones of one tenant and the rings in flight (DESIGN.md "Office phones and rings").
@@ -30,6 +31,17 @@ public:
     // office-ring-clear: `reason` is caller-hung-up, answered-elsewhere or cleared.
     void clear(const QString &callId, const QString &reason);
 
+    // Cluster mode: rings reach the phones of other nodes through `cluster` (nullptr on a single
+    // node).
+    void setCluster(RingCluster *cluster) { m_cluster = cluster; }
+    RingCluster *cluster() const { return m_cluster; }
+    // From the cluster, at the origin: a phone of another node answered first. False when the
+    // ring is no longer ringing (an earlier answer won, or it ended).
+    bool answerFromNode(const QString &callId, const QString &peerId);
+    // From the cluster, at the origin: the other nodes' side of the ring changed (a phone there
+    // declined or went away, or their node died); ends it `declined` when every phone declined.
+    void remoteChanged(const QString &callId);
+
     // Frames from a phone socket.
     void registerPhone(PeerChannel &session, const Frame &frame);
     void answer(PeerChannel &session, const Frame &frame);
@@ -39,6 +51,9 @@ public:
     QString phonePeerId(const PeerChannel *session) const;
     // The socket of the registered phone with this peerId; nullptr when there is none.
     PeerChannel *phoneSession(const QString &peerId) const;
+    // The phones a ring `to` an extension (or "*") rings.
+    QList<PeerChannel *> matchingPhones(const QString &ringTo) const;
+    static bool matches(const QString &ringTo, const QString &phoneExtension);
     // A room id minted or named for a ring in the last 24 h: it is joined as a call room.
     bool isCallRoom(const QString &roomId) const;
     int phoneCount() const { return int(m_phones.size()); }
@@ -70,16 +85,19 @@ private:
         QString extension;
         QString peerId;
     };
-    static bool matches(const QString &ringTo, const QString &phoneExtension);
     void phoneGone(PeerChannel *session);
     void onTimeout(Ring *ring);
     void watchRoom(Room *room);
-    // Ends a ring: one CDR row, remembered for 24 h, then deleted.
-    void finish(Ring *ring, const QString &result);
+    // Every phone it rang, on every node, declined: the bridge gets ring-declined.
+    void endIfDeclined(Ring *ring);
+    // Ends a ring: one CDR row, remembered for 24 h, then deleted. `clearReason` is what phones
+    // still ringing on other nodes are told.
+    void finish(Ring *ring, const QString &result, QLatin1StringView clearReason = {});
     void pruneEnded(qint64 nowMs);
     QString ringDedupeKind() const; // the store's replay kind of this tenant's ended rings
 
     Tenant &m_tenant;
+    RingCluster *m_cluster = nullptr;
     QHash<PeerChannel *, Phone> m_phones;
     // Wrong office keys per client address, across its sockets (DESIGN.md "Limits").
     AddressWindow m_keyFailures{10, 60 * 1000};
