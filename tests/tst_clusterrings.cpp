@@ -288,11 +288,15 @@ void tst_ClusterRings::answersRace()
     QFETCH(int, origin);
     QFETCH(int, first);
     QFETCH(int, second);
-    // A bridge session on each answering node (with one bridge session for the whole cluster,
-    // the newer replaces the older: either way the bridge hears of the answer once in all).
+    // One bridge session for the whole cluster: the newer (on `second`) replaces the older, and
+    // the bridge hears of the answer once, wherever the winning answer was made.
     auto b1 = bridge(first);
     auto b2 = bridge(second);
     QVERIFY(b1 && b2);
+    if (first != second) {
+        QVERIFY(b1->waitClosed());
+        QCOMPARE(b1->closeCode(), 4001);
+    }
     Phones phones;
     QVERIFY(openPhones(phones, {first, second}, {u"100"_s, u"100"_s}));
     const QString callId = freshCall(u"race-"_s);
@@ -307,7 +311,7 @@ void tst_ClusterRings::answersRace()
     reasons.sort();
     QCOMPARE(reasons, (QStringList{u"answered"_s, u"answered-elsewhere"_s}));
     QTRY_COMPARE(b1->count(u"ring-answered"_s) + b2->count(u"ring-answered"_s), 1);
-    QVERIFY(b1->barrier() && b2->barrier());
+    QVERIFY(b2->barrier());
     QCOMPARE(b1->count(u"ring-answered"_s) + b2->count(u"ring-answered"_s), 1);
     QVERIFY(clear(origin, callId));
     QCOMPARE(cdrs(origin, callId).size(), 1);

@@ -2,6 +2,7 @@
 
 #include "Crypto.h"
 #include "cluster/ClusterAdmin.h"
+#include "cluster/ClusterBridge.h"
 #include "cluster/ClusterResume.h"
 #include "cluster/ClusterRings.h"
 #include "cluster/TenantPresence.h"
@@ -72,6 +73,9 @@ void ClusterNode::addTenant(Tenant &tenant)
     m_tenants.insert(key, p);
     m_resumes.insert(key, new ClusterResume(*this, *p, this));
     tenant.rooms().setCluster(p);
+    auto *b = new ClusterBridge(*this, tenant, key, this);
+    m_bridges.insert(key, b);
+    tenant.bridge().setCluster(b);
     m_rings.insert(key, new ClusterRings(*this, tenant, key, this));
 }
 
@@ -156,10 +160,14 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
     QJsonObject tenants;
     for (auto t = m_tenants.cbegin(); t != m_tenants.cend(); ++t)
         tenants.insert(QString::fromLatin1(t.key()), (*t)->localState());
+    QJsonObject bridges;
+    for (auto b = m_bridges.cbegin(); b != m_bridges.cend(); ++b)
+        bridges.insert(QString::fromLatin1(b.key()), (*b)->localState());
     sendToNode(node, "state",
                toJson(QJsonObject{{u"node"_s, m_config.node},
                                   {u"inc"_s, m_incarnation},
-                                  {u"tenants"_s, tenants}}));
+                                  {u"tenants"_s, tenants},
+                                  {u"bridges"_s, bridges}}));
     for (ClusterRings *r : std::as_const(m_rings))
         r->announce(); // on the broadcast subject, in order with the phone events
 }
@@ -182,6 +190,11 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
             p->deliver(QString::fromUtf8(head[1]), QString::fromUtf8(head[2]), data.mid(nl + 1));
         return;
     }
+    if (subject == own + "bridge") { // `<tenant key> <op> <from node>\n<body>`
+        if (ClusterBridge *b = m_bridges.value(data.left(data.indexOf(' '))))
+            b->onMessage(data);
+        return;
+    }
     const QJsonObject msg = QJsonDocument::fromJson(data).object();
     const QString node = msg.value(u"node"_s).toString();
     const QString inc = msg.value(u"inc"_s).toString();
@@ -192,6 +205,9 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
         const QJsonObject tenants = msg.value(u"tenants"_s).toObject();
         for (auto t = m_tenants.cbegin(); t != m_tenants.cend(); ++t)
             (*t)->onState(node, tenants.value(QString::fromLatin1(t.key())).toObject());
+        const QJsonObject bridges = msg.value(u"bridges"_s).toObject();
+        for (auto b = m_bridges.cbegin(); b != m_bridges.cend(); ++b)
+            (*b)->onState(node, bridges.value(QString::fromLatin1(b.key())).toObject());
         return;
     }
     if (subject == own + "resume") {
@@ -212,6 +228,8 @@ void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
     }
     if (subject.startsWith("sb.all.t.")) {
         noteNode(node, inc);
+        if (ClusterBridge *b = m_bridges.value(subject.mid(9)); b && b->onEvent(node, msg))
+            return;
         if (ClusterRings *r = m_rings.value(subject.mid(9)); r && ClusterRings::handles(msg))
             r->onEvent(node, msg);
         else if (TenantPresence *p = m_tenants.value(subject.mid(9)))

@@ -9,6 +9,7 @@
 #include <QTimer>
 
 class ClusterAdmin;
+class ClusterBridge;
 class ClusterResume;
 class ClusterRings;
 class Tenant;
@@ -19,7 +20,8 @@ class TenantPresence;
 //
 // Subjects: `sb.all.hb` (heartbeats), `sb.all.t.<tenant key>` (room presence events), both on
 // one subscription so that they arrive in the order a node sent them; `sb.node.<node>.sig`
-// (relayed frames) and `sb.node.<node>.state` (a node's full state, sent to one that appeared);
+// (relayed frames), `sb.node.<node>.bridge` (the bridge session's traffic, ClusterBridge) and
+// `sb.node.<node>.state` (a node's full state, sent to one that appeared);
 // `sb.all.r.<tenant key>` / `sb.node.<node>.resume`: resume on another node (ClusterResume).
 // `sb.all.admin.<tenant key>` / `sb.node.<node>.admin-sync(-req)`: admin edits (ClusterAdmin).
 class ClusterNode : public QObject {
@@ -72,6 +74,7 @@ private:
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
     ClusterAdmin *m_admin = nullptr;
+    QHash<QByteArray, ClusterBridge *> m_bridges; // by tenant key, as m_tenants
     QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
     QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key
 };

@@ -34,10 +34,53 @@ BridgeLink::BridgeLink(Tenant &tenant, QObject *parent) : QObject(parent), m_ten
 
 bool BridgeLink::send(const QString &frame)
 {
+    if (m_session) {
+        m_session->sendText(frame);
+        return true;
+    }
+    return m_cluster && m_cluster->forward(frame);
+}
+
+bool BridgeLink::sendLocal(const QString &frame)
+{
     if (!m_session)
         return false;
     m_session->sendText(frame);
     return true;
+}
+
+void BridgeLink::replaceLocal()
+{
+    PeerChannel *old = m_session;
+    if (!old)
+        return;
+    m_session = nullptr;
+    old->disconnect(this);
+    old->kick("replaced"_L1, 4001, "closed"_L1);
+    qCInfo(lcBridge) << "bridge session replaced for tenant" << m_tenant.config().host;
+}
+
+void BridgeLink::deliverStatus(const QString &callId, const QString &state, const QString &reason)
+{
+    if (isValidStatus(callId, state, reason))
+        emit dialStatus(callId, state, reason);
+}
+
+void BridgeLink::remoteChanged(bool wasConnected)
+{
+    const bool connected = isConnected();
+    if (connected != wasConnected)
+        emit connectedChanged(connected);
+}
+
+bool BridgeLink::isValidStatus(const QString &callId, const QString &state, const QString &reason)
+{
+    return NameRules::isCallId(callId)
+        && isOneOf(state, {"dialing"_L1, "ringing"_L1, "answered"_L1, "failed"_L1, "ended"_L1})
+        && (reason.isEmpty()
+            || isOneOf(reason,
+                       {"busy"_L1, "no-answer"_L1, "rejected"_L1, "unreachable"_L1, "error"_L1,
+                        "hung-up"_L1}));
 }
 
 bool BridgeLink::acceptSignature(const QByteArray &mac, qint64 nowSec)
@@ -83,12 +126,7 @@ void BridgeLink::hello(PeerChannel &session, const Frame &frame, bool firstFrame
         session.closeWith(1008, true);
         return;
     }
-    if (PeerChannel *old = m_session) {
-        m_session = nullptr;
-        old->disconnect(this);
-        old->kick("replaced"_L1, 4001, "closed"_L1);
-        qCInfo(lcBridge) << "bridge session replaced for tenant" << config.host;
-    }
+    replaceLocal();
     m_session = &session;
     connect(&session, &PeerChannel::finished, this, [this, s = &session] { sessionGone(s); });
     connect(&session, &QObject::destroyed, this, [this, s = &session] { sessionGone(s); });
@@ -97,6 +135,8 @@ void BridgeLink::hello(PeerChannel &session, const Frame &frame, bool firstFrame
                           QJsonObject{{u"tenant"_s, config.host},
                                       {u"keepaliveSec"_s, m_tenant.server().keepaliveSec}}));
     qCInfo(lcBridge) << "bridge session up for tenant" << config.host;
+    if (m_cluster)
+        m_cluster->localUp();
     emit connectedChanged(true);
 }
 
@@ -106,7 +146,11 @@ void BridgeLink::sessionGone(PeerChannel *session)
         return;
     m_session = nullptr;
     qCInfo(lcBridge) << "bridge session gone for tenant" << m_tenant.config().host;
-    emit connectedChanged(false);
+    if (m_cluster)
+        m_cluster->localGone();
+    // In cluster mode a session on another node may still serve this node's dials.
+    if (!isConnected())
+        emit connectedChanged(false);
 }
 
 void BridgeLink::handleFrame(PeerChannel &session, const Frame &frame)
@@ -118,15 +162,13 @@ void BridgeLink::handleFrame(PeerChannel &session, const Frame &frame)
         const QString callId = frame.string("callId"_L1).value_or(QString());
         const QString state = frame.string("state"_L1).value_or(QString());
         const QString reason = frame.string("reason"_L1).value_or(QString());
-        if (!NameRules::isCallId(callId)
-            || !isOneOf(state, {"dialing"_L1, "ringing"_L1, "answered"_L1, "failed"_L1, "ended"_L1})
-            || (!reason.isEmpty()
-                && !isOneOf(reason,
-                            {"busy"_L1, "no-answer"_L1, "rejected"_L1, "unreachable"_L1, "error"_L1,
-                             "hung-up"_L1}))) {
+        if (!isValidStatus(callId, state, reason)) {
             session.sendError("bad-frame"_L1, ref);
             return;
         }
+        // Cluster mode: the status of a dial placed on another node goes back there.
+        if (m_cluster && m_cluster->routeStatus(callId, state, reason))
+            return;
         emit dialStatus(callId, state, reason);
         return;
     }

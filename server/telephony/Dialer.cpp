@@ -6,6 +6,7 @@
 #include "NameRules.h"
 #include "signal/PeerChannel.h"
 #include "signal/Room.h"
+#include "signal/RoomCluster.h"
 #include "signal/RoomRegistry.h"
 #include "signal/Tenant.h"
 #include "store/Store.h"
@@ -204,14 +205,22 @@ void Dialer::relay(Dial *d, const QString &state, const QString &reason)
     if (!reason.isEmpty())
         body.insert(u"reason"_s, reason);
     const QString withoutNumber = FrameWriter::make("dial-status"_L1, body);
+    body.insert(u"number"_s, d->number());
+    const QString withNumber = FrameWriter::make("dial-status"_L1, body);
+    if (RoomCluster *cluster = room->cluster()) {
+        // Cluster mode: the room's members on other nodes hear it too, by the same rule.
+        for (const QJsonValue &v : cluster->remotePeers(room->id())) {
+            const QJsonObject peer = v.toObject();
+            const bool verified = peer.contains(u"verifiedIdentity"_s);
+            room->relayRemote(peer.value(u"peerId"_s).toString(),
+                              d->isNumberPublic() || verified ? withNumber : withoutNumber);
+        }
+    }
     if (d->isNumberPublic()) {
-        body.insert(u"number"_s, d->number());
-        room->broadcast(FrameWriter::make("dial-status"_L1, body));
+        room->broadcast(withNumber);
         return;
     }
     // The dialled number goes to verified peers only; anonymous ones get the status without it.
-    body.insert(u"number"_s, d->number());
-    const QString withNumber = FrameWriter::make("dial-status"_L1, body);
     QStringList overflowed;
     for (const auto &m : room->members()) {
         const bool verified = !m->verifiedIdentity.isEmpty();
