@@ -166,6 +166,8 @@ void AdminClient::handleMessage(const QString &text)
         m_phones->upsert(body.value(u"phone"_s).toObject());
     } else if (type == AP::phoneUnregistered) {
         m_phones->removeKey(body.value(u"peerId"_s).toString());
+    } else if (type == AP::remoteRooms) {
+        m_rooms->setRemoteRooms(body.value(u"remoteRooms"_s).toArray());
     } else if (type == AP::trunkStatus) {
         m_trunks->setRows(body.value(u"trunks"_s).toArray());
     } else if (type == AP::ring) {
@@ -214,6 +216,8 @@ void AdminClient::handleMessage(const QString &text)
 void AdminClient::applySnapshot(const QJsonObject &s)
 {
     m_rooms->setRooms(s.value(u"rooms"_s).toArray());
+    if (s.contains(u"remoteRooms"_s)) // cluster mode
+        m_rooms->setRemoteRooms(s.value(u"remoteRooms"_s).toArray());
     m_phones->setRows(s.value(u"phones"_s).toArray());
     m_trunks->setRows(s.value(u"trunks"_s).toArray());
     m_ringLog->mergeActive(s.value(u"rings"_s).toArray());

@@ -20,7 +20,8 @@ QModelIndex RoomsModel::index(int row, int column, const QModelIndex &parent) co
     if (parent.internalPointer() || parent.column() != 0 || parent.row() >= int(m_rooms.size()))
         return {}; // peers have no children
     RoomItem *room = m_rooms[size_t(parent.row())].get();
-    return row < room->peers.size() ? createIndex(row, column, room) : QModelIndex();
+    return row < room->peers.size() + room->remote.size() ? createIndex(row, column, room)
+                                                          : QModelIndex();
 }
 
 QModelIndex RoomsModel::parent(const QModelIndex &child) const
@@ -38,7 +39,8 @@ int RoomsModel::rowCount(const QModelIndex &parent) const
         return int(m_rooms.size());
     if (parent.internalPointer() || parent.column() != 0 || parent.row() >= int(m_rooms.size()))
         return 0;
-    return int(m_rooms[size_t(parent.row())]->peers.size());
+    const RoomItem &room = *m_rooms[size_t(parent.row())];
+    return int(room.peers.size() + room.remote.size());
 }
 
 int RoomsModel::columnCount(const QModelIndex &) const
@@ -57,7 +59,11 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
             switch (index.column()) {
             case NameColumn: return room.id;
             case KindColumn: return room.kind;
-            case VerifiedColumn: return tr("%n peer(s)", nullptr, int(room.peers.size()));
+            case VerifiedColumn: {
+                const int remote = int(room.remote.size());
+                const QString all = tr("%n peer(s)", nullptr, int(room.peers.size()) + remote);
+                return remote ? all + tr(", %n on other nodes", nullptr, remote) : all;
+            }
             case IdColumn: return room.id;
             }
             return {};
@@ -72,13 +78,18 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
         }
     }
     const auto *room = static_cast<const RoomItem *>(index.internalPointer());
-    const QJsonObject &peer = room->peers.at(index.row());
+    const bool isRemote = index.row() >= room->peers.size();
+    const QJsonObject &peer = isRemote ? room->remote.at(index.row() - room->peers.size())
+                                       : room->peers.at(index.row());
     const QJsonObject verified = peer.value(u"verifiedIdentity"_s).toObject();
     const bool held = peer.value(u"held"_s).toBool();
+    const QString node = isRemote ? peer.value(u"node"_s).toString() : QString();
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn:
+            if (isRemote)
+                return tr("%1 (on %2)").arg(peer.value(u"name"_s).toString(), node);
             return held ? tr("%1 (held)").arg(peer.value(u"name"_s).toString())
                         : peer.value(u"name"_s).toString();
         case KindColumn: return peer.value(u"kind"_s).toString();
@@ -100,6 +111,8 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
             tip += u'\n' + tr("Not verified");
         if (held)
             tip += u'\n' + tr("Held: connection lost, may still resume");
+        if (isRemote)
+            tip += u'\n' + tr("On node %1").arg(node);
         return tip;
     }
     case Qt::FontRole:
@@ -112,6 +125,7 @@ QVariant RoomsModel::data(const QModelIndex &index, int role) const
     case PeerIdRole: return peer.value(u"peerId"_s).toString();
     case RoomIdRole: return room->id;
     case IsPeerRole: return true;
+    case NodeRole: return node;
     default: return {};
     }
 }
@@ -158,8 +172,13 @@ void RoomsModel::addRoom(const QJsonObject &room)
     auto item = makeRoom(room);
     if (item->id.isEmpty())
         return;
-    if (rowOfRoom(item->id) >= 0)
-        removeRoom(item->id); // a newer description replaces it
+    if (const int row = rowOfRoom(item->id); row >= 0) {
+        // A newer description replaces it; other nodes' members stay.
+        item->remote = m_rooms[size_t(row)]->remote;
+        beginRemoveRows({}, row, row);
+        m_rooms.erase(m_rooms.begin() + row);
+        endRemoveRows();
+    }
     const int end = int(m_rooms.size());
     beginInsertRows({}, end, end);
     m_rooms.push_back(std::move(item));
@@ -171,9 +190,47 @@ void RoomsModel::removeRoom(const QString &roomId)
     const int row = rowOfRoom(roomId);
     if (row < 0)
         return;
-    beginRemoveRows({}, row, row);
-    m_rooms.erase(m_rooms.begin() + row);
-    endRemoveRows();
+    RoomItem &room = *m_rooms[size_t(row)];
+    if (room.remote.isEmpty()) {
+        beginRemoveRows({}, row, row);
+        m_rooms.erase(m_rooms.begin() + row);
+        endRemoveRows();
+        return;
+    }
+    // Other nodes still hold members: the room stays with those.
+    room.local = false;
+    if (!room.peers.isEmpty()) {
+        beginRemoveRows(createIndex(row, 0, nullptr), 0, int(room.peers.size()) - 1);
+        room.peers.clear();
+        endRemoveRows();
+    }
+    emit dataChanged(index(row, VerifiedColumn), index(row, VerifiedColumn));
+}
+
+void RoomsModel::setRemoteRooms(const QJsonArray &rooms)
+{
+    beginResetModel();
+    for (auto &r : m_rooms)
+        r->remote.clear();
+    for (const QJsonValue &v : rooms) {
+        const QJsonObject remote = v.toObject();
+        const QString id = remote.value(u"id"_s).toString();
+        if (id.isEmpty())
+            continue;
+        int row = rowOfRoom(id);
+        if (row < 0) {
+            auto item = makeRoom(QJsonObject{{u"id"_s, id}, {u"kind"_s, remote.value(u"kind"_s)}});
+            item->local = false;
+            m_rooms.push_back(std::move(item));
+            row = int(m_rooms.size()) - 1;
+        }
+        for (const QJsonValue &p : remote.value(u"peers"_s).toArray()) {
+            if (p.isObject() && !p.toObject().value(u"peerId"_s).toString().isEmpty())
+                m_rooms[size_t(row)]->remote.append(p.toObject());
+        }
+    }
+    std::erase_if(m_rooms, [](const auto &r) { return !r->local && r->remote.isEmpty(); });
+    endResetModel();
 }
 
 void RoomsModel::addPeer(const QString &roomId, const QJsonObject &peer)
@@ -188,6 +245,7 @@ void RoomsModel::addPeer(const QString &roomId, const QJsonObject &peer)
         row = rowOfRoom(roomId);
     }
     RoomItem &room = *m_rooms[size_t(row)];
+    room.local = true;
     const QModelIndex parent = createIndex(row, 0, nullptr);
     const int existing = rowOfPeer(room, peerId);
     if (existing >= 0) {
@@ -230,6 +288,14 @@ int RoomsModel::peerCount() const
     return n;
 }
 
+int RoomsModel::remotePeerCount() const
+{
+    int n = 0;
+    for (const auto &r : m_rooms)
+        n += int(r->remote.size());
+    return n;
+}
+
 QModelIndex RoomsModel::roomIndex(const QString &roomId) const
 {
     const int row = rowOfRoom(roomId);
@@ -241,7 +307,12 @@ QModelIndex RoomsModel::peerIndex(const QString &roomId, const QString &peerId) 
     const QModelIndex room = roomIndex(roomId);
     if (!room.isValid())
         return {};
-    const int at = rowOfPeer(*m_rooms[size_t(room.row())], peerId);
+    const RoomItem &item = *m_rooms[size_t(room.row())];
+    int at = rowOfPeer(item, peerId);
+    for (int i = 0; at < 0 && i < item.remote.size(); ++i) {
+        if (item.remote.at(i).value(u"peerId"_s).toString() == peerId)
+            at = int(item.peers.size()) + i;
+    }
     return at < 0 ? QModelIndex() : index(at, 0, room);
 }
 

@@ -10,12 +10,13 @@
 
 // Rooms and the peers in them, as a two-level tree (rooms, then their peers in join order).
 // Verified peers carry a badge in the "Verified" column; held peers (lost socket, within the
-// resume grace) are shown in italics.
+// resume grace) are shown in italics. Cluster mode: the members other nodes hold follow a room's
+// own, named with their node ("Bea (on sb-2)"), and rooms held only by other nodes are listed.
 class RoomsModel : public QAbstractItemModel {
     Q_OBJECT
 public:
     enum Column { NameColumn, KindColumn, VerifiedColumn, IdColumn, ColumnCount };
-    enum Role { PeerIdRole = Qt::UserRole + 1, RoomIdRole, IsPeerRole };
+    enum Role { PeerIdRole = Qt::UserRole + 1, RoomIdRole, IsPeerRole, NodeRole };
 
     explicit RoomsModel(QObject *parent = nullptr);
     ~RoomsModel() override;
@@ -34,10 +35,14 @@ public:
     void removeRoom(const QString &roomId);
     void addPeer(const QString &roomId, const QJsonObject &peer);
     void removePeer(const QString &roomId, const QString &peerId);
+    // Cluster mode: the rooms' members on other nodes ([Room], each peer with `node`), replacing
+    // the previous view of them.
+    void setRemoteRooms(const QJsonArray &rooms);
     void clear();
 
     int roomCount() const { return int(m_rooms.size()); }
-    int peerCount() const;
+    int peerCount() const; // this node's
+    int remotePeerCount() const; // other nodes'
     QModelIndex roomIndex(const QString &roomId) const;
     QModelIndex peerIndex(const QString &roomId, const QString &peerId) const;
 
@@ -46,6 +51,8 @@ private:
         QString id;
         QString kind;
         QList<QJsonObject> peers;
+        QList<QJsonObject> remote; // members on other nodes, after `peers`
+        bool local = true; // false: a room only other nodes hold
     };
     int rowOfRoom(const RoomItem *room) const;
     int rowOfRoom(const QString &roomId) const;

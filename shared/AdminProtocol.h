@@ -44,6 +44,9 @@ inline constexpr QLatin1StringView counters("counters"); // {counters: Counters}
 inline constexpr QLatin1StringView virtualNumbers("virtual-numbers"); // {virtualNumbers: [..]}
 inline constexpr QLatin1StringView aliases("aliases"); // {aliases: [..]}
 inline constexpr QLatin1StringView whitelist("whitelist"); // {whitelist: [..]}
+// Cluster mode: the rooms' members on other nodes, {remoteRooms: [Room, each peer with `node`]},
+// after a change (also in the snapshot as `remoteRooms`).
+inline constexpr QLatin1StringView remoteRooms("remote-rooms");
 inline constexpr QLatin1StringView ok("ok"); // {id, result?}
 inline constexpr QLatin1StringView error("error"); // {id?, code, message, field?}
 

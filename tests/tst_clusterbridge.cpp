@@ -49,12 +49,19 @@ void tst_ClusterBridge::initTestCase()
 {
     m_tenantExtra = ",\"officeKeys\":[\"office-key\"]";
     startCluster();
-    // Each node has its own store: the anonymous virtual number the rooms dial exists on each.
-    for (int node = 0; node < 3; ++node) {
-        const RawResponse r = adminPost(
-            node, "virtualnumbers=1",
-            R"({"number":"2000","name":"Reception","mode":"tts","visibility":"anonymous"})");
-        QCOMPARE(r.status, 201);
+    // The anonymous virtual number the rooms dial, created on n1, reaches every node's store.
+    QCOMPARE(
+        adminPost(0, "virtualnumbers=1",
+                  R"({"number":"2000","name":"Reception","mode":"tts","visibility":"anonymous"})")
+            .status,
+        201);
+    for (int node = 1; node < 3; ++node) {
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return rawHttp(port(node), httpRequest("GET", "vnum-overview=1", "localhost"))
+                    .body.contains("\"2000\"");
+            },
+            5000));
     }
     // A number only verified peers may dial, on n1.
     QCOMPARE(adminPost(0, "whitelist=1", R"({"number":"+4930123456"})").status, 201);

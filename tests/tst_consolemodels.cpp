@@ -44,6 +44,7 @@ class tst_ConsoleModels : public QObject {
 private slots:
     void roomsTree();
     void roomsRemoveShiftsPersistentIndexes();
+    void roomsShowOtherNodes();
     void ringLogNewestFirstAndColours();
     void ringLogFilter();
     void ringLogBounded();
@@ -109,6 +110,62 @@ void tst_ConsoleModels::roomsRemoveShiftsPersistentIndexes()
     QCOMPARE(b2.data().toString(), u"B2"_s);
     QCOMPARE(b2.parent().row(), 0);
     QCOMPARE(b2.parent().data(RoomsModel::RoomIdRole).toString(), u"b"_s);
+}
+
+void tst_ConsoleModels::roomsShowOtherNodes()
+{
+    // Cluster mode (docs/cluster.md): the snapshot's remoteRooms and the remote-rooms event.
+    AdminClient client;
+    RoomsModel &model = *client.rooms();
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const auto remote = [](const QString &id, const QString &name, const QString &node) {
+        QJsonObject p = peer(id, name);
+        p.insert(u"node"_s, node);
+        return p;
+    };
+    QJsonObject snap{{u"rooms"_s, QJsonArray{room(u"lobby"_s, {peer(u"p1"_s, u"Alice"_s)})}},
+                     {u"remoteRooms"_s,
+                      QJsonArray{room(u"lobby"_s, {remote(u"r1"_s, u"Bea"_s, u"sb-2"_s)}),
+                                 room(u"far"_s, {remote(u"r2"_s, u"Cem"_s, u"sb-3"_s)})}}};
+    client.handleMessage(AP::make(AP::snapshot, snap));
+    QCOMPARE(model.rowCount(), 2);
+    const QModelIndex lobby = model.roomIndex(u"lobby"_s);
+    QCOMPARE(model.rowCount(lobby), 2); // Alice here, then Bea on sb-2
+    QCOMPARE(model.peerCount(), 1);
+    QCOMPARE(model.remotePeerCount(), 2);
+    const QModelIndex bea = model.peerIndex(u"lobby"_s, u"r1"_s);
+    QCOMPARE(bea.row(), 1);
+    QCOMPARE(bea.data().toString(), u"Bea (on sb-2)"_s);
+    QCOMPARE(bea.data(RoomsModel::NodeRole).toString(), u"sb-2"_s);
+    QVERIFY(bea.data(RoomsModel::IsPeerRole).toBool()); // it can be kicked from here
+    QVERIFY(bea.data(Qt::ToolTipRole).toString().contains(u"sb-2"_s));
+    QCOMPARE(model.peerIndex(u"lobby"_s, u"p1"_s).data(RoomsModel::NodeRole).toString(), QString());
+    QCOMPARE(lobby.siblingAtColumn(RoomsModel::VerifiedColumn).data().toString(),
+             u"2 peer(s), 1 on other nodes"_s);
+    QCOMPARE(model.rowCount(model.roomIndex(u"far"_s)), 1);
+
+    // A local peer joins after the remote one: it goes before the other nodes' members.
+    client.handleMessage(AP::make(
+        AP::peerJoined, {{u"roomId"_s, u"lobby"_s}, {u"peer"_s, peer(u"p2"_s, u"Dan"_s)}}));
+    QCOMPARE(model.peerIndex(u"lobby"_s, u"p2"_s).row(), 1);
+    QCOMPARE(model.peerIndex(u"lobby"_s, u"r1"_s).row(), 2);
+    // The local room ends while sb-2 still holds Bea: the room stays with her.
+    client.handleMessage(AP::make(AP::roomRemoved, {{u"roomId"_s, u"lobby"_s}}));
+    QCOMPARE(model.rowCount(model.roomIndex(u"lobby"_s)), 1);
+    QCOMPARE(model.peerCount(), 0);
+    // A new view: far is gone (no members left anywhere), lobby has Bea only.
+    client.handleMessage(
+        AP::make(AP::remoteRooms,
+                 {{u"remoteRooms"_s,
+                   QJsonArray{room(u"lobby"_s, {remote(u"r1"_s, u"Bea"_s, u"sb-2"_s)})}}}));
+    QCOMPARE(model.rowCount(), 1);
+    QVERIFY(!model.roomIndex(u"far"_s).isValid());
+    client.handleMessage(AP::make(AP::remoteRooms, {{u"remoteRooms"_s, QJsonArray{}}}));
+    QCOMPARE(model.rowCount(), 0);
+    // A local room is not dropped by an empty remote view.
+    client.handleMessage(AP::make(AP::roomCreated, {{u"room"_s, room(u"mine"_s)}}));
+    client.handleMessage(AP::make(AP::remoteRooms, {{u"remoteRooms"_s, QJsonArray{}}}));
+    QCOMPARE(model.rowCount(), 1);
 }
 
 void tst_ConsoleModels::ringLogNewestFirstAndColours()

@@ -27,6 +27,7 @@ public:
     static QString rfc3339(const QDateTime &t); // UTC with milliseconds; "" when invalid
     // Counts a tenant's rooms and joins for ?stats (tenants added by a reload too).
     void watchTenant(Tenant *tenant);
+    AdminEdits &edits() { return m_edits; }
 
 private:
     HttpResponse stats(HttpApi::Context &ctx);

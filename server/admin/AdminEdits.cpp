@@ -172,6 +172,7 @@ VirtualNumber AdminEdits::saveVirtualNumber(const QString &tenant, const QJsonOb
     applyVirtualNumber(data, vn, create);
     check(create ? m_store.createVirtualNumber(tenant, vn)
                  : m_store.updateVirtualNumber(tenant, vn));
+    tell(tenant, {List::VirtualNumbers, false, vn.number, toJson(vn)});
     return vn;
 }
 
@@ -180,6 +181,7 @@ AliasEntry AdminEdits::saveAlias(const QString &tenant, const QJsonObject &data,
     onlyFields(data, {"number"_L1, "name"_L1});
     const AliasEntry a{checkedNumber(data.value("number"_L1)), nameField(data)};
     check(create ? m_store.createAlias(tenant, a) : m_store.updateAlias(tenant, a));
+    tell(tenant, {List::Aliases, false, a.number, toJson(a)});
     return a;
 }
 
@@ -196,6 +198,7 @@ WhitelistEntry AdminEdits::saveWhitelistEntry(const QString &tenant, const QJson
     }
     check(create ? m_store.createWhitelistEntry(tenant, w)
                  : m_store.updateWhitelistEntry(tenant, w));
+    tell(tenant, {List::Whitelist, false, w.number, toJson(w)});
     return w;
 }
 
@@ -203,10 +206,11 @@ void AdminEdits::remove(List list, const QString &tenant, const QString &number)
 {
     checkedNumber(number);
     switch (list) {
-    case List::VirtualNumbers: check(m_store.deleteVirtualNumber(tenant, number)); return;
-    case List::Aliases: check(m_store.deleteAlias(tenant, number)); return;
-    case List::Whitelist: check(m_store.deleteWhitelistEntry(tenant, number)); return;
+    case List::VirtualNumbers: check(m_store.deleteVirtualNumber(tenant, number)); break;
+    case List::Aliases: check(m_store.deleteAlias(tenant, number)); break;
+    case List::Whitelist: check(m_store.deleteWhitelistEntry(tenant, number)); break;
     }
+    tell(tenant, {list, true, number, {}});
 }
 
 AdminEdits::Kick AdminEdits::parseKick(const QJsonValue &peerId, const QJsonValue &reason)

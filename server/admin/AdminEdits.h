@@ -23,6 +23,23 @@ public:
 
     enum class List { VirtualNumbers, Aliases, Whitelist };
 
+    // One stored edit: a delete, or the whole entry as saved (toJson).
+    struct Edit {
+        List list;
+        bool removed = false;
+        QString number;
+        QJsonObject value;
+    };
+    // Who hears of every edit once it is validated and stored (cluster mode: ClusterAdmin tells
+    // the other nodes, docs/cluster.md "Admin edits"). None on a single node.
+    class Sink {
+    public:
+        virtual ~Sink() = default;
+        // `tenant` is the tenant's canonical host, as the store keys it.
+        virtual void edited(const QString &tenant, const Edit &edit) = 0;
+    };
+    void setSink(Sink *sink) { m_sink = sink; }
+
     // Create: every required field must be in `data`; update: `number` must be, and (for a
     // virtual number) absent fields keep their value. Returns the stored entry.
     VirtualNumber saveVirtualNumber(const QString &tenant, const QJsonObject &data, bool create);
@@ -51,5 +68,12 @@ public:
     QJsonObject dialPage(const QString &tenant, const LogQuery &query) const;
 
 private:
+    void tell(const QString &tenant, const Edit &edit) const
+    {
+        if (m_sink)
+            m_sink->edited(tenant, edit);
+    }
+
     Store &m_store;
+    Sink *m_sink = nullptr;
 };

@@ -6,6 +6,7 @@
 #include "admin/ServerCounters.h"
 #include "http/ApiError.h"
 #include "signal/Room.h"
+#include "signal/RoomCluster.h"
 #include "signal/Tenant.h"
 #include "signal/TenantDirectory.h"
 #include "store/Store.h"
@@ -28,7 +29,17 @@ using namespace Qt::StringLiterals;
 namespace {
 Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin", QtInfoMsg)
 QJsonObject ringJson(const Ring &ring);
+
+QLatin1StringView kindName(Room::Kind kind)
+{
+    switch (kind) {
+    case Room::Kind::Call: return "call"_L1;
+    case Room::Kind::VirtualNumber: return "virtual-number"_L1;
+    case Room::Kind::Conference: break;
+    }
+    return "conference"_L1;
 }
+} // namespace
 
 AdminSocket::AdminSocket(const ServerConfig &config, const TenantDirectory &tenants, Store &store,
                          const ServerCounters &counters, QObject *parent)
@@ -128,12 +139,32 @@ QJsonObject AdminSocket::describeRoom(const Room &room)
         p.insert(u"held"_s, m->session == nullptr);
         peers.append(p);
     }
-    QLatin1StringView kind = "conference"_L1;
-    if (room.kind() == Room::Kind::Call)
-        kind = "call"_L1;
-    else if (room.kind() == Room::Kind::VirtualNumber)
-        kind = "virtual-number"_L1;
-    return {{u"id"_s, room.id()}, {u"kind"_s, kind}, {u"peers"_s, peers}};
+    return {{u"id"_s, room.id()}, {u"kind"_s, kindName(room.kind())}, {u"peers"_s, peers}};
+}
+
+QJsonArray AdminSocket::remoteRoomsJson(Tenant &tenant)
+{
+    QJsonArray out;
+    const RoomCluster *cluster = tenant.rooms().cluster();
+    if (!cluster)
+        return out;
+    QList<RoomCluster::RemoteRoom> rooms = cluster->remoteRooms();
+    // Sorted, so that an unchanged view compares equal (tick() sends only changes).
+    std::sort(rooms.begin(), rooms.end(), [](const auto &a, const auto &b) { return a.id < b.id; });
+    for (const RoomCluster::RemoteRoom &r : std::as_const(rooms)) {
+        QList<QJsonObject> members;
+        for (const QJsonValue &p : cluster->remotePeersWithNodes(r.id))
+            members.append(p.toObject());
+        std::sort(members.begin(), members.end(), [](const QJsonObject &a, const QJsonObject &b) {
+            return a.value(u"peerId"_s).toString() < b.value(u"peerId"_s).toString();
+        });
+        QJsonArray peers;
+        for (const QJsonObject &p : std::as_const(members))
+            peers.append(p);
+        out.append(
+            QJsonObject{{u"id"_s, r.id}, {u"kind"_s, kindName(r.kind)}, {u"peers"_s, peers}});
+    }
+    return out;
 }
 
 QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
@@ -156,6 +187,8 @@ QJsonObject AdminSocket::snapshotFor(Tenant &tenant) const
                      {u"aliases"_s, aliasesJson(tenant)},
                      {u"whitelist"_s, whitelistJson(tenant)},
                      {u"counters"_s, countersFor(tenant)}};
+    if (tenant.rooms().cluster())
+        snap.insert(u"remoteRooms"_s, remoteRoomsJson(tenant));
     return snap;
 }
 
@@ -541,12 +574,26 @@ void AdminSocket::runEdit(AdminConnection *c, const QString &type, const QJsonOb
     // Saving a virtual number puts it on the whitelist too.
     const bool whitelistChanged
         = edits->list == List::Whitelist || (edits->list == List::VirtualNumbers && !removing);
-    if (edits->list == List::VirtualNumbers)
-        publish(&tenant, AP::virtualNumbers, {{u"virtualNumbers"_s, virtualNumbersJson(tenant)}});
-    if (edits->list == List::Aliases)
-        publish(&tenant, AP::aliases, {{u"aliases"_s, aliasesJson(tenant)}});
+    if (edits->list != List::Whitelist)
+        listChanged(&tenant, edits->list);
     if (whitelistChanged)
-        publish(&tenant, AP::whitelist, {{u"whitelist"_s, whitelistJson(tenant)}});
+        listChanged(&tenant, List::Whitelist);
+}
+
+void AdminSocket::listChanged(const Tenant *tenant, AdminEdits::List list)
+{
+    namespace AP = AdminProtocol;
+    switch (list) {
+    case AdminEdits::List::VirtualNumbers:
+        publish(tenant, AP::virtualNumbers, {{u"virtualNumbers"_s, virtualNumbersJson(*tenant)}});
+        return;
+    case AdminEdits::List::Aliases:
+        publish(tenant, AP::aliases, {{u"aliases"_s, aliasesJson(*tenant)}});
+        return;
+    case AdminEdits::List::Whitelist:
+        publish(tenant, AP::whitelist, {{u"whitelist"_s, whitelistJson(*tenant)}});
+        return;
+    }
 }
 
 QJsonArray AdminSocket::trunksJson(const Tenant &tenant) const
@@ -590,8 +637,17 @@ void AdminSocket::tick()
         for (const AdminConnection *c : std::as_const(m_connections))
             listening
                 = listening || (c->tenant() == t && c->state() == AdminConnection::State::Ready);
-        if (listening)
-            publish(t, AdminProtocol::counters, {{u"counters"_s, countersFor(*t)}});
+        if (!listening)
+            continue;
+        publish(t, AdminProtocol::counters, {{u"counters"_s, countersFor(*t)}});
+        // Cluster mode: the members other nodes hold, told when they changed (at most 1/s).
+        if (t->rooms().cluster()) {
+            QJsonArray remote = remoteRoomsJson(*t);
+            if (remote != m_remoteRoomsSent.value(t)) {
+                publish(t, AdminProtocol::remoteRooms, {{u"remoteRooms"_s, remote}});
+                m_remoteRoomsSent.insert(t, std::move(remote));
+            }
+        }
     }
 }
 

@@ -63,6 +63,11 @@ public:
     QJsonObject snapshotFor(Tenant &tenant) const;
     QJsonObject countersFor(Tenant &tenant) const;
     static QJsonObject describeRoom(const Room &room);
+    AdminEdits &edits() { return m_edits; }
+    // Tells the tenant's consoles the whole list after a change (also one another node made).
+    void listChanged(const Tenant *tenant, AdminEdits::List list);
+    // Cluster mode: the rooms' members on other nodes, `node` added to each peer; [] without.
+    static QJsonArray remoteRoomsJson(Tenant &tenant);
 
 private:
     void onTcpConnection();
@@ -104,4 +109,5 @@ private:
     QTimer m_tick;
     qint64 m_maxPending = 4 * 1024 * 1024;
     QSet<QString> m_timedOut; // rings told as ring-timeout, whose ringEnded follows
+    QHash<const Tenant *, QJsonArray> m_remoteRoomsSent; // cluster mode: last remote-rooms told
 };

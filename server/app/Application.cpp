@@ -13,6 +13,7 @@
 #include "signal/Tenant.h"
 #include "telephony/Webhooks.h"
 #ifdef SB_CLUSTER
+#include "cluster/ClusterAdmin.h"
 #include "cluster/ClusterNode.h"
 #endif
 
@@ -136,6 +137,13 @@ bool Application::start(QString *error)
         m_cluster = new ClusterNode(*m_config.cluster, m_config.keepaliveSec, this);
         for (Tenant *t : m_directory.tenants())
             m_cluster->addTenant(*t);
+        // Admin edits of either door reach the other nodes, and theirs reach our consoles.
+        auto *admin
+            = new ClusterAdmin(*m_cluster, m_store, m_directory, m_config.keepaliveSec, m_cluster);
+        m_cluster->setAdmin(admin);
+        m_adminApi->edits().setSink(admin);
+        m_admin->edits().setSink(admin);
+        connect(admin, &ClusterAdmin::applied, m_admin.get(), &AdminSocket::listChanged);
         if (!m_cluster->start(error))
             return false;
 #else

@@ -1,6 +1,7 @@
 #include "cluster/ClusterNode.h"
 
 #include "Crypto.h"
+#include "cluster/ClusterAdmin.h"
 #include "cluster/ClusterBridge.h"
 #include "cluster/ClusterResume.h"
 #include "cluster/ClusterRings.h"
@@ -173,6 +174,8 @@ void ClusterNode::noteNode(const QString &node, const QString &incarnation)
 
 void ClusterNode::onMessage(const QByteArray &subject, const QByteArray &data)
 {
+    if (m_admin && m_admin->onMessage(subject, data))
+        return; // admin edits (ClusterAdmin)
     const QByteArray own = "sb.node." + m_config.node.toUtf8() + '.';
     if (subject == own + "sig") {
         // `<tenant key> <room> <peerId>\n<frame>`: the frame bytes go out unchanged.

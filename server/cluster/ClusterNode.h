@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QTimer>
 
+class ClusterAdmin;
 class ClusterBridge;
 class ClusterResume;
 class ClusterRings;
@@ -22,6 +23,7 @@ class TenantPresence;
 // (relayed frames), `sb.node.<node>.bridge` (the bridge session's traffic, ClusterBridge) and
 // `sb.node.<node>.state` (a node's full state, sent to one that appeared);
 // `sb.all.r.<tenant key>` / `sb.node.<node>.resume`: resume on another node (ClusterResume).
+// `sb.all.admin.<tenant key>` / `sb.node.<node>.admin-sync(-req)`: admin edits (ClusterAdmin).
 class ClusterNode : public QObject {
     Q_OBJECT
 public:
@@ -41,6 +43,8 @@ public:
     bool sendToNode(const QString &node, const QByteArray &kind, const QByteArray &payload);
     // For ClusterResume: `msg` with this node's name and incarnation, published to `subject`.
     void publishFrom(const QByteArray &subject, QJsonObject msg);
+    void setAdmin(ClusterAdmin *admin) { m_admin = admin; } // its subjects go to it first
+    ClusterAdmin *admin() const { return m_admin; }
     // The subject-safe key of a tenant: its canonical host, hashed.
     static QByteArray tenantKey(const QString &host);
 
@@ -69,6 +73,7 @@ private:
     QTimer m_sweep;
     QHash<QString, NodeState> m_nodes;
     QHash<QByteArray, TenantPresence *> m_tenants;
+    ClusterAdmin *m_admin = nullptr;
     QHash<QByteArray, ClusterBridge *> m_bridges; // by tenant key, as m_tenants
     QHash<QByteArray, ClusterResume *> m_resumes; // tenant key -> resume on another node
     QHash<QByteArray, ClusterRings *> m_rings; // office-phone rings, per tenant key

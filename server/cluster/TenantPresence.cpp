@@ -265,6 +265,17 @@ QList<RoomCluster::RemoteRoom> TenantPresence::remoteRooms() const
     return out;
 }
 
+QJsonArray TenantPresence::remotePeersWithNodes(const QString &roomId) const
+{
+    QJsonArray out;
+    for (const Remote &r : m_rooms.value(roomId)) {
+        QJsonObject peer = r.description;
+        peer.insert(u"node"_s, r.node);
+        out.append(peer);
+    }
+    return out;
+}
+
 void TenantPresence::relocate(const QString &roomId, const QJsonObject &description,
                               const QString &node)
 {

@@ -33,6 +33,7 @@ public:
     void updated(const Room &room, const QJsonObject &description) override;
     bool kickRemote(const QString &peerId, const QString &message) override;
     QList<RemoteRoom> remoteRooms() const override;
+    QJsonArray remotePeersWithNodes(const QString &roomId) const override;
 
     // From ClusterNode, on the loop thread.
     void onEvent(const QString &fromNode, const QJsonObject &event);

@@ -36,4 +36,9 @@ public:
     };
     // Rooms with members on other nodes (for the whole-cluster `?healthsummary`).
     virtual QList<RemoteRoom> remoteRooms() const = 0;
+    // remotePeers() with the node holding each member added as `node` (for the admin socket).
+    virtual QJsonArray remotePeersWithNodes(const QString &roomId) const
+    {
+        return remotePeers(roomId);
+    }
 };
