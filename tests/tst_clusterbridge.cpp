@@ -34,7 +34,6 @@ private slots:
 
 private:
     static constexpr int waitMs = 5000;
-    static qint64 freshHelloTime();
     std::unique_ptr<TestClient> openBridge(int node);
     bool available(int node);
     bool waitAvailable(bool on);
@@ -75,23 +74,12 @@ void tst_ClusterBridge::init()
     QVERIFY(waitAvailable(false));
 }
 
-qint64 tst_ClusterBridge::freshHelloTime()
-{
-    // Each hello signature is accepted once and covers only the second: step back a second.
-    static QSet<qint64> s_used;
-    qint64 t = QDateTime::currentSecsSinceEpoch();
-    while (s_used.contains(t))
-        --t;
-    s_used.insert(t);
-    return t;
-}
-
 std::unique_ptr<TestClient> tst_ClusterBridge::openBridge(int node)
 {
     auto b = std::make_unique<TestClient>();
     if (!b->open(port(node)))
         return nullptr;
-    const qint64 t = freshHelloTime();
+    const qint64 t = TestClient::freshHelloTime();
     b->send(
         frame(u"bridge-hello"_s,
               {{u"time"_s, t},
