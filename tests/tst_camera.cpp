@@ -6,6 +6,7 @@
 #include "TestClient.h"
 #include "TestIssuer.h"
 #include "TestServer.h"
+#include "TestVectors.h"
 #include "app/Application.h"
 #include "camera/CandidateFilter.h"
 #include "camera/Go2rtcClient.h"
@@ -393,27 +394,8 @@ void tst_Camera::offerUrl()
 void tst_Camera::join_data()
 {
     // expect: the camera's name in welcome, or the error code
-    addColumns<QByteArray, QString, bool, QString>("host", "room", "verified", "expect");
-    QTest::addRow("anonymous camera")
-        << QByteArray("localhost") << u"cam_lobby"_s << false << u"lobby"_s;
-    QTest::addRow("anonymous camera, verified peer")
-        << QByteArray("localhost") << u"cam_lobby"_s << true << u"lobby"_s;
-    QTest::addRow("verified camera, anonymous peer")
-        << QByteArray("localhost") << u"cam_vault"_s << false << u"unknown-camera"_s;
-    QTest::addRow("verified camera, verified peer")
-        << QByteArray("localhost") << u"cam_vault"_s << true << u"vault"_s;
-    QTest::addRow("no such camera")
-        << QByteArray("localhost") << u"cam_nope"_s << false << u"unknown-camera"_s;
-    QTest::addRow("stream id is not the name")
-        << QByteArray("localhost") << u"cam_lobby-stream"_s << false << u"unknown-camera"_s;
-    QTest::addRow("prefix only") << QByteArray("localhost") << u"cam_"_s << false
-                                 << u"unknown-camera"_s;
-    QTest::addRow("another tenant's camera")
-        << QByteArray("localhost") << u"cam_garage"_s << false << u"unknown-camera"_s;
-    QTest::addRow("the other tenant's own camera")
-        << QByteArray("127.0.0.1") << u"cam_garage"_s << false << u"garage"_s;
-    QTest::addRow("the other tenant lacks lobby")
-        << QByteArray("127.0.0.1") << u"cam_lobby"_s << false << u"unknown-camera"_s;
+    addVectorRows<QByteArray, QString, bool, QString>("camera_join.json", "host", "room",
+                                                      "verified", "expect");
 }
 
 void tst_Camera::join()
