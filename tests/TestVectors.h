@@ -38,11 +38,13 @@ inline QJsonArray load(const char *file)
            qPrintable(row.value(QLatin1StringView("row")).toString()), column, want);
 }
 
-inline QJsonValue member(const QJsonObject &row, const char *column)
+// The row's value of `column`, which `is` must accept (`want` names what it should be).
+inline QJsonValue member(const QJsonObject &row, const char *column, bool (QJsonValue::*is)() const,
+                         const char *want)
 {
     const QJsonValue v = row.value(QLatin1StringView(column));
-    if (v.isUndefined())
-        bad(row, column, "a value");
+    if (!(v.*is)())
+        bad(row, column, want);
     return v;
 }
 
@@ -50,37 +52,27 @@ template <typename T> T value(const QJsonObject &row, const char *column);
 
 template <> inline QString value<QString>(const QJsonObject &row, const char *column)
 {
-    const QJsonValue v = member(row, column);
-    if (!v.isString())
-        bad(row, column, "a string");
-    return v.toString();
+    return member(row, column, &QJsonValue::isString, "a string").toString();
 }
 
 template <> inline QByteArray value<QByteArray>(const QJsonObject &row, const char *column)
 {
-    const QJsonValue v = member(row, column);
-    if (v.isObject() && v.toObject().value(QLatin1StringView("hex")).isString())
-        return QByteArray::fromHex(
-            v.toObject().value(QLatin1StringView("hex")).toString().toLatin1());
-    if (!v.isString())
-        bad(row, column, "a string or {\"hex\": ...}");
-    return v.toString().toUtf8();
+    const QJsonValue hex = row.value(QLatin1StringView(column))[QLatin1StringView("hex")];
+    if (hex.isString())
+        return QByteArray::fromHex(hex.toString().toLatin1());
+    return member(row, column, &QJsonValue::isString, "a string or {\"hex\": ...}")
+        .toString()
+        .toUtf8();
 }
 
 template <> inline bool value<bool>(const QJsonObject &row, const char *column)
 {
-    const QJsonValue v = member(row, column);
-    if (!v.isBool())
-        bad(row, column, "true or false");
-    return v.toBool();
+    return member(row, column, &QJsonValue::isBool, "true or false").toBool();
 }
 
 template <> inline double value<double>(const QJsonObject &row, const char *column)
 {
-    const QJsonValue v = member(row, column);
-    if (!v.isDouble())
-        bad(row, column, "a number");
-    return v.toDouble();
+    return member(row, column, &QJsonValue::isDouble, "a number").toDouble();
 }
 
 template <> inline qint64 value<qint64>(const QJsonObject &row, const char *column)
@@ -95,9 +87,7 @@ template <> inline int value<int>(const QJsonObject &row, const char *column)
 
 template <> inline QStringList value<QStringList>(const QJsonObject &row, const char *column)
 {
-    const QJsonValue v = member(row, column);
-    if (!v.isArray())
-        bad(row, column, "an array of strings");
+    const QJsonValue v = member(row, column, &QJsonValue::isArray, "an array of strings");
     QStringList list;
     for (const QJsonValue &item : v.toArray()) {
         if (!item.isString())
