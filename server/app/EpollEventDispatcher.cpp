@@ -216,7 +216,8 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
 {
     Timer t;
     t.interval = qMax<qint64>(0, interval);
-    t.deadline = nowMs() + t.interval;
+    // The clock counts whole milliseconds: one more keeps a timer from firing up to 1 ms early.
+    t.deadline = nowMs() + t.interval + (t.interval > 0 ? 1 : 0);
     t.type = timerType;
     t.object = object;
     m_timers.insert(timerId, t);
@@ -264,7 +265,7 @@ int EpollEventDispatcher::remainingTime(int timerId)
     const auto it = m_timers.constFind(timerId);
     if (it == m_timers.cend())
         return -1;
-    return int(qBound(qint64(0), it->deadline - nowMs(), qint64(INT_MAX)));
+    return int(qBound(qint64(0), qMin(it->deadline - nowMs(), it->interval), qint64(INT_MAX)));
 }
 
 bool EpollEventDispatcher::fireTimers()
